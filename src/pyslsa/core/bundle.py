@@ -1,0 +1,211 @@
+"""Sigstore bundles v0.1 -- v0.3 and legacy DSSE envelopes, parsed into one typed model.
+
+Only parsing happens here (strictly, fail-closed); nothing is trusted yet. :mod:`pyslsa.core.sigstore`
+verifies what this module produces.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography import x509
+
+from pyslsa.core import jsonutil as j
+from pyslsa.core.dsse import Envelope
+from pyslsa.core.x509 import load_certificate, load_pem_certificate
+from pyslsa.errors import InvalidProvenanceError, UnsupportedFormatError
+
+BUNDLE_V01 = "0.1"
+BUNDLE_V02 = "0.2"
+BUNDLE_V03 = "0.3"
+
+BUNDLE_MEDIA_TYPES: dict[str, str] = {
+    "application/vnd.dev.sigstore.bundle+json;version=0.1": BUNDLE_V01,
+    "application/vnd.dev.sigstore.bundle+json;version=0.2": BUNDLE_V02,
+    "application/vnd.dev.sigstore.bundle+json;version=0.3": BUNDLE_V03,
+    "application/vnd.dev.sigstore.bundle.v0.3+json": BUNDLE_V03,
+}
+
+#: Upper bound on inclusion-proof length: a tree of 2**64 leaves has at most 64 hashes.
+MAX_PROOF_HASHES = 64
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    envelope: str
+
+
+@dataclass(frozen=True)
+class InclusionProof:
+    log_index: int
+    root_hash: bytes
+    tree_size: int
+    hashes: tuple[bytes, ...]
+    checkpoint: Checkpoint | None
+
+
+@dataclass(frozen=True)
+class TlogEntry:
+    log_index: int
+    log_id: bytes
+    kind: str
+    version: str
+    integrated_time: int  # 0 when absent (Rekor v2)
+    signed_entry_timestamp: bytes | None
+    inclusion_proof: InclusionProof | None
+    canonicalized_body: bytes
+
+
+@dataclass(frozen=True)
+class MessageSignature:
+    digest_algorithm: str
+    digest: bytes
+    signature: bytes
+
+
+@dataclass(frozen=True)
+class Bundle:
+    media_type: str
+    version: str
+    certificate: x509.Certificate | None
+    public_key_hint: str | None
+    tlog_entries: tuple[TlogEntry, ...]
+    rfc3161_timestamps: tuple[bytes, ...]
+    envelope: Envelope | None
+    message_signature: MessageSignature | None
+
+
+@dataclass(frozen=True)
+class LegacyEnvelope:
+    """A bare DSSE envelope whose signature carries the Fulcio certificate (slsa-github-generator <= v2.0.0)."""
+
+    envelope: Envelope
+    certificate: x509.Certificate
+    raw: bytes
+
+
+def _parse_proof(o: Any, path: str) -> InclusionProof:
+    o = j.obj(o, path)
+    hashes_raw = j.get_list(o, "hashes", path) if "hashes" in o else []
+    if len(hashes_raw) > MAX_PROOF_HASHES:
+        raise InvalidProvenanceError(f"{path}.hashes: {len(hashes_raw)} hashes is more than any tree needs")
+    hashes = tuple(j.b64decode(h, f"{path}.hashes[{i}]") for i, h in enumerate(hashes_raw))
+    for i, h in enumerate(hashes):
+        if len(h) != 32:
+            raise InvalidProvenanceError(f"{path}.hashes[{i}]: expected 32 bytes, got {len(h)}")
+    root = j.get_b64(o, "rootHash", path)
+    if len(root) != 32:
+        raise InvalidProvenanceError(f"{path}.rootHash: expected 32 bytes, got {len(root)}")
+    cp = j.opt_obj(o, "checkpoint", path)
+    checkpoint = Checkpoint(j.get_str(cp, "envelope", f"{path}.checkpoint")) if cp is not None else None
+    return InclusionProof(
+        log_index=j.get_int(o, "logIndex", path) if "logIndex" in o else 0,
+        root_hash=root,
+        tree_size=j.get_int(o, "treeSize", path),
+        hashes=hashes,
+        checkpoint=checkpoint,
+    )
+
+
+def _parse_tlog_entry(o: Any, path: str) -> TlogEntry:
+    o = j.obj(o, path)
+    kv = j.get_obj(o, "kindVersion", path)
+    promise = j.opt_obj(o, "inclusionPromise", path)
+    proof = j.opt_obj(o, "inclusionProof", path)
+    body = j.get_b64(o, "canonicalizedBody", path)
+    return TlogEntry(
+        log_index=j.get_int(o, "logIndex", path) if "logIndex" in o else 0,
+        log_id=j.get_b64(j.get_obj(o, "logId", path), "keyId", f"{path}.logId"),
+        kind=j.get_str(kv, "kind", f"{path}.kindVersion"),
+        version=j.get_str(kv, "version", f"{path}.kindVersion"),
+        integrated_time=j.get_int(o, "integratedTime", path) if "integratedTime" in o else 0,
+        signed_entry_timestamp=(j.get_b64(promise, "signedEntryTimestamp", f"{path}.inclusionPromise")
+                                if promise is not None else None),
+        inclusion_proof=_parse_proof(proof, f"{path}.inclusionProof") if proof is not None else None,
+        canonicalized_body=body,
+    )
+
+
+def parse_bundle(doc: Any) -> Bundle:
+    """Parse a Sigstore bundle JSON object (already decoded)."""
+    doc = j.obj(doc, "bundle")
+    media_type = j.get_str(doc, "mediaType", "bundle")
+    version = BUNDLE_MEDIA_TYPES.get(media_type)
+    if version is None:
+        raise UnsupportedFormatError(f"bundle mediaType: expected a Sigstore bundle v0.1-v0.3, got {media_type!r}")
+    vm = j.get_obj(doc, "verificationMaterial", "bundle")
+    path = "bundle.verificationMaterial"
+    present = [k for k in ("x509CertificateChain", "certificate", "publicKey") if vm.get(k) is not None]
+    if len(present) != 1:
+        raise InvalidProvenanceError(
+            f"{path}: expected exactly one of x509CertificateChain, certificate, publicKey; got {present or 'none'}")
+    cert: x509.Certificate | None = None
+    hint: str | None = None
+    if present[0] == "x509CertificateChain":
+        if version == BUNDLE_V03:
+            raise InvalidProvenanceError(f"{path}: a v0.3 bundle must carry 'certificate', not a chain")
+        certs = j.get_list(j.get_obj(vm, "x509CertificateChain", path), "certificates",
+                           f"{path}.x509CertificateChain")
+        if not certs:
+            raise InvalidProvenanceError(f"{path}.x509CertificateChain: no certificates")
+        # Only the leaf is used: intermediates come from the trusted root, never from the bundle.
+        leaf = j.obj(certs[0], f"{path}.x509CertificateChain.certificates[0]")
+        cert = load_certificate(j.get_b64(leaf, "rawBytes", f"{path}.x509CertificateChain.certificates[0]"),
+                                "bundle certificate")
+    elif present[0] == "certificate":
+        c = j.get_obj(vm, "certificate", path)
+        cert = load_certificate(j.get_b64(c, "rawBytes", f"{path}.certificate"), "bundle certificate")
+    else:
+        pk = j.get_obj(vm, "publicKey", path)
+        hint = j.opt_str(pk, "hint", f"{path}.publicKey") or ""
+    entries = tuple(_parse_tlog_entry(e, f"{path}.tlogEntries[{i}]")
+                    for i, e in enumerate(j.opt_list(vm, "tlogEntries", path)))
+    tvd = j.opt_obj(vm, "timestampVerificationData", path)
+    stamps: list[bytes] = []
+    if tvd is not None:
+        for i, t in enumerate(j.opt_list(tvd, "rfc3161Timestamps", f"{path}.timestampVerificationData")):
+            tp = f"{path}.timestampVerificationData.rfc3161Timestamps[{i}]"
+            stamps.append(j.get_b64(j.obj(t, tp), "signedTimestamp", tp))
+    has_env = doc.get("dsseEnvelope") is not None
+    has_msg = doc.get("messageSignature") is not None
+    if has_env == has_msg:
+        raise InvalidProvenanceError("bundle: expected exactly one of dsseEnvelope, messageSignature")
+    envelope = Envelope.from_json_obj(doc["dsseEnvelope"], "bundle.dsseEnvelope") if has_env else None
+    msg = None
+    if has_msg:
+        m = j.get_obj(doc, "messageSignature", "bundle")
+        md = j.opt_obj(m, "messageDigest", "bundle.messageSignature")
+        alg, digest = "", b""
+        if md is not None:
+            alg = j.get_str(md, "algorithm", "bundle.messageSignature.messageDigest")
+            digest = j.get_b64(md, "digest", "bundle.messageSignature.messageDigest")
+        msg = MessageSignature(alg, digest, j.get_b64(m, "signature", "bundle.messageSignature"))
+    return Bundle(media_type, version, cert, hint, entries, tuple(stamps), envelope, msg)
+
+
+def parse_legacy_envelope(doc: Any, raw: bytes) -> LegacyEnvelope:
+    """A bare envelope ``{payloadType, payload, signatures: [{keyid, sig, cert}]}``."""
+    env = Envelope.from_json_obj(doc, "envelope")
+    sig0 = j.obj(j.get_list(doc, "signatures", "envelope")[0], "envelope.signatures[0]")
+    cert_pem = j.opt_str(sig0, "cert", "envelope.signatures[0]")
+    if not cert_pem:
+        raise InvalidProvenanceError("envelope.signatures[0]: no 'cert' field: a bare DSSE envelope needs the "
+                                     "signing certificate to be verified")
+    cert = load_pem_certificate(cert_pem.encode(), "envelope certificate")
+    return LegacyEnvelope(env, cert, raw)
+
+
+def parse_document(raw: bytes, what: str = "provenance") -> Bundle | LegacyEnvelope:
+    """One JSON document: a Sigstore bundle (has ``mediaType``) or a legacy DSSE envelope."""
+    doc = j.loads(raw, what)
+    if not isinstance(doc, dict):
+        raise InvalidProvenanceError(f"{what}: expected a JSON object, got {j.type_name(doc)}")
+    if "mediaType" in doc:
+        return parse_bundle(doc)
+    if "payloadType" in doc and "signatures" in doc:
+        return parse_legacy_envelope(doc, raw)
+    if "dsseEnvelope" in doc or "verificationMaterial" in doc:
+        raise InvalidProvenanceError(f"{what}: bundle has no mediaType")
+    raise UnsupportedFormatError(f"{what}: neither a Sigstore bundle nor a DSSE envelope "
+                                 f"(keys: {sorted(doc)[:6]})")

@@ -1,0 +1,153 @@
+"""Sigstore verification of one bundle: who signed what, when, and is it in the log.
+
+The order of checks (each failure raises its own error code):
+
+1. the envelope's (or message) signature verifies under the bundle's certificate or key -> ``invalid-signature``
+2. the transparency-log entry is proven (SET and/or inclusion proof with a signed checkpoint) and its body
+   records exactly this signature, payload and certificate -> ``invalid-tlog-entry``
+3. every RFC 3161 timestamp verifies -> ``invalid-timestamp``; at least one verified time exists
+4. the certificate chains to a Fulcio CA of the trusted root, valid at every verified time, with an embedded
+   SCT from a trusted CT log -> ``invalid-certificate``
+
+No network, no clock: the verified times come from the evidence itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+from pyslsa.core.bundle import BUNDLE_V01, Bundle, LegacyEnvelope, TlogEntry
+from pyslsa.core.dsse import Envelope, Statement
+from pyslsa.core.tlog import VerifiedEntry, bind_dsse_entry, bind_hashedrekord_entry, verifier_der, verify_entry
+from pyslsa.core.trust import TrustedRoot
+from pyslsa.core.x509 import FulcioClaims, fulcio_claims, verify_chain, verify_embedded_sct, verify_signature
+from pyslsa.errors import (
+    CertificateError,
+    InvalidProvenanceError,
+    InvalidTimestampError,
+    InvalidTlogEntryError,
+    TlogEntryNotFoundError,
+)
+
+
+@dataclass(frozen=True)
+class VerifiedSignature:
+    """What a verified bundle proves. Every field here has been checked."""
+
+    certificate: x509.Certificate | None
+    claims: FulcioClaims | None
+    envelope: Envelope | None
+    tlog_entry: TlogEntry
+    log_url: str
+    integrated_time: dt.datetime | None
+    verified_times: tuple[dt.datetime, ...]
+
+    @property
+    def signing_time(self) -> dt.datetime:
+        return min(self.verified_times)
+
+    def statement(self) -> Statement:
+        assert self.envelope is not None
+        return Statement.from_envelope(self.envelope)
+
+
+def _single_entry(bundle: Bundle) -> TlogEntry:
+    if not bundle.tlog_entries:
+        raise TlogEntryNotFoundError("bundle carries no transparency-log entry")
+    if len(bundle.tlog_entries) != 1:
+        raise InvalidTlogEntryError(f"expected exactly 1 transparency-log entry, got {len(bundle.tlog_entries)}")
+    return bundle.tlog_entries[0]
+
+
+def _prove_entry(bundle: Bundle, entry: TlogEntry, root: TrustedRoot) -> VerifiedEntry:
+    return verify_entry(entry, root, require_set=bundle.version == BUNDLE_V01,
+                        require_proof=bundle.version != BUNDLE_V01)
+
+
+def _verified_times(bundle: Bundle, proven: VerifiedEntry, root: TrustedRoot, signature: bytes
+                    ) -> tuple[dt.datetime, ...]:
+    times: list[dt.datetime] = []
+    if proven.integrated_time is not None:
+        times.append(proven.integrated_time)
+    if bundle.rfc3161_timestamps:
+        from pyslsa.core.timestamps import verify_timestamps
+
+        times.extend(verify_timestamps(bundle.rfc3161_timestamps, signature, root))
+    if not times:
+        raise InvalidTimestampError("no verified signing time: the log entry has no signed entry timestamp and "
+                                    "the bundle has no RFC 3161 timestamp")
+    return tuple(times)
+
+
+def _check_certificate(cert: x509.Certificate, root: TrustedRoot, times: tuple[dt.datetime, ...]) -> None:
+    issuer = None
+    for moment in times:
+        ca = verify_chain(cert, root, moment)
+        issuer = ca.chain[0]
+    assert issuer is not None
+    verify_embedded_sct(cert, issuer, root)
+
+
+def verify_dsse_bundle(bundle: Bundle, root: TrustedRoot) -> VerifiedSignature:
+    """Verify a bundle whose content is a DSSE envelope signed by a Fulcio certificate."""
+    env = bundle.envelope
+    if env is None:
+        raise InvalidProvenanceError("bundle holds a message signature, expected a DSSE envelope")
+    cert = bundle.certificate
+    if cert is None:
+        raise CertificateError("bundle is signed with a public key, expected a Fulcio certificate")
+    verify_signature(cert.public_key(), env.signatures[0].sig, env.pae, "DSSE envelope signature")
+    entry = _single_entry(bundle)
+    proven = _prove_entry(bundle, entry, root)
+    bind_dsse_entry(entry, env, verifier_der(cert, None))
+    times = _verified_times(bundle, proven, root, env.signatures[0].sig)
+    _check_certificate(cert, root, times)
+    return VerifiedSignature(cert, fulcio_claims(cert), env, entry, proven.log.base_url, proven.integrated_time,
+                             times)
+
+
+def verify_message_bundle(bundle: Bundle, digest_sha256: bytes, root: TrustedRoot, *,
+                          key: object | None = None, key_der: bytes | None = None) -> VerifiedSignature:
+    """Verify a ``messageSignature`` bundle over an artifact whose SHA-256 is ``digest_sha256``."""
+    msg = bundle.message_signature
+    if msg is None:
+        raise InvalidProvenanceError("bundle holds a DSSE envelope, expected a message signature")
+    cert = bundle.certificate
+    if cert is not None:
+        signer = cert.public_key()
+    elif key is not None:
+        signer = key
+    else:
+        raise CertificateError("bundle is signed with a public key but no key was given to verify it")
+    verify_signature(signer, msg.signature, digest_sha256, "message signature", prehashed_sha256=True)
+    entry = _single_entry(bundle)
+    proven = _prove_entry(bundle, entry, root)
+    bind_hashedrekord_entry(entry, msg.signature, digest_sha256, verifier_der(cert, key_der))
+    times = _verified_times(bundle, proven, root, msg.signature)
+    if cert is not None:
+        _check_certificate(cert, root, times)
+    return VerifiedSignature(cert, fulcio_claims(cert) if cert is not None else None, None, entry,
+                             proven.log.base_url, proven.integrated_time, times)
+
+
+def verify_legacy_envelope(legacy: LegacyEnvelope, root: TrustedRoot) -> VerifiedSignature:
+    """A bare envelope cannot be verified offline: its signing time lives only in Rekor."""
+    verify_signature(legacy.certificate.public_key(), legacy.envelope.signatures[0].sig, legacy.envelope.pae,
+                     "DSSE envelope signature")
+    raise TlogEntryNotFoundError(
+        "legacy DSSE envelope carries no transparency-log entry (slsa-github-generator <= v2.0.0 format); its "
+        "Rekor entry must be looked up online to establish the signing time"
+    )
+
+
+def certificate_der(cert: x509.Certificate) -> bytes:
+    return cert.public_bytes(serialization.Encoding.DER)
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()

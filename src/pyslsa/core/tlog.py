@@ -1,0 +1,347 @@
+"""Transparency-log (Rekor) entries: signed entry timestamps, inclusion proofs, checkpoints, and entry bodies.
+
+Everything here is pure: bytes and a :class:`~pyslsa.core.trust.TrustedRoot` in, a verdict out.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+from pyslsa.core import jsonutil as j
+from pyslsa.core.bundle import InclusionProof, TlogEntry
+from pyslsa.core.dsse import Envelope
+from pyslsa.core.trust import KeyAuthority, TrustedRoot
+from pyslsa.core.x509 import verify_signature
+from pyslsa.errors import InvalidSignatureError, InvalidTlogEntryError, UnsupportedFormatError, VerificationError
+
+_SIG_PREFIX = "\u2014 "  # "— " starts every signature line of a signed note
+
+
+def _fail(msg: str) -> InvalidTlogEntryError:
+    return InvalidTlogEntryError(msg)
+
+
+# -- Merkle trees (RFC 6962 / RFC 9162) -----------------------------------------------------------------------------
+
+
+def leaf_hash(data: bytes) -> bytes:
+    return hashlib.sha256(b"\x00" + data).digest()
+
+
+def _node(left: bytes, right: bytes) -> bytes:
+    return hashlib.sha256(b"\x01" + left + right).digest()
+
+
+def root_from_inclusion_proof(index: int, size: int, leaf: bytes, proof: tuple[bytes, ...]) -> bytes:
+    """RFC 9162 §2.1.3.2: the root a proof leads to; raises when the proof's shape is wrong."""
+    if size <= 0 or index >= size:
+        raise _fail(f"inclusion proof: leaf index {index} is not inside a tree of size {size}")
+    fn, sn, r = index, size - 1, leaf
+    for p in proof:
+        if sn == 0:
+            raise _fail("inclusion proof has more hashes than the tree size allows")
+        if fn & 1 or fn == sn:
+            r = _node(p, r)
+            if not fn & 1:
+                while fn and not fn & 1:
+                    fn >>= 1
+                    sn >>= 1
+        else:
+            r = _node(r, p)
+        fn >>= 1
+        sn >>= 1
+    if sn != 0:
+        raise _fail("inclusion proof has fewer hashes than the tree size needs")
+    return r
+
+
+# -- Signed notes / checkpoints ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SignedCheckpoint:
+    origin: str
+    tree_size: int
+    root_hash: bytes
+    other: tuple[str, ...]
+    body: bytes
+    signatures: tuple[tuple[str, bytes, bytes], ...]  # (name, key hint, signature)
+
+
+def parse_checkpoint(text: str) -> SignedCheckpoint:
+    sep = text.find("\n\n")
+    if sep < 0:
+        raise _fail("checkpoint is not a signed note (no blank line before the signatures)")
+    body, sig_block = text[: sep + 1], text[sep + 2:]
+    lines = body.split("\n")[:-1]
+    if len(lines) < 3:
+        raise _fail("checkpoint body must have an origin, a tree size and a root hash")
+    origin, size_s, root_s = lines[0], lines[1], lines[2]
+    if not origin or not size_s.isdigit() or (len(size_s) > 1 and size_s[0] == "0") or len(size_s) > 19:
+        raise _fail(f"checkpoint has a bad origin or tree size line: {size_s!r}")
+    try:
+        root = base64.b64decode(root_s, validate=True)
+    except (binascii.Error, ValueError):
+        raise _fail("checkpoint root hash is not base64") from None
+    if len(root) != 32:
+        raise _fail(f"checkpoint root hash: expected 32 bytes, got {len(root)}")
+    sigs: list[tuple[str, bytes, bytes]] = []
+    if not sig_block.endswith("\n"):
+        raise _fail("checkpoint signature block does not end with a newline")
+    for line in sig_block[:-1].split("\n"):
+        if not line.startswith(_SIG_PREFIX):
+            raise _fail(f"checkpoint has a malformed signature line: {line[:60]!r}")
+        parts = line[len(_SIG_PREFIX):].split(" ")
+        if len(parts) != 2 or not parts[0]:
+            raise _fail(f"checkpoint has a malformed signature line: {line[:60]!r}")
+        try:
+            blob = base64.b64decode(parts[1], validate=True)
+        except (binascii.Error, ValueError):
+            raise _fail("checkpoint signature is not base64") from None
+        if len(blob) < 5:
+            raise _fail("checkpoint signature is too short")
+        sigs.append((parts[0], blob[:4], blob[4:]))
+    if not sigs:
+        raise _fail("checkpoint carries no signature")
+    return SignedCheckpoint(origin, int(size_s), root, tuple(lines[3:]), body.encode("utf-8"), tuple(sigs))
+
+
+def verify_checkpoint(text: str, log: KeyAuthority) -> SignedCheckpoint:
+    """Parse a checkpoint and require a valid signature by ``log`` (matched by its key hint)."""
+    cp = parse_checkpoint(text)
+    assert log.key is not None
+    hint = log.log_id[:4]
+    candidates = [s for s in cp.signatures if s[1] == hint]
+    if not candidates:
+        raise _fail(f"checkpoint is not signed by the log: expected key hint {hint.hex()}, got "
+                    f"{', '.join(s[1].hex() for s in cp.signatures)}")
+    for _name, _hint, sig in candidates:
+        try:
+            verify_signature(log.key, sig, cp.body, "checkpoint signature")
+        except InvalidSignatureError:
+            continue
+        return cp
+    raise _fail(f"checkpoint signature by {log.base_url or 'the log'} does not verify")
+
+
+# -- Entry verification -----------------------------------------------------------------------------------------
+
+
+def find_log(entry: TlogEntry, root: TrustedRoot) -> KeyAuthority:
+    logs = root.tlogs_for(entry.log_id)
+    if not logs:
+        raise _fail(f"log entry is from an unknown transparency log: logId {entry.log_id.hex()} is not in "
+                    f"the trusted root")
+    usable = [log for log in logs if log.key is not None]
+    if not usable:
+        raise _fail(f"the trusted root's key for log {entry.log_id.hex()} is unusable: {logs[0].unusable_reason}")
+    return usable[0]
+
+
+def verify_set(entry: TlogEntry, log: KeyAuthority) -> None:
+    assert entry.signed_entry_timestamp is not None and log.key is not None
+    payload = j.canonical({
+        "body": base64.b64encode(entry.canonicalized_body).decode(),
+        "integratedTime": entry.integrated_time,
+        "logID": entry.log_id.hex(),
+        "logIndex": entry.log_index,
+    })
+    try:
+        verify_signature(log.key, entry.signed_entry_timestamp, payload, "signed entry timestamp")
+    except InvalidSignatureError:
+        raise _fail(f"signed entry timestamp (SET) does not verify under the key of "
+                    f"{log.base_url or log.log_id_hex}") from None
+
+
+def verify_inclusion_proof(entry: TlogEntry, proof: InclusionProof, log: KeyAuthority) -> SignedCheckpoint:
+    computed = root_from_inclusion_proof(proof.log_index, proof.tree_size, leaf_hash(entry.canonicalized_body),
+                                         proof.hashes)
+    if computed != proof.root_hash:
+        raise _fail(f"inclusion proof does not lead to its root hash: expected {proof.root_hash.hex()}, "
+                    f"got {computed.hex()}")
+    if proof.checkpoint is None:
+        raise _fail("inclusion proof has no signed checkpoint")
+    cp = verify_checkpoint(proof.checkpoint.envelope, log)
+    if cp.tree_size != proof.tree_size or cp.root_hash != proof.root_hash:
+        raise _fail(f"checkpoint does not match the inclusion proof: expected size {proof.tree_size} root "
+                    f"{proof.root_hash.hex()}, got size {cp.tree_size} root {cp.root_hash.hex()}")
+    return cp
+
+
+@dataclass(frozen=True)
+class VerifiedEntry:
+    entry: TlogEntry
+    log: KeyAuthority
+    integrated_time: dt.datetime | None  # set only when a SET vouches for it
+    checkpoint: SignedCheckpoint | None
+
+
+def verify_entry(entry: TlogEntry, root: TrustedRoot, *, require_set: bool, require_proof: bool) -> VerifiedEntry:
+    """Prove the entry is in the log: its SET and/or its inclusion proof with a signed checkpoint."""
+    log = find_log(entry, root)
+    if entry.signed_entry_timestamp is None and entry.inclusion_proof is None:
+        raise _fail("log entry carries neither a signed entry timestamp nor an inclusion proof")
+    if require_set and entry.signed_entry_timestamp is None:
+        raise _fail("log entry lacks the signed entry timestamp this bundle version requires")
+    if require_proof and entry.inclusion_proof is None:
+        raise _fail("log entry lacks the inclusion proof this bundle version requires")
+    integrated: dt.datetime | None = None
+    if entry.signed_entry_timestamp is not None:
+        verify_set(entry, log)
+        integrated = dt.datetime.fromtimestamp(entry.integrated_time, dt.timezone.utc)
+        if not log.validity.contains(integrated):
+            raise _fail(f"log key of {log.base_url} was not valid at the integrated time: expected "
+                        f"{integrated.isoformat()} within {log.validity.describe()}")
+    cp = None
+    if entry.inclusion_proof is not None:
+        cp = verify_inclusion_proof(entry, entry.inclusion_proof, log)
+    return VerifiedEntry(entry, log, integrated, cp)
+
+
+# -- Entry bodies: bind the log entry to *this* signature and certificate ---------------------------------------
+
+
+def _body(entry: TlogEntry) -> dict[str, Any]:
+    try:
+        doc = j.obj(j.loads(entry.canonicalized_body, "log entry body", InvalidTlogEntryError), "body")
+        kind = j.get_str(doc, "kind", "body")
+        api = j.get_str(doc, "apiVersion", "body")
+        spec = j.get_obj(doc, "spec", "body")
+    except VerificationError as exc:
+        raise _fail(f"log entry body is malformed: {exc}") from None
+    if (kind, api) != (entry.kind, entry.version):
+        raise _fail(f"log entry body kind: expected {entry.kind} {entry.version}, got {kind} {api}")
+    return spec
+
+
+def _cert_der_from_b64_pem(value: Any, path: str) -> bytes:
+    pem = j.b64decode(value, path)
+    try:
+        return x509.load_pem_x509_certificate(pem).public_bytes(serialization.Encoding.DER)
+    except ValueError:
+        pass
+    try:
+        # a bare public key (key-based signing)
+        key = serialization.load_pem_public_key(pem)
+        return key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    except (ValueError, TypeError):
+        raise _fail(f"{path} is neither a PEM certificate nor a PEM public key") from None
+
+
+def _hash_field(o: Any, path: str) -> str:
+    o = j.obj(o, path)
+    alg = j.get_str(o, "algorithm", path)
+    if alg != "sha256":
+        raise _fail(f"{path}.algorithm: expected sha256, got {alg!r}")
+    value = j.get_str(o, "value", path)
+    return value.lower()
+
+
+def verifier_der(cert: x509.Certificate | None, key_der: bytes | None) -> bytes:
+    if cert is not None:
+        return cert.public_bytes(serialization.Encoding.DER)
+    assert key_der is not None
+    return key_der
+
+
+def bind_dsse_entry(entry: TlogEntry, envelope: Envelope, verifier: bytes) -> None:
+    """The entry (``dsse`` 0.0.1 or ``intoto`` 0.0.2) records this envelope's payload and signature by us."""
+    try:
+        spec = _body(entry)
+        if (entry.kind, entry.version) == ("dsse", "0.0.1"):
+            _bind_dsse_001(spec, envelope, verifier)
+        elif (entry.kind, entry.version) == ("intoto", "0.0.2"):
+            _bind_intoto_002(spec, envelope, verifier)
+        else:
+            raise UnsupportedFormatError(f"log entry kind {entry.kind} {entry.version} cannot record a DSSE "
+                                         f"envelope (expected dsse 0.0.1 or intoto 0.0.2)")
+    except InvalidTlogEntryError:
+        raise
+    except UnsupportedFormatError as exc:
+        raise _fail(str(exc)) from None
+    except VerificationError as exc:
+        raise _fail(f"log entry body is malformed: {exc}") from None
+
+
+def _bind_dsse_001(spec: dict[str, Any], envelope: Envelope, verifier: bytes) -> None:
+    got = _hash_field(j.get(spec, "payloadHash", "spec"), "spec.payloadHash")
+    if got != envelope.payload_sha256:
+        raise _fail(f"log entry is for another payload: expected sha256 {envelope.payload_sha256}, got {got}")
+    sigs = j.get_list(spec, "signatures", "spec")
+    if len(sigs) != len(envelope.signatures):
+        raise _fail(f"log entry records {len(sigs)} signatures, the envelope has {len(envelope.signatures)}")
+    recorded = set()
+    for i, s in enumerate(sigs):
+        s = j.obj(s, f"spec.signatures[{i}]")
+        recorded.add((j.get_b64(s, "signature", f"spec.signatures[{i}]"),
+                      _cert_der_from_b64_pem(j.get(s, "verifier", f"spec.signatures[{i}]"),
+                                             f"spec.signatures[{i}].verifier")))
+    expected = {(sig.sig, verifier) for sig in envelope.signatures}
+    if recorded != expected:
+        raise _fail("log entry records another signature or signing certificate than the envelope's")
+
+
+def _double_b64(value: Any, path: str) -> bytes:
+    inner = j.b64decode(value, path)
+    try:
+        text = inner.decode("ascii")
+    except UnicodeDecodeError:
+        raise _fail(f"{path} is not base64-wrapped base64") from None
+    return j.b64decode(text, path)
+
+
+def _bind_intoto_002(spec: dict[str, Any], envelope: Envelope, verifier: bytes) -> None:
+    content = j.get_obj(spec, "content", "spec")
+    got = _hash_field(j.get(content, "payloadHash", "spec.content"), "spec.content.payloadHash")
+    if got != envelope.payload_sha256:
+        raise _fail(f"log entry is for another payload: expected sha256 {envelope.payload_sha256}, got {got}")
+    env = j.get_obj(content, "envelope", "spec.content")
+    ptype = j.get_str(env, "payloadType", "spec.content.envelope")
+    if ptype != envelope.payload_type:
+        raise _fail(f"log entry payloadType: expected {envelope.payload_type!r}, got {ptype!r}")
+    if env.get("payload") is not None and _double_b64(env["payload"], "spec.content.envelope.payload") != \
+            envelope.payload:
+        raise _fail("log entry records another payload than the envelope's")
+    sigs = j.get_list(env, "signatures", "spec.content.envelope")
+    if len(sigs) != len(envelope.signatures):
+        raise _fail(f"log entry records {len(sigs)} signatures, the envelope has {len(envelope.signatures)}")
+    recorded = set()
+    for i, s in enumerate(sigs):
+        p = f"spec.content.envelope.signatures[{i}]"
+        s = j.obj(s, p)
+        recorded.add((_double_b64(j.get(s, "sig", p), f"{p}.sig"),
+                      _cert_der_from_b64_pem(j.get(s, "publicKey", p), f"{p}.publicKey")))
+    expected = {(sig.sig, verifier) for sig in envelope.signatures}
+    if recorded != expected:
+        raise _fail("log entry records another signature or signing certificate than the envelope's")
+
+
+def bind_hashedrekord_entry(entry: TlogEntry, signature: bytes, digest_sha256: bytes, verifier: bytes) -> None:
+    """The entry (``hashedrekord`` 0.0.1) records this signature, over this digest, by this verifier."""
+    try:
+        if (entry.kind, entry.version) != ("hashedrekord", "0.0.1"):
+            raise _fail(f"log entry kind {entry.kind} {entry.version} cannot record a message signature")
+        spec = _body(entry)
+        sig = j.get_obj(spec, "signature", "spec")
+        if j.get_b64(sig, "content", "spec.signature") != signature:
+            raise _fail("log entry records another signature than the bundle's")
+        pk = j.get_obj(sig, "publicKey", "spec.signature")
+        if _cert_der_from_b64_pem(j.get(pk, "content", "spec.signature.publicKey"),
+                                  "spec.signature.publicKey.content") != verifier:
+            raise _fail("log entry records another signing certificate or key than the bundle's")
+        data = j.get_obj(spec, "data", "spec")
+        got = _hash_field(j.get(data, "hash", "spec.data"), "spec.data.hash")
+        if got != digest_sha256.hex():
+            raise _fail(f"log entry is for another artifact: expected sha256 {digest_sha256.hex()}, got {got}")
+    except InvalidTlogEntryError:
+        raise
+    except VerificationError as exc:
+        raise _fail(f"log entry body is malformed: {exc}") from None

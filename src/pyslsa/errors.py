@@ -1,0 +1,236 @@
+"""The one error taxonomy of pyslsa.
+
+Every failure the tool can report is one of two things:
+
+* :class:`VerificationError` -- the evidence was examined and is *not proven valid*. Each subclass carries a
+  stable, kebab-case :attr:`~VerificationError.code` (part of the public contract: scripts match on it) and a
+  one-line message that names what was expected and what was found. The CLI exits with status 1.
+* :class:`UsageError` -- the request itself could not be carried out (a missing file, a bad flag, an unreadable
+  trusted root). The CLI exits with status 2.
+
+Nothing else escapes the public API: parsers convert every low-level exception into one of these.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CODES",
+    "CertificateError",
+    "InvalidProvenanceError",
+    "InvalidRefError",
+    "InvalidSemverError",
+    "InvalidSignatureError",
+    "InvalidTimestampError",
+    "InvalidTlogEntryError",
+    "MalformedURIError",
+    "MismatchBranchError",
+    "MismatchBuilderIDError",
+    "MismatchHashError",
+    "MismatchIdentityError",
+    "MismatchSourceError",
+    "MismatchTagError",
+    "MismatchVersionedTagError",
+    "MismatchWorkflowInputsError",
+    "PyslsaError",
+    "TlogEntryNotFoundError",
+    "UnsupportedFormatError",
+    "UntrustedBuilderError",
+    "UsageError",
+    "VerificationError",
+    "error_for_code",
+]
+
+
+class PyslsaError(Exception):
+    """Base class of every error pyslsa raises on purpose."""
+
+    code: str = "error"
+    exit_status: int = 1
+
+    def __init__(self, message: str) -> None:
+        # One line, always: the CLI prints it as is.
+        message = " ".join(str(message).split())
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(code={self.code!r}, message={self.message!r})"
+
+
+class UsageError(PyslsaError):
+    """The request cannot be carried out: bad arguments, missing or unreadable input files."""
+
+    code = "usage"
+    exit_status = 2
+
+
+class VerificationError(PyslsaError):
+    """The evidence is not proven valid. ``code`` says why, in a stable kebab-case word."""
+
+    code = "verification-failed"
+    exit_status = 1
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        if code is not None:
+            self.code = code
+
+
+# -- SLSA policy (slsa-verifier's errors, one for one) ---------------------------------------------------------
+
+
+class MismatchSourceError(VerificationError):
+    """slsa-verifier ErrorMismatchSource: the provenance or certificate names another source repository."""
+
+    code = "mismatch-source"
+
+
+class MismatchBranchError(VerificationError):
+    """slsa-verifier ErrorMismatchBranch."""
+
+    code = "mismatch-branch"
+
+
+class MismatchTagError(VerificationError):
+    """slsa-verifier ErrorMismatchTag."""
+
+    code = "mismatch-tag"
+
+
+class MismatchVersionedTagError(VerificationError):
+    """slsa-verifier ErrorMismatchVersionedTag."""
+
+    code = "mismatch-versioned-tag"
+
+
+class InvalidSemverError(VerificationError):
+    """slsa-verifier ErrorInvalidSemver: a tag that should be a semantic version is not one."""
+
+    code = "invalid-semver"
+
+
+class MismatchHashError(VerificationError):
+    """slsa-verifier ErrorMismatchHash: no subject of the statement has the artifact's digest."""
+
+    code = "mismatch-hash"
+
+
+class MismatchBuilderIDError(VerificationError):
+    """slsa-verifier ErrorMismatchBuilderID: the builder is not the one the user asked for."""
+
+    code = "mismatch-builder-id"
+
+
+class UntrustedBuilderError(VerificationError):
+    """slsa-verifier ErrorUntrustedReusableWorkflow: the signing workflow is not a trusted builder."""
+
+    code = "untrusted-builder"
+
+
+class InvalidRefError(VerificationError):
+    """slsa-verifier ErrorInvalidRef: a git ref that is neither a branch nor a tag where one is required."""
+
+    code = "invalid-ref"
+
+
+class MismatchWorkflowInputsError(VerificationError):
+    """slsa-verifier ErrorMismatchWorkflowInputs."""
+
+    code = "mismatch-workflow-inputs"
+
+
+class MalformedURIError(VerificationError):
+    """slsa-verifier ErrorMalformedURI: a URI in the provenance or certificate cannot be parsed."""
+
+    code = "malformed-uri"
+
+
+# -- Sigstore / cryptography --------------------------------------------------------------------------------------
+
+
+class CertificateError(VerificationError):
+    """The signing certificate does not chain to a trusted CA, is outside its validity, or lacks a proof."""
+
+    code = "invalid-certificate"
+
+
+class InvalidSignatureError(VerificationError):
+    """A signature (DSSE, message, checkpoint) does not verify."""
+
+    code = "invalid-signature"
+
+
+class InvalidTlogEntryError(VerificationError):
+    """The transparency-log entry is not proven: bad SET, bad inclusion proof, or a body for something else."""
+
+    code = "invalid-tlog-entry"
+
+
+class TlogEntryNotFoundError(VerificationError):
+    """No transparency-log entry is available for the evidence (e.g. a legacy envelope offline)."""
+
+    code = "tlog-entry-not-found"
+
+
+class InvalidTimestampError(VerificationError):
+    """An RFC 3161 signed timestamp does not verify, or no trusted time could be established."""
+
+    code = "invalid-timestamp"
+
+
+class MismatchIdentityError(VerificationError):
+    """The certificate's identity (SAN) or OIDC issuer is not the one the policy requires."""
+
+    code = "mismatch-identity"
+
+
+# -- Input format -------------------------------------------------------------------------------------------------
+
+
+class InvalidProvenanceError(VerificationError):
+    """The provenance / bundle / statement is malformed: not JSON, wrong type, missing key, bad base64."""
+
+    code = "invalid-provenance"
+
+
+class UnsupportedFormatError(VerificationError):
+    """A well-formed document of a kind pyslsa does not verify (unknown media type, entry kind, predicate)."""
+
+    code = "unsupported-format"
+
+
+_CLASSES: tuple[type[VerificationError], ...] = (
+    MismatchSourceError,
+    MismatchBranchError,
+    MismatchTagError,
+    MismatchVersionedTagError,
+    InvalidSemverError,
+    MismatchHashError,
+    MismatchBuilderIDError,
+    UntrustedBuilderError,
+    InvalidRefError,
+    MismatchWorkflowInputsError,
+    MalformedURIError,
+    CertificateError,
+    InvalidSignatureError,
+    InvalidTlogEntryError,
+    TlogEntryNotFoundError,
+    InvalidTimestampError,
+    MismatchIdentityError,
+    InvalidProvenanceError,
+    UnsupportedFormatError,
+)
+
+#: Every stable verification error code, mapped to its class.
+CODES: dict[str, type[VerificationError]] = {cls.code: cls for cls in _CLASSES}
+
+
+def error_for_code(code: str, message: str) -> VerificationError:
+    """Build the error of the class registered for ``code`` (a plain VerificationError for unknown codes)."""
+    cls = CODES.get(code)
+    if cls is None:
+        return VerificationError(message, code=code)
+    return cls(message)
