@@ -2,12 +2,13 @@
 
 The order of checks (each failure raises its own error code):
 
-1. the envelope's (or message) signature verifies under the bundle's certificate or key -> ``invalid-signature``
-2. the transparency-log entry is proven (SET and/or inclusion proof with a signed checkpoint) and its body
-   records exactly this signature, payload and certificate -> ``invalid-tlog-entry``
-3. every RFC 3161 timestamp verifies -> ``invalid-timestamp``; at least one verified time exists
-4. the certificate chains to a Fulcio CA of the trusted root, valid at every verified time, with an embedded
+1. the transparency-log entry is proven: SET and/or inclusion proof with a signed checkpoint, by a log of the
+   trusted root -> ``invalid-tlog-entry``
+2. every RFC 3161 timestamp verifies -> ``invalid-timestamp``; at least one verified time exists
+3. the certificate chains to a Fulcio CA of the trusted root, valid at every verified time, with an embedded
    SCT from a trusted CT log -> ``invalid-certificate``
+4. the envelope's (or message) signature verifies under the certificate or key -> ``invalid-signature``
+5. the entry's body records exactly this signature, payload and certificate -> ``invalid-tlog-entry``
 
 No network, no clock: the verified times come from the evidence itself.
 """
@@ -101,12 +102,12 @@ def verify_dsse_bundle(bundle: Bundle, root: TrustedRoot) -> VerifiedSignature:
     cert = bundle.certificate
     if cert is None:
         raise CertificateError("bundle is signed with a public key, expected a Fulcio certificate")
-    verify_signature(cert.public_key(), env.signatures[0].sig, env.pae, "DSSE envelope signature")
     entry = _single_entry(bundle)
     proven = _prove_entry(bundle, entry, root)
-    bind_dsse_entry(entry, env, verifier_der(cert, None))
     times = _verified_times(bundle, proven, root, env.signatures[0].sig)
     _check_certificate(cert, root, times)
+    verify_signature(cert.public_key(), env.signatures[0].sig, env.pae, "DSSE envelope signature")
+    bind_dsse_entry(entry, env, verifier_der(cert, None))
     return VerifiedSignature(cert, fulcio_claims(cert), env, entry, proven.log.base_url, proven.integrated_time,
                              times)
 
@@ -124,13 +125,13 @@ def verify_message_bundle(bundle: Bundle, digest_sha256: bytes, root: TrustedRoo
         signer = key
     else:
         raise CertificateError("bundle is signed with a public key but no key was given to verify it")
-    verify_signature(signer, msg.signature, digest_sha256, "message signature", prehashed_sha256=True)
     entry = _single_entry(bundle)
     proven = _prove_entry(bundle, entry, root)
-    bind_hashedrekord_entry(entry, msg.signature, digest_sha256, verifier_der(cert, key_der))
     times = _verified_times(bundle, proven, root, msg.signature)
     if cert is not None:
         _check_certificate(cert, root, times)
+    verify_signature(signer, msg.signature, digest_sha256, "message signature", prehashed_sha256=True)
+    bind_hashedrekord_entry(entry, msg.signature, digest_sha256, verifier_der(cert, key_der))
     return VerifiedSignature(cert, fulcio_claims(cert) if cert is not None else None, None, entry,
                              proven.log.base_url, proven.integrated_time, times)
 

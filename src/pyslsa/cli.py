@@ -1,0 +1,175 @@
+"""The ``pyslsa`` command line: argument parsing and rendering only.
+
+Imports of the verification machinery happen inside the command functions, so ``pyslsa --help`` and start-up
+stay fast. Exit status: 0 verified, 1 verification failed, 2 usage or input error. No traceback without --debug.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, NoReturn
+
+if TYPE_CHECKING:
+    from pyslsa.report import Report
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+_EPILOG = """\
+exit status: 0 verified, 1 verification failed (a stable error code is printed), 2 usage or input error.
+Run 'pyslsa COMMAND --help' for the flags of a command."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports usage errors on one line with exit status 2 (never a traceback)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"pyslsa: error: {message}\n(run '{self.prog} --help' for usage)\n")
+
+
+def _add_common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--trusted-root", metavar="FILE",
+                   help="Sigstore trusted_root.json to verify against (default: the Sigstore public-good root "
+                        "bundled with pyslsa; no network)")
+    p.add_argument("--format", choices=("text", "json"), default="text",
+                   help="output format: text (default) or one JSON object on stdout")
+    p.add_argument("--debug", action="store_true", help="show a traceback for unexpected internal errors")
+
+
+def _build_parser() -> _Parser:
+    parser = _Parser(
+        prog="pyslsa",
+        description="Verify that release artifacts were built by the pipeline, from the source, they claim: "
+                    "SLSA provenance and Sigstore attestations, offline, in pure Python.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    va = sub.add_parser(
+        "verify-artifact",
+        help="verify artifacts against SLSA provenance from slsa-github-generator (slsa-verifier compatible)",
+        description="Verify ARTIFACT(s) against SLSA provenance (a Sigstore bundle or .intoto.jsonl made by "
+                    "slsa-github-generator): the signature, the transparency-log proof, the builder, the source "
+                    "repository and ref, and the artifact digest. Same flags and semantics as slsa-verifier's "
+                    "verify-artifact.",
+        epilog="example:\n  pyslsa verify-artifact --provenance-path binary.intoto.jsonl \\\n"
+               "      --source-uri github.com/slsa-framework/example-package --source-tag v14 binary\n\n" + _EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    va.add_argument("artifacts", nargs="+", metavar="ARTIFACT",
+                    help="artifact file(s) to verify, or sha256:<64 hex> digests")
+    va.add_argument("--provenance-path", required=True, metavar="P", help="path to the provenance file")
+    va.add_argument("--source-uri", required=True, metavar="URI",
+                    help="expected source repository, e.g. github.com/some/repo")
+    refs = va.add_mutually_exclusive_group()
+    refs.add_argument("--source-tag", metavar="T", help="expected tag the artifact was built from")
+    refs.add_argument("--source-branch", metavar="B", help="expected branch the artifact was built from")
+    refs.add_argument("--source-versioned-tag", metavar="V",
+                      help="expected version (semantic versioning) of the tag the artifact was built from, "
+                           "e.g. v1 or v1.2")
+    va.add_argument("--builder-id", metavar="ID", help="expected builder id (required for BYOB/delegator builds)")
+    va.add_argument("--build-workflow-input", action="append", default=[], metavar="K=V",
+                    help="expected workflow_dispatch input, repeatable")
+    va.add_argument("--print-provenance", action="store_true",
+                    help="print the verified in-toto statement to stdout (verdicts go to stderr)")
+    _add_common(va)
+
+    ga = sub.add_parser(
+        "verify-github-attestation",
+        help="verify an artifact against a GitHub artifact attestation (actions/attest-build-provenance)",
+        description="Verify ARTIFACT against a GitHub artifact attestation (Sigstore bundle with SLSA v1 "
+                    "provenance from actions/attest-build-provenance). There are no default trusted builders: "
+                    "--builder-id names the workflow you trust.",
+        epilog="example:\n  pyslsa verify-github-attestation --attestation-path MODULE.bazel.intoto.jsonl \\\n"
+               "      --source-uri github.com/aspect-build/rules_lint \\\n"
+               "      --builder-id https://github.com/bazel-contrib/publish-to-bcr/.github/workflows/"
+               "publish.yaml MODULE.bazel\n\n" + _EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    ga.add_argument("artifacts", nargs="+", metavar="ARTIFACT",
+                    help="artifact file(s) to verify, or sha256:<64 hex> digests")
+    ga.add_argument("--attestation-path", required=True, metavar="P", help="path to the attestation file")
+    ga.add_argument("--source-uri", required=True, metavar="URI",
+                    help="expected source repository, e.g. github.com/some/repo")
+    ga.add_argument("--builder-id", metavar="ID", help="the builder (workflow) id you trust")
+    ga.add_argument("--print-provenance", action="store_true",
+                    help="print the verified in-toto statement to stdout (verdicts go to stderr)")
+    _add_common(ga)
+    return parser
+
+
+def _workflow_inputs(pairs: Sequence[str]) -> dict[str, str]:
+    from pyslsa.errors import UsageError
+
+    out: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise UsageError(f"--build-workflow-input expects KEY=VALUE, got {pair!r}")
+        out[key] = value
+    return out
+
+
+def _run(args: argparse.Namespace) -> Report:
+    from pyslsa.commands import verify_artifact as cmd
+
+    if args.command == "verify-artifact":
+        return cmd.run(
+            artifacts=args.artifacts, provenance_path=args.provenance_path, source_uri=args.source_uri,
+            source_tag=args.source_tag, source_branch=args.source_branch,
+            source_versioned_tag=args.source_versioned_tag, builder_id=args.builder_id,
+            build_workflow_inputs=_workflow_inputs(args.build_workflow_input),
+            trusted_root_path=args.trusted_root, print_provenance=args.print_provenance,
+        )
+    return cmd.run_github_attestation(
+        artifacts=args.artifacts, attestation_path=args.attestation_path, source_uri=args.source_uri,
+        builder_id=args.builder_id, trusted_root_path=args.trusted_root, print_provenance=args.print_provenance,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+    if args.version:
+        from pyslsa import __version__
+
+        print(f"pyslsa {__version__}")
+        return EXIT_OK
+    if not args.command:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    debug = bool(getattr(args, "debug", False))
+    try:
+        from pyslsa.errors import PyslsaError
+        from pyslsa.formats import renderer
+        from pyslsa.report import Report
+
+        try:
+            report = _run(args)
+        except PyslsaError as exc:
+            report = Report(command=args.command, error=exc)
+        out, err = renderer(args.format)(report)
+        if out:
+            sys.stdout.write(out)
+            sys.stdout.flush()
+        if err:
+            sys.stderr.write(err)
+        return report.exit_status
+    except KeyboardInterrupt:
+        sys.stderr.write("pyslsa: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        return EXIT_FAILED
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: never a traceback without --debug
+        if debug:
+            raise
+        sys.stderr.write(f"pyslsa: internal error: {type(exc).__name__}: {exc} (run with --debug for a "
+                         f"traceback); treating as a verification failure\n")
+        return EXIT_FAILED
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,42 @@
+"""Human-readable output: one PASSED/FAILED line per artifact, reasons with their stable error code."""
+
+from __future__ import annotations
+
+import json
+
+from pyslsa.report import ArtifactOutcome, Report
+
+
+def _describe(a: ArtifactOutcome) -> str:
+    parts = []
+    if a.builder_id:
+        parts.append(f"built by {a.builder_id}")
+    if a.source_uri:
+        src = a.source_uri + (f"@{a.ref}" if a.ref else "")
+        parts.append(f"from {src}")
+    if a.commit:
+        parts.append(f"at commit {a.commit}")
+    return ", ".join(parts)
+
+
+def render(report: Report) -> tuple[str, str]:
+    out: list[str] = []
+    err: list[str] = []
+    verdicts = err if report.print_provenance else out
+    if report.error is not None:
+        err.append(f"FAILED: [{report.error.code}] {report.error.message}")
+    for a in report.artifacts:
+        name = f"{a.path} (sha256:{a.sha256})" if a.sha256 and not a.path.startswith("sha256:") else a.path
+        if a.verified:
+            desc = _describe(a)
+            verdicts.append(f"PASSED: {name}" + (f": {desc}" if desc else ""))
+            if report.print_provenance and a.statement is not None:
+                out.append(json.dumps(a.statement, separators=(",", ":")))
+        else:
+            code = a.error.code if a.error else "verification-failed"
+            msg = a.error.message if a.error else "not verified"
+            verdicts.append(f"FAILED: {name}: [{code}] {msg}")
+    if report.artifacts and report.error is None:
+        verdicts.append("PASSED: SLSA verification passed" if report.verified
+                        else "FAILED: SLSA verification failed")
+    return ("\n".join(out) + "\n" if out else "", "\n".join(err) + "\n" if err else "")

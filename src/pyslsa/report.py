@@ -1,0 +1,75 @@
+"""Results as the commands hand them to the output formats (plain data; no I/O)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from pyslsa.errors import PyslsaError
+
+
+@dataclass
+class ArtifactOutcome:
+    """The verdict for one artifact."""
+
+    path: str
+    sha256: str
+    verified: bool = False
+    builder_id: str | None = None
+    source_uri: str | None = None
+    ref: str | None = None
+    commit: str | None = None
+    error: PyslsaError | None = None
+    statement: dict[str, Any] | None = None
+    integrated_time: dt.datetime | None = None
+    log_index: int | None = None
+    log_url: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "path": self.path,
+            "sha256": self.sha256,
+            "verified": self.verified,
+            "builder_id": self.builder_id,
+            "source_uri": self.source_uri,
+            "ref": self.ref,
+            "commit": self.commit,
+        }
+        if self.integrated_time is not None:
+            out["integrated_time"] = self.integrated_time.isoformat()
+        if self.log_index is not None:
+            out["log_index"] = self.log_index
+        if self.error is not None:
+            out["error"] = {"code": self.error.code, "message": self.error.message}
+        return out
+
+
+@dataclass
+class Report:
+    """The result of one command run: per-artifact outcomes, or one error that stopped everything."""
+
+    command: str
+    artifacts: list[ArtifactOutcome] = field(default_factory=list)
+    error: PyslsaError | None = None
+    print_provenance: bool = False
+
+    @property
+    def verified(self) -> bool:
+        return self.error is None and bool(self.artifacts) and all(a.verified for a in self.artifacts)
+
+    @property
+    def first_error(self) -> PyslsaError | None:
+        if self.error is not None:
+            return self.error
+        for a in self.artifacts:
+            if a.error is not None:
+                return a.error
+        return None
+
+    @property
+    def exit_status(self) -> int:
+        if self.verified:
+            return 0
+        err = self.first_error
+        return err.exit_status if err is not None else 1

@@ -1,0 +1,48 @@
+"""Shared fixtures: the real vectors under tests/data (copied from ../shared/testdata; never skipped)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+DATA = Path(__file__).parent / "data"
+SV = DATA / "slsa-verifier"
+GENERIC = SV / "gha_generic" / "v2.1.0"
+GENERIC_LEGACY = SV / "gha_generic" / "v1.7.0"
+DELEGATOR = SV / "gha_delegator" / "v2.1.0"
+BCR = SV / "bcr"
+LEGACY_MISC = SV / "legacy-misc"
+SIGSTORE_PY = DATA / "sigstore-python"
+PYPI_ATT = DATA / "pypi-attestations"
+EXAMPLE_REPO = "github.com/slsa-framework/example-package"
+GENERATOR_ID = ("https://github.com/slsa-framework/slsa-github-generator/.github/workflows/"
+                "generator_generic_slsa3.yml")
+TRW_BUILDER = "https://github.com/slsa-framework/example-trw/.github/workflows/builder_high-perms_slsa3.yml"
+
+
+def vector(path: Path) -> bytes:
+    """Read a vector; a missing one is a test failure, never a skip."""
+    if not path.is_file():
+        pytest.fail(f"test vector missing: {path} (copy it from ../shared/testdata)")
+    return path.read_bytes()
+
+
+def vector_json(path: Path) -> Any:
+    return json.loads(vector(path))
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--run-network", action="store_true", default=False,
+                     help="run tests marked 'network' (they reach the real PyPI / GitHub / Rekor)")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--run-network"):
+        return
+    skip = pytest.mark.skip(reason="touches the public internet; run with --run-network")
+    for item in items:
+        if "network" in item.keywords:
+            item.add_marker(skip)
