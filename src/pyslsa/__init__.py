@@ -1,0 +1,57 @@
+"""pyslsa: verify SLSA provenance and Sigstore attestations of release artifacts, offline, in pure Python.
+
+>>> import pyslsa
+>>> result = pyslsa.verify_artifact("binary", "binary.intoto.jsonl",
+...                                 source_uri="github.com/org/repo", source_tag="v1.2.3")  # doctest: +SKIP
+
+Attributes are imported lazily, so ``import pyslsa`` (and the CLI's start-up) stays cheap.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ArtifactResult",
+    "PyslsaError",
+    "TrustedRoot",
+    "UsageError",
+    "VerificationError",
+    "VerificationResult",
+    "__version__",
+    "verify_artifact",
+    "verify_github_attestation",
+]
+
+_LAZY = {
+    "verify_artifact": "pyslsa.api",
+    "verify_github_attestation": "pyslsa.api",
+    "VerificationResult": "pyslsa.api",
+    "ArtifactResult": "pyslsa.api",
+    "TrustedRoot": "pyslsa.core.trust",
+    "VerificationError": "pyslsa.errors",
+    "UsageError": "pyslsa.errors",
+    "PyslsaError": "pyslsa.errors",
+}
+
+if TYPE_CHECKING:
+    from pyslsa.api import ArtifactResult, VerificationResult, verify_artifact, verify_github_attestation
+    from pyslsa.core.trust import TrustedRoot
+    from pyslsa.errors import PyslsaError, UsageError, VerificationError
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'pyslsa' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,0 +1,5 @@
+import sys
+
+from pyslsa.cli import main
+
+sys.exit(main())

@@ -1,0 +1,133 @@
+"""The library API: verify artifacts against provenance, in-process, offline by default."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pyslsa.core.trust import TrustedRoot
+from pyslsa.errors import VerificationError
+
+Artifact = str | os.PathLike[str]
+TrustedRootSpec = TrustedRoot | str | os.PathLike[str] | bytes | None
+
+
+@dataclass(frozen=True)
+class ArtifactResult:
+    """One verified artifact."""
+
+    artifact: str
+    sha256: str
+    builder_id: str
+    source_uri: str
+    ref: str | None
+    commit: str | None
+    statement: dict[str, Any]
+    integrated_time: dt.datetime | None
+    log_index: int | None
+
+
+@dataclass(frozen=True)
+class VerificationResult:
+    """Every artifact verified. The top-level fields describe the first artifact; ``artifacts`` lists all."""
+
+    builder_id: str
+    source_uri: str
+    ref: str | None
+    commit: str | None
+    statement: dict[str, Any]
+    integrated_time: dt.datetime | None
+    artifacts: tuple[ArtifactResult, ...]
+
+
+def _as_list(artifact: Artifact | Sequence[Artifact]) -> list[Artifact]:
+    if isinstance(artifact, (str, os.PathLike)):
+        return [artifact]
+    return list(artifact)
+
+
+def _result(report: Any) -> VerificationResult:
+    items = []
+    for a in report.artifacts:
+        if not a.verified:
+            assert isinstance(a.error, VerificationError) or a.error is not None
+            raise a.error
+        items.append(ArtifactResult(a.path, a.sha256, a.builder_id or "", a.source_uri or "", a.ref, a.commit,
+                                    a.statement or {}, a.integrated_time, a.log_index))
+    first = items[0]
+    return VerificationResult(first.builder_id, first.source_uri, first.ref, first.commit, first.statement,
+                              first.integrated_time, tuple(items))
+
+
+def _digest_pairs(artifacts: list[Artifact]) -> list[tuple[str, str]]:
+    from pyslsa.errors import UsageError
+    from pyslsa.sources.files import artifact_digest
+
+    if not artifacts:
+        raise UsageError("no artifact given")
+    return [artifact_digest(a) for a in artifacts]
+
+
+def verify_artifact(
+    artifact: Artifact | Sequence[Artifact],
+    provenance: bytes | str | os.PathLike[str],
+    *,
+    source_uri: str,
+    source_tag: str | None = None,
+    source_branch: str | None = None,
+    source_versioned_tag: str | None = None,
+    builder_id: str | None = None,
+    build_workflow_inputs: Mapping[str, str] | None = None,
+    trusted_root: TrustedRootSpec = None,
+) -> VerificationResult:
+    """Verify artifact(s) against SLSA provenance with slsa-verifier's ``verify-artifact`` semantics.
+
+    ``artifact`` is a path, a ``"sha256:<64 hex>"`` digest, or a list of these. ``provenance`` is the file's
+    bytes or its path. ``trusted_root=None`` uses the bundled Sigstore production root (no network).
+    Raises :class:`pyslsa.VerificationError` (with ``.code``) unless every artifact verifies.
+    """
+    from pyslsa.commands.verify_artifact import _outcomes, evaluate, load_provenance, load_trusted_root
+    from pyslsa.core.slsa.builders import DEFAULT_ARTIFACT_BUILDERS
+    from pyslsa.core.slsa.policy import SlsaPolicy
+    from pyslsa.report import Report
+
+    given = [source_tag, source_branch, source_versioned_tag]
+    if sum(v is not None for v in given) > 1:
+        from pyslsa.errors import UsageError
+
+        raise UsageError("give at most one of source_tag, source_branch, source_versioned_tag")
+    policy = SlsaPolicy(source_uri, source_tag, source_branch, source_versioned_tag, builder_id or None,
+                        dict(build_workflow_inputs or {}))
+    root = load_trusted_root(trusted_root)
+    data = load_provenance(provenance)
+    results = evaluate(_digest_pairs(_as_list(artifact)), data, policy, root, DEFAULT_ARTIFACT_BUILDERS)
+    return _result(Report("verify-artifact", _outcomes(results)))
+
+
+def verify_github_attestation(
+    artifact: Artifact | Sequence[Artifact],
+    attestation: bytes | str | os.PathLike[str],
+    *,
+    source_uri: str,
+    builder_id: str | None = None,
+    trusted_root: TrustedRootSpec = None,
+) -> VerificationResult:
+    """Verify artifact(s) against a GitHub artifact attestation (actions/attest-build-provenance).
+
+    There are no default trusted builders: without ``builder_id`` this raises ``untrusted-builder``.
+    """
+    from pyslsa.commands.verify_artifact import _outcomes, evaluate, load_provenance, load_trusted_root
+    from pyslsa.core.slsa.policy import SlsaPolicy
+    from pyslsa.errors import UntrustedBuilderError
+    from pyslsa.report import Report
+
+    if not builder_id:
+        raise UntrustedBuilderError("GitHub attestations have no default trusted builder: pass builder_id")
+    root = load_trusted_root(trusted_root)
+    data = load_provenance(attestation, "attestation file")
+    results = evaluate(_digest_pairs(_as_list(artifact)), data, SlsaPolicy(source_uri, builder_id=builder_id),
+                       root, frozenset())
+    return _result(Report("verify-github-attestation", _outcomes(results)))

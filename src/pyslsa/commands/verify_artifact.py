@@ -1,0 +1,142 @@
+"""``verify-artifact`` and ``verify-github-attestation``: gather bytes, run the core, build a report.
+
+The same engine serves the library API (:func:`pyslsa.verify_artifact`) and the CLI.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from pyslsa.core.bundle import Bundle, parse_document
+from pyslsa.core.sigstore import VerifiedSignature, verify_dsse_bundle, verify_legacy_envelope
+from pyslsa.core.slsa.builders import DEFAULT_ARTIFACT_BUILDERS
+from pyslsa.core.slsa.policy import SlsaPolicy, SlsaVerdict, verify_slsa
+from pyslsa.core.trust import TrustedRoot
+from pyslsa.errors import MismatchHashError, UntrustedBuilderError, UsageError, VerificationError
+from pyslsa.report import ArtifactOutcome, Report
+from pyslsa.sources.files import artifact_digest, read_evidence, split_evidence
+
+Artifact = str | os.PathLike[str]
+
+
+def load_trusted_root(spec: TrustedRoot | str | os.PathLike[str] | bytes | None) -> TrustedRoot:
+    if spec is None:
+        return TrustedRoot.production()
+    if isinstance(spec, TrustedRoot):
+        return spec
+    if isinstance(spec, bytes):
+        return TrustedRoot.from_json(spec)
+    return TrustedRoot.from_json(read_evidence(spec, "trusted root file"))
+
+
+def load_provenance(provenance: bytes | str | os.PathLike[str], what: str = "provenance file") -> bytes:
+    if isinstance(provenance, (bytes, bytearray, memoryview)):
+        return bytes(provenance)
+    return read_evidence(provenance, what)
+
+
+@dataclass
+class _Document:
+    signature: VerifiedSignature | None
+    error: VerificationError | None
+
+
+def _verify_documents(data: bytes, root: TrustedRoot) -> list[_Document]:
+    docs: list[_Document] = []
+    for raw in split_evidence(data):
+        try:
+            parsed = parse_document(raw)
+            if isinstance(parsed, Bundle):
+                docs.append(_Document(verify_dsse_bundle(parsed, root), None))
+            else:
+                docs.append(_Document(verify_legacy_envelope(parsed, root), None))
+        except VerificationError as exc:
+            docs.append(_Document(None, exc))
+    return docs
+
+
+def evaluate(artifacts: Sequence[tuple[str, str]], data: bytes, policy: SlsaPolicy, root: TrustedRoot,
+             default_builders: frozenset[str]) -> list[tuple[str, str, SlsaVerdict | None, VerificationError | None]]:
+    """Verify each (name, sha256) against every document of the provenance file; the first that passes wins.
+
+    With one document (the usual case) its first failure is reported, exactly as slsa-verifier orders its
+    checks. With several (JSON Lines), a failure from a document that names the artifact is preferred to
+    the digest mismatches of the others.
+    """
+    docs = _verify_documents(data, root)
+    results: list[tuple[str, str, SlsaVerdict | None, VerificationError | None]] = []
+    for name, digest in artifacts:
+        verdict: SlsaVerdict | None = None
+        errors: list[VerificationError] = []
+        for doc in docs:
+            if doc.error is not None:
+                errors.append(doc.error)
+                continue
+            assert doc.signature is not None
+            try:
+                verdict = verify_slsa(doc.signature, digest, policy, default_builders)
+                break
+            except VerificationError as exc:
+                errors.append(exc)
+        if verdict is not None:
+            results.append((name, digest, verdict, None))
+            continue
+        relevant = [e for e in errors if not isinstance(e, MismatchHashError)]
+        results.append((name, digest, None, (relevant or errors)[0]))
+    return results
+
+
+def _outcomes(results: list[tuple[str, str, SlsaVerdict | None, VerificationError | None]]
+              ) -> list[ArtifactOutcome]:
+    out = []
+    for name, digest, verdict, error in results:
+        o = ArtifactOutcome(path=name, sha256=digest, verified=verdict is not None, error=error)
+        if verdict is not None:
+            o.builder_id = verdict.builder_id
+            o.source_uri = verdict.source_uri
+            o.ref = verdict.ref
+            o.commit = verdict.commit
+            o.statement = verdict.statement.raw
+            o.integrated_time = verdict.signature.integrated_time
+            o.log_index = verdict.signature.tlog_entry.log_index
+            o.log_url = verdict.signature.log_url
+        out.append(o)
+    return out
+
+
+def _digests(artifacts: Sequence[Artifact]) -> list[tuple[str, str]]:
+    if not artifacts:
+        raise UsageError("no artifact given")
+    return [artifact_digest(a) for a in artifacts]
+
+
+def run(*, artifacts: Sequence[Artifact], provenance_path: str, source_uri: str, source_tag: str | None = None,
+        source_branch: str | None = None, source_versioned_tag: str | None = None, builder_id: str | None = None,
+        build_workflow_inputs: Mapping[str, str] | None = None, trusted_root_path: str | None = None,
+        print_provenance: bool = False) -> Report:
+    policy = SlsaPolicy(source_uri, source_tag, source_branch, source_versioned_tag, builder_id or None,
+                        dict(build_workflow_inputs or {}))
+    root = load_trusted_root(trusted_root_path)
+    data = load_provenance(provenance_path)
+    digests = _digests(artifacts)
+    results = evaluate(digests, data, policy, root, DEFAULT_ARTIFACT_BUILDERS)
+    return Report("verify-artifact", _outcomes(results), print_provenance=print_provenance)
+
+
+def run_github_attestation(*, artifacts: Sequence[Artifact], attestation_path: str, source_uri: str,
+                           builder_id: str | None, trusted_root_path: str | None = None,
+                           print_provenance: bool = False) -> Report:
+    root = load_trusted_root(trusted_root_path)
+    data = load_provenance(attestation_path, "attestation file")
+    digests = _digests(artifacts)
+    if not builder_id:
+        err = UntrustedBuilderError("GitHub attestations have no default trusted builder: pass --builder-id "
+                                    "with the workflow you trust")
+        return Report("verify-github-attestation",
+                      [ArtifactOutcome(path=n, sha256=d, error=err) for n, d in digests],
+                      print_provenance=print_provenance)
+    policy = SlsaPolicy(source_uri, builder_id=builder_id)
+    results = evaluate(digests, data, policy, root, frozenset())
+    return Report("verify-github-attestation", _outcomes(results), print_provenance=print_provenance)

@@ -1,0 +1,295 @@
+"""The SLSA policy of slsa-verifier's ``verify-artifact``, in its order, on a Sigstore-verified envelope.
+
+Order (the first failure is reported, as slsa-verifier does):
+
+1. certificate identity: OIDC issuer is GitHub Actions; the signing workflow (SAN) is a trusted builder, or
+   matches ``--builder-id``; the builder runs at a release tag ``vX.Y.Z``          (untrusted-builder, invalid-ref)
+2. the certificate's source repository is ``--source-uri``                                     (mismatch-source)
+3. the provenance: its builder id matches the certificate's (or, for a delegator, the user's) (mismatch-builder-id)
+4. its trigger and source URIs are ``--source-uri``                            (mismatch-source, malformed-uri)
+5. a subject has the artifact's SHA-256                                                          (mismatch-hash)
+6. branch, tag, versioned tag, workflow inputs      (mismatch-branch/-tag/-versioned-tag, invalid-ref/-semver,
+                                                                                     mismatch-workflow-inputs)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pyslsa.core.dsse import Statement
+from pyslsa.core.sigstore import VerifiedSignature
+from pyslsa.core.slsa import refs
+from pyslsa.core.slsa.builders import (
+    DEFAULT_ARTIFACT_BUILDERS,
+    DELEGATORS,
+    GENERATOR_REPO,
+    TrustedBuilderID,
+)
+from pyslsa.core.slsa.provenance import BYOB_BUILDTYPE_V0, Provenance, provenance_from_statement
+from pyslsa.core.x509 import (
+    OID_GITHUB_WORKFLOW_REPOSITORY,
+    OID_GITHUB_WORKFLOW_SHA,
+    OID_GITHUB_WORKFLOW_TRIGGER,
+    OID_SOURCE_REPOSITORY_DIGEST,
+    OID_SOURCE_REPOSITORY_REF,
+    OID_SOURCE_REPOSITORY_URI,
+    FulcioClaims,
+)
+from pyslsa.errors import (
+    CertificateError,
+    InvalidRefError,
+    MalformedURIError,
+    MismatchBranchError,
+    MismatchBuilderIDError,
+    MismatchSourceError,
+    MismatchTagError,
+    MismatchWorkflowInputsError,
+    UntrustedBuilderError,
+    VerificationError,
+)
+
+GITHUB_ACTIONS_ISSUER = "https://token.actions.githubusercontent.com"
+_GITHUB = "https://github.com/"
+
+
+@dataclass(frozen=True)
+class SlsaPolicy:
+    """What the user expects (slsa-verifier's flags)."""
+
+    source_uri: str
+    source_tag: str | None = None
+    source_branch: str | None = None
+    source_versioned_tag: str | None = None
+    builder_id: str | None = None
+    build_workflow_inputs: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class WorkflowIdentity:
+    """The GitHub Actions identity Fulcio certified."""
+
+    issuer: str
+    job_workflow_ref: str  # SAN: https://github.com/ORG/REPO/.github/workflows/X.yml@REF
+    source_repository: str  # ORG/REPO
+    source_sha: str
+    source_ref: str
+    trigger: str
+
+    @classmethod
+    def from_claims(cls, claims: FulcioClaims) -> WorkflowIdentity:
+        if claims.san_kind != "uri" or not claims.san:
+            raise CertificateError("signing certificate has no URI identity (expected a GitHub Actions "
+                                   "workflow)")
+        repo = claims.get(OID_SOURCE_REPOSITORY_URI)
+        repo = repo[len(_GITHUB):] if repo.startswith(_GITHUB) else claims.get(OID_GITHUB_WORKFLOW_REPOSITORY)
+        return cls(
+            issuer=claims.issuer,
+            job_workflow_ref=claims.san,
+            source_repository=repo,
+            source_sha=claims.get(OID_SOURCE_REPOSITORY_DIGEST) or claims.get(OID_GITHUB_WORKFLOW_SHA),
+            source_ref=claims.get(OID_SOURCE_REPOSITORY_REF),
+            trigger=claims.get(OID_GITHUB_WORKFLOW_TRIGGER),
+        )
+
+
+@dataclass(frozen=True)
+class SlsaVerdict:
+    """A passed verification: what was proven about the artifact."""
+
+    builder_id: str
+    source_uri: str
+    ref: str | None
+    commit: str | None
+    statement: Statement
+    signature: VerifiedSignature
+
+
+# -- 1. builder identity from the certificate ------------------------------------------------------------------
+
+
+def verify_builder_identity(wf: WorkflowIdentity, expected_id: str | None,
+                            default_builders: frozenset[str]) -> tuple[TrustedBuilderID, bool]:
+    """The certificate's workflow is a trusted builder; returns (builder id, is-delegator)."""
+    if wf.issuer != GITHUB_ACTIONS_ISSUER:
+        raise CertificateError(f"certificate OIDC issuer: expected {GITHUB_ACTIONS_ISSUER}, got {wf.issuer!r}")
+    if not wf.job_workflow_ref.startswith(_GITHUB):
+        raise MalformedURIError(f"certificate workflow identity is not on github.com: {wf.job_workflow_ref!r}")
+    path_and_ref = wf.job_workflow_ref[len(_GITHUB):].split("@", 1)
+    if len(path_and_ref) < 2:
+        raise MalformedURIError(f"certificate workflow identity has no ref: {wf.job_workflow_ref!r}")
+    path, tag = path_and_ref[0].strip("/"), path_and_ref[1].strip("/")
+    cert_name = _GITHUB + path
+    try:
+        cert_builder = TrustedBuilderID.parse(f"{cert_name}@{tag}", need_version=True)
+    except VerificationError as exc:
+        raise MalformedURIError(str(exc)) from None
+    byob = cert_name in DELEGATORS
+    if not expected_id:
+        if cert_name not in default_builders:
+            raise UntrustedBuilderError(f"signing workflow is not a trusted builder: got {cert_name} "
+                                        f"(pass --builder-id to trust another builder)")
+    else:
+        try:
+            cert_builder.matches_loose(expected_id, allow_ref=True)
+        except MismatchBuilderIDError as exc:
+            if not byob:
+                raise UntrustedBuilderError(f"signing workflow does not match --builder-id: {exc}") from None
+    _verify_builder_ref(wf, tag)
+    return cert_builder, byob
+
+
+def _verify_builder_ref(wf: WorkflowIdentity, ref: str) -> None:
+    """Trusted builders are used at release tags vX.Y.Z (no prerelease, no build metadata)."""
+    pin = refs.tag_from_ref(ref)
+    if not refs.is_release_tag(pin):
+        raise InvalidRefError(f"builder ref: expected a release tag vX.Y.Z, got {pin!r}")
+
+
+def verify_certificate_source(wf: WorkflowIdentity, source_uri: str) -> None:
+    expected = source_uri.removeprefix("git+https://").removeprefix("github.com/")
+    if wf.source_repository != expected:
+        raise MismatchSourceError(f"certificate source repository: expected {expected!r}, got "
+                                  f"{wf.source_repository!r}")
+
+
+# -- 2. the provenance ---------------------------------------------------------------------------------------------
+
+
+def normalize_git_uri(uri: str) -> str:
+    if uri.startswith("git+"):
+        return uri
+    if "://" not in uri:
+        return "git+https://" + uri
+    return "git+" + uri
+
+
+def parse_git_uri_and_ref(uri: str) -> tuple[str, str]:
+    if not uri:
+        raise MalformedURIError("empty source URI")
+    parts = normalize_git_uri(uri).split("@")
+    if len(parts) > 2:
+        raise MalformedURIError(f"too many '@' in URI {uri!r}")
+    return parts[0], parts[1] if len(parts) == 2 else ""
+
+
+def verify_source_uri(prov: Provenance, expected_source: str) -> None:
+    source = normalize_git_uri(expected_source)
+    if not source.startswith("git+https://github.com/"):
+        raise MalformedURIError(f"--source-uri must be a github.com repository, got {expected_source!r}")
+    full_trigger = prov.trigger_uri()
+    trigger, trigger_ref = parse_git_uri_and_ref(full_trigger)
+    if trigger != source:
+        raise MismatchSourceError(f"provenance trigger: expected {source!r}, got {full_trigger!r}")
+    if not trigger_ref:
+        raise MalformedURIError(f"provenance trigger URI has no ref: {full_trigger!r}")
+    full_source = prov.source_uri()
+    src, src_ref = parse_git_uri_and_ref(full_source)
+    if src != source:
+        raise MismatchSourceError(f"provenance source: expected {source!r}, got {full_source!r}")
+    if not src_ref:
+        if prov.build_type() == BYOB_BUILDTYPE_V0:
+            return  # BYOB builders may build another commit than the trigger's; the ref is then omitted
+        raise MalformedURIError(f"provenance source URI has no ref: {full_source!r}")
+    if full_trigger != full_source:
+        raise MismatchSourceError(f"provenance trigger and source disagree: {full_trigger!r} != {full_source!r}")
+
+
+def verify_digest(statement: Statement, sha256_hex: str) -> None:
+    statement.require_subject(sha256_hex)
+
+
+def verify_branch(prov: Provenance, expected: str) -> None:
+    branch = refs.branch_from_ref(prov.branch_ref())
+    if branch != expected:
+        raise MismatchBranchError(f"branch: expected {expected!r}, got {branch!r}")
+
+
+def verify_tag(prov: Provenance, expected: str) -> None:
+    tag = refs.tag_from_ref(prov.tag_ref())
+    if tag != expected:
+        raise MismatchTagError(f"tag: expected {expected!r}, got {tag!r}")
+
+
+def verify_versioned_tag(prov: Provenance, expected: str) -> None:
+    refs.verify_versioned_tag(refs.tag_from_ref(prov.tag_ref()), expected)
+
+
+def _as_string(value: Any) -> str | None:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return format(value, "g") if isinstance(value, float) else str(value)
+    return None
+
+
+def verify_workflow_inputs(prov: Provenance, expected: Mapping[str, str]) -> None:
+    try:
+        inputs = prov.workflow_inputs()
+    except VerificationError as exc:
+        raise MismatchWorkflowInputsError(f"workflow inputs: {exc}") from None
+    for key, want in expected.items():
+        got = _as_string(inputs.get(key)) if key in inputs else None
+        if got is None:
+            raise MismatchWorkflowInputsError(f"workflow input {key!r}: expected {want!r}, got no such input")
+        if got != want:
+            raise MismatchWorkflowInputsError(f"workflow input: expected {key}={want!r}, got {key}={got!r}")
+
+
+def verify_provenance(prov: Provenance, policy: SlsaPolicy, sha256_hex: str, cert_builder: TrustedBuilderID,
+                      byob: bool) -> TrustedBuilderID:
+    """Steps 3 to 6; returns the builder id to report."""
+    prov_id = prov.builder_id()
+    if byob:
+        prov_builder = TrustedBuilderID.parse(prov_id, need_version=False)
+        name, _, version = prov_id.partition("@")
+        if not version or not refs.is_release_tag(refs.tag_from_ref(version)):
+            raise MismatchBuilderIDError(f"delegated builder id must be name@refs/tags/vX.Y.Z, got {prov_id!r}")
+        if policy.builder_id:
+            expected = policy.builder_id
+        else:
+            prefix = f"https://github.com/{GENERATOR_REPO}/.github/workflows/"
+            if not name.startswith(prefix):
+                raise UntrustedBuilderError(
+                    f"delegated builder {name} is not from {GENERATOR_REPO}: pass --builder-id to trust it")
+            expected = name
+        prov_builder.matches_loose(expected, allow_ref=True)
+        reported = TrustedBuilderID.parse(prov_id, need_version=True)
+    else:
+        TrustedBuilderID.parse(prov_id, need_version=False).matches_full(str(cert_builder), allow_ref=True)
+        reported = cert_builder
+    verify_source_uri(prov, policy.source_uri)
+    verify_digest(prov.statement, sha256_hex)
+    if policy.source_branch is not None:
+        verify_branch(prov, policy.source_branch)
+    if policy.source_tag is not None:
+        verify_tag(prov, policy.source_tag)
+    if policy.source_versioned_tag is not None:
+        verify_versioned_tag(prov, policy.source_versioned_tag)
+    if policy.build_workflow_inputs:
+        verify_workflow_inputs(prov, policy.build_workflow_inputs)
+    return reported
+
+
+def verify_slsa(signature: VerifiedSignature, sha256_hex: str, policy: SlsaPolicy,
+                default_builders: frozenset[str] = DEFAULT_ARTIFACT_BUILDERS) -> SlsaVerdict:
+    """Run the whole SLSA policy on a Sigstore-verified envelope, for one artifact digest."""
+    if signature.claims is None:
+        raise CertificateError("provenance is not signed by a Fulcio certificate")
+    wf = WorkflowIdentity.from_claims(signature.claims)
+    cert_builder, byob = verify_builder_identity(wf, policy.builder_id, default_builders)
+    verify_certificate_source(wf, policy.source_uri)
+    statement = signature.statement()
+    prov = provenance_from_statement(statement)
+    reported = verify_provenance(prov, policy, sha256_hex, cert_builder, byob)
+    return SlsaVerdict(
+        builder_id=str(reported),
+        source_uri=policy.source_uri,
+        ref=prov.ref() or wf.source_ref or None,
+        commit=prov.commit() or wf.source_sha or None,
+        statement=statement,
+        signature=signature,
+    )
