@@ -1,0 +1,197 @@
+"""slsa-verifier semantics on every real vector: positive and negative cases with their stable codes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import pyslsa
+from pyslsa.errors import VerificationError
+from tests.conftest import (
+    BCR,
+    DELEGATOR,
+    EXAMPLE_REPO,
+    GENERATOR_ID,
+    GENERIC,
+    GENERIC_LEGACY,
+    LEGACY_MISC,
+    TRW_BUILDER,
+    vector,
+)
+
+BIN = GENERIC / "binary-linux-amd64"
+BIN_DELEG = DELEGATOR / "binary-linux-amd64"
+BCR_BUILDER = "https://github.com/bazel-contrib/publish-to-bcr/.github/workflows/publish.yaml"
+
+
+def gen(name: str) -> Path:
+    return GENERIC / f"binary-linux-amd64-{name}.intoto.jsonl"
+
+
+def deleg(name: str) -> Path:
+    return DELEGATOR / f"binary-linux-amd64-{name}.build.slsa"
+
+
+def check(artifact: Path | str, prov: Path, expect: str | None, **kw: Any) -> None:
+    kw.setdefault("source_uri", EXAMPLE_REPO)
+    if isinstance(artifact, Path):
+        vector(artifact)
+    vector(prov)
+    if expect is None:
+        result = pyslsa.verify_artifact(str(artifact), prov, **kw)
+        assert result.source_uri == kw["source_uri"]
+        assert result.statement["subject"]
+        assert result.integrated_time is not None
+        return
+    with pytest.raises(VerificationError) as info:
+        pyslsa.verify_artifact(str(artifact), prov, **kw)
+    assert info.value.code == expect, info.value.message
+
+
+GENERIC_CASES = [
+    # (provenance, expected error or None, policy kwargs)
+    ("push-v14", None, {}),
+    ("push-v14", None, {"source_tag": "v14"}),
+    ("push-v14", "mismatch-tag", {"source_tag": "v13"}),
+    ("push-v14", "mismatch-tag", {"source_tag": "v14.0"}),
+    ("push-v14", None, {"source_versioned_tag": "v14"}),
+    ("push-v14", "mismatch-versioned-tag", {"source_versioned_tag": "v13"}),
+    ("push-v14", "invalid-semver", {"source_versioned_tag": "14"}),
+    ("push-v14", None, {"source_branch": "main"}),  # a tag push: the branch is the event's base_ref
+    ("push-v14", "mismatch-branch", {"source_branch": "release"}),
+    ("push-v14.2", None, {"source_tag": "v14.2"}),
+    ("push-v14.2", None, {"source_versioned_tag": "v14.2"}),
+    ("push-v14.2", None, {"source_versioned_tag": "v14"}),
+    ("push-v14.2", "mismatch-versioned-tag", {"source_versioned_tag": "v14.3"}),
+    ("push-v14.2", "mismatch-versioned-tag", {"source_versioned_tag": "v15"}),
+    ("push-v14.2", "mismatch-tag", {"source_tag": "v14"}),
+    ("push-v13.0.30", None, {"source_tag": "v13.0.30"}),
+    ("push-v13.0.30", None, {"source_versioned_tag": "v13.0.30"}),
+    ("push-v13.0.30", None, {"source_versioned_tag": "v13.0"}),
+    ("push-v13.0.30", None, {"source_versioned_tag": "v13"}),
+    ("push-v13.0.30", "mismatch-versioned-tag", {"source_versioned_tag": "v13.0.31"}),
+    ("push-v13.0.30", "mismatch-versioned-tag", {"source_versioned_tag": "v13.1"}),
+    ("workflow_dispatch", None, {"source_branch": "main"}),
+    ("workflow_dispatch", "mismatch-branch", {"source_branch": "dev"}),
+    ("workflow_dispatch", "invalid-ref", {"source_tag": "v14"}),
+    ("workflow_dispatch", "invalid-ref", {"source_versioned_tag": "v14"}),
+    # builder id: name, short tag, long tag all match; other versions / builders do not
+    ("push-v14", None, {"builder_id": GENERATOR_ID}),
+    ("push-v14", None, {"builder_id": GENERATOR_ID + "@v2.1.0"}),
+    ("push-v14", None, {"builder_id": GENERATOR_ID + "@refs/tags/v2.1.0"}),
+    ("push-v14", "untrusted-builder", {"builder_id": GENERATOR_ID + "@v2.0.0"}),
+    ("push-v14", "untrusted-builder", {"builder_id": GENERATOR_ID.replace("generic", "go")}),
+    ("push-v14", "untrusted-builder", {"builder_id": TRW_BUILDER}),
+    # source
+    ("push-v14", "mismatch-source", {"source_uri": "github.com/slsa-framework/other-package"}),
+    ("push-v14", "mismatch-source", {"source_uri": "github.com/other/example-package"}),
+    ("push-v14", None, {"source_uri": "git+https://github.com/slsa-framework/example-package"}),
+    # the builder is checked before the source, as slsa-verifier does
+    ("push-v14", "untrusted-builder", {"source_uri": "github.com/x/y", "builder_id": TRW_BUILDER}),
+]
+
+
+@pytest.mark.parametrize(("prov", "expect", "kw"), GENERIC_CASES,
+                         ids=[f"{p}-{e or 'pass'}-{'-'.join(f'{k}={v}' for k, v in kw.items())}"
+                              for p, e, kw in GENERIC_CASES])
+def test_generic_generator(prov: str, expect: str | None, kw: dict[str, Any]) -> None:
+    check(BIN, gen(prov), expect, **kw)
+
+
+def test_changed_artifact_is_a_hash_mismatch(tmp_path: Path) -> None:
+    data = bytearray(vector(BIN))
+    data[len(data) // 2] ^= 0xFF
+    tampered = tmp_path / "binary-linux-amd64"
+    tampered.write_bytes(bytes(data))
+    check(tampered, gen("push-v14"), "mismatch-hash", source_tag="v14")
+
+
+def test_digest_string_artifact() -> None:
+    check("sha256:376e7e01348585b6e6643bc6663146b9d525d9b41228bf180eaeb4d4a3706caa", gen("push-v14"), None,
+          source_tag="v14")
+    check("sha256:" + "ab" * 32, gen("push-v14"), "mismatch-hash", source_tag="v14")
+
+
+def test_each_generic_provenance_names_only_its_own_binary() -> None:
+    # v14's provenance must not vouch for the delegator's binary
+    check(BIN_DELEG, gen("push-v14"), "mismatch-hash")
+
+
+def test_result_fields() -> None:
+    r = pyslsa.verify_artifact(str(BIN), vector(gen("push-v14")), source_uri=EXAMPLE_REPO, source_tag="v14")
+    assert r.builder_id == GENERATOR_ID + "@refs/tags/v2.1.0"
+    assert r.ref == "refs/tags/v14"
+    assert r.commit == "4d329c75e7ec1725f7c9ce917a8799d408d06be3"
+    assert r.integrated_time is not None and r.integrated_time.isoformat() == "2025-02-25T21:12:17+00:00"
+    assert r.statement["predicateType"] == "https://slsa.dev/provenance/v0.2"
+    assert len(r.artifacts) == 1 and r.artifacts[0].sha256.startswith("376e7e01")
+
+
+DELEGATOR_CASES = [
+    ("push-v14", None, {"builder_id": TRW_BUILDER}),
+    ("push-v14", None, {"builder_id": TRW_BUILDER + "@v2.1.0", "source_tag": "v14"}),
+    ("push-v14", None, {"builder_id": TRW_BUILDER + "@refs/tags/v2.1.0", "source_versioned_tag": "v14"}),
+    ("push-v14", "mismatch-builder-id", {"builder_id": TRW_BUILDER + "@v2.0.0"}),
+    ("push-v14", "mismatch-builder-id",
+     {"builder_id": "https://github.com/slsa-framework/example-trw/.github/workflows/builder_low-perms.yml"}),
+    # a delegated (BYOB) builder outside slsa-github-generator must be named explicitly
+    ("push-v14", "untrusted-builder", {}),
+    ("push-v14", "mismatch-tag", {"builder_id": TRW_BUILDER, "source_tag": "v13"}),
+    ("push-v14.2", None, {"builder_id": TRW_BUILDER, "source_versioned_tag": "v14.2"}),
+    ("push-v13.0.30", None, {"builder_id": TRW_BUILDER, "source_tag": "v13.0.30"}),
+    ("workflow_dispatch", None, {"builder_id": TRW_BUILDER, "source_branch": "main"}),
+    ("workflow_dispatch", "invalid-ref", {"builder_id": TRW_BUILDER, "source_tag": "v14"}),
+    ("push-v14", "mismatch-source", {"builder_id": TRW_BUILDER, "source_uri": "github.com/o/r"}),
+]
+
+
+@pytest.mark.parametrize(("prov", "expect", "kw"), DELEGATOR_CASES,
+                         ids=[f"{p}-{e or 'pass'}-{i}" for i, (p, e, _) in enumerate(DELEGATOR_CASES)])
+def test_delegator_intoto_002(prov: str, expect: str | None, kw: dict[str, Any]) -> None:
+    check(BIN_DELEG, deleg(prov), expect, **kw)
+
+
+def test_github_attestation_bcr() -> None:
+    result = pyslsa.verify_github_attestation(str(BCR / "MODULE.bazel"), BCR / "MODULE.bazel.intoto.jsonl",
+                                              source_uri="github.com/aspect-build/rules_lint",
+                                              builder_id=BCR_BUILDER)
+    assert result.builder_id.startswith(BCR_BUILDER)
+    assert result.commit == "8f70009fde0c94ade6ce2a054b94718c819126ec"
+
+
+@pytest.mark.parametrize(("prov", "kw", "expect"), [
+    ("MODULE-wrong-signer.bazel.intoto.jsonl", {"builder_id": BCR_BUILDER}, "untrusted-builder"),
+    ("MODULE.bazel.intoto.jsonl", {"builder_id": None}, "untrusted-builder"),
+    ("MODULE.bazel.intoto.jsonl", {"builder_id": BCR_BUILDER + "@v0.0.2"}, "untrusted-builder"),
+    ("MODULE.bazel.intoto.jsonl", {"builder_id": BCR_BUILDER, "source_uri": "github.com/aspect-build/other"},
+     "mismatch-source"),
+])
+def test_github_attestation_rejections(prov: str, kw: dict[str, Any], expect: str) -> None:
+    kw.setdefault("source_uri", "github.com/aspect-build/rules_lint")
+    with pytest.raises(VerificationError) as info:
+        pyslsa.verify_github_attestation(str(BCR / "MODULE.bazel"), BCR / prov, **kw)
+    assert info.value.code == expect, info.value.message
+
+
+def test_github_attestation_wrong_artifact() -> None:
+    with pytest.raises(VerificationError) as info:
+        pyslsa.verify_github_attestation(str(BIN), BCR / "MODULE.bazel.intoto.jsonl",
+                                         source_uri="github.com/aspect-build/rules_lint", builder_id=BCR_BUILDER)
+    assert info.value.code == "mismatch-hash"
+
+
+@pytest.mark.parametrize("prov", sorted(p.name for p in GENERIC_LEGACY.glob("*.intoto.jsonl"))
+                         + sorted(f"../../legacy-misc/{p.name}" for p in LEGACY_MISC.glob("*.intoto.jsonl")))
+def test_legacy_envelopes_fail_closed_offline(prov: str) -> None:
+    path = GENERIC_LEGACY / prov
+    with pytest.raises(VerificationError) as info:
+        pyslsa.verify_artifact(str(GENERIC_LEGACY / "binary-linux-amd64"), path, source_uri=EXAMPLE_REPO)
+    assert info.value.code == "tlog-entry-not-found"
+
+
+def test_bundle_for_generic_is_not_a_github_attestation_without_builder() -> None:
+    with pytest.raises(VerificationError) as info:
+        pyslsa.verify_github_attestation(str(BIN), gen("push-v14"), source_uri=EXAMPLE_REPO)
+    assert info.value.code == "untrusted-builder"
