@@ -137,6 +137,10 @@ TAMPERS: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
     "proof hash dropped": (lambda d: _proof(d)["hashes"].pop(), "invalid-tlog-entry"),
     "checkpoint size line": (_checkpoint_edit, "invalid-tlog-entry"),
     "checkpoint signature": (_checkpoint_sig, "invalid-tlog-entry"),
+    # found by the mutation fuzzer: the signer name on a signature line is not itself signed
+    "checkpoint signer name": (lambda d: _proof(d)["checkpoint"].update(
+        envelope=_proof(d)["checkpoint"]["envelope"].replace("\u2014 rekor.sigstore.dev", "\u2014 evil.example")),
+        "invalid-tlog-entry"),
     "SET removed (proof remains, no trusted time)": (lambda d: _entry(d).pop("inclusionPromise"),
                                                      "invalid-timestamp"),
     "proof removed (v0.3 requires it)": (lambda d: _entry(d).pop("inclusionProof"), "invalid-tlog-entry"),

@@ -119,10 +119,16 @@ def verify_checkpoint(text: str, log: KeyAuthority) -> SignedCheckpoint:
     cp = parse_checkpoint(text)
     assert log.key is not None
     hint = log.log_id[:4]
+    # The signer's name is not covered by the signature: bind it to the origin line, which is. Rekor v1 writes
+    # "<name> - <tree id>" as origin; Rekor v2 (tiles) writes the name itself.
+    name = cp.origin.split(" - ", 1)[0]
     candidates = [s for s in cp.signatures if s[1] == hint]
     if not candidates:
         raise _fail(f"checkpoint is not signed by the log: expected key hint {hint.hex()}, got "
                     f"{', '.join(s[1].hex() for s in cp.signatures)}")
+    candidates = [s for s in candidates if s[0] == name]
+    if not candidates:
+        raise _fail(f"checkpoint signer name does not match its origin: expected {name!r}")
     for _name, _hint, sig in candidates:
         try:
             verify_signature(log.key, sig, cp.body, "checkpoint signature")
