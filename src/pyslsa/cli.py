@@ -163,7 +163,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_FAILED
-    except Exception as exc:  # noqa: BLE001 - the last line of defence: never a traceback without --debug
+    except Exception as exc:
         if debug:
             raise
         sys.stderr.write(f"pyslsa: internal error: {type(exc).__name__}: {exc} (run with --debug for a "

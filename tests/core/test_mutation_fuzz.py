@@ -102,7 +102,7 @@ def test_single_point_mutations_are_rejected(case: str, data: st.DataObject) -> 
     raw = _decode(value)
     if raw:
         kinds.append("bitflip")
-    if isinstance(value, int) and not isinstance(value, bool) or (isinstance(value, str) and value.isdigit()):
+    if (isinstance(value, int) and not isinstance(value, bool)) or (isinstance(value, str) and value.isdigit()):
         kinds.append("int")
     if isinstance(value, str) and "\n" in value:
         kinds.append("text")

@@ -24,7 +24,13 @@ from cryptography.hazmat.primitives import serialization
 
 from pyslsa.core.bundle import BUNDLE_V01, Bundle, LegacyEnvelope, TlogEntry
 from pyslsa.core.dsse import Envelope, Statement
-from pyslsa.core.tlog import VerifiedEntry, bind_dsse_entry, bind_hashedrekord_entry, verifier_der, verify_entry
+from pyslsa.core.tlog import (
+    VerifiedEntry,
+    bind_dsse_entry,
+    bind_hashedrekord_entry,
+    verifier_der,
+    verify_entry,
+)
 from pyslsa.core.trust import TrustedRoot
 from pyslsa.core.x509 import FulcioClaims, fulcio_claims, verify_chain, verify_embedded_sct, verify_signature
 from pyslsa.errors import (
@@ -119,6 +125,7 @@ def verify_message_bundle(bundle: Bundle, digest_sha256: bytes, root: TrustedRoo
     if msg is None:
         raise InvalidProvenanceError("bundle holds a DSSE envelope, expected a message signature")
     cert = bundle.certificate
+    signer: object
     if cert is not None:
         signer = cert.public_key()
     elif key is not None:

@@ -20,7 +20,12 @@ from pyslsa.core.bundle import InclusionProof, TlogEntry
 from pyslsa.core.dsse import Envelope
 from pyslsa.core.trust import KeyAuthority, TrustedRoot
 from pyslsa.core.x509 import verify_signature
-from pyslsa.errors import InvalidSignatureError, InvalidTlogEntryError, UnsupportedFormatError, VerificationError
+from pyslsa.errors import (
+    InvalidSignatureError,
+    InvalidTlogEntryError,
+    UnsupportedFormatError,
+    VerificationError,
+)
 
 _SIG_PREFIX = "\u2014 "  # "— " starts every signature line of a signed note
 

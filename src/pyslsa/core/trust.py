@@ -161,7 +161,7 @@ class TrustedRoot:
 def _bundled(name: str) -> TrustedRoot:
     from importlib.resources import files
 
-    data = files("pyslsa").joinpath("data", f"trusted_root.{name}.json").read_bytes()
+    data = files("pyslsa").joinpath("data").joinpath(f"trusted_root.{name}.json").read_bytes()
     return TrustedRoot.from_json(data)
 
 

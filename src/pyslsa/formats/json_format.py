@@ -20,7 +20,7 @@ def render(report: Report) -> tuple[str, str]:
         "error": {"code": err.code, "message": err.message} if err is not None and not report.verified else None,
     }
     if report.print_provenance:
-        for a, out in zip(report.artifacts, doc["artifacts"]):
+        for a, out in zip(report.artifacts, doc["artifacts"], strict=True):
             if a.verified and a.statement is not None:
                 out["provenance"] = a.statement
     return json.dumps(doc, indent=2, sort_keys=False) + "\n", ""

@@ -68,7 +68,7 @@ def sha256_file(path: str | os.PathLike[str], what: str = "artifact") -> str:
     try:
         with os.fdopen(fd, "rb", buffering=0) as fh:
             while True:
-                n = fh.readinto(buf)  # type: ignore[attr-defined]
+                n = fh.readinto(buf)
                 if not n:
                     break
                 h.update(view[:n])
