@@ -11,6 +11,7 @@ import base64
 import binascii
 import json
 import re
+import sys
 from collections.abc import Mapping
 from typing import Any, NoReturn
 
@@ -20,6 +21,7 @@ JSONObject = dict[str, Any]
 
 _B64_STD = re.compile(rb"\A[A-Za-z0-9+/]*={0,2}\Z")
 _B64_URL = re.compile(rb"\A[A-Za-z0-9_-]*={0,2}\Z")
+_STRICT = sys.version_info >= (3, 11)  # binascii strict_mode
 _DECIMAL = re.compile(r"\A(?:0|[1-9][0-9]{0,18})\Z")
 
 
@@ -32,11 +34,11 @@ def _reject_constant(name: str) -> NoReturn:
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> JSONObject:
-    obj: JSONObject = {}
-    for key, value in pairs:
-        if key in obj:
-            raise ValueError(f"duplicate key {key!r}")
-        obj[key] = value
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        dup = next(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
+        raise ValueError(f"duplicate key {dup!r}")
     return obj
 
 
@@ -154,6 +156,16 @@ def b64decode(value: Any, path: str, *, allow_empty: bool = False) -> bytes:
     if not isinstance(value, str):
         fail(path, f"expected a base64 string, got {type_name(value)}")
     raw = value.encode("ascii", "replace")
+    if _STRICT and len(raw) % 4 == 0:
+        # Fast path (the usual case): canonical, padded, standard alphabet.
+        try:
+            out = binascii.a2b_base64(raw, strict_mode=True)
+        except binascii.Error:
+            pass
+        else:
+            if not out and not allow_empty:
+                fail(path, "must not be empty")
+            return out
     if _B64_STD.match(raw):
         alt = None
     elif _B64_URL.match(raw):

@@ -11,6 +11,7 @@ extension.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import struct
 from dataclasses import dataclass
@@ -220,6 +221,19 @@ def check_leaf_profile(leaf: x509.Certificate) -> None:
         raise CertificateError("signing certificate's ExtendedKeyUsage lacks codeSigning")
 
 
+@functools.lru_cache(maxsize=64)
+def _broken_link(ca: CertificateAuthority) -> str:
+    """The signatures linking a trusted-root CA chain: a property of the trusted root alone, so it is checked
+    once per chain (not per verification). Returns the subject of the first broken link, or ''."""
+    for depth in range(len(ca.chain) - 1):
+        cert = ca.chain[depth]
+        try:
+            cert.verify_directly_issued_by(ca.chain[depth + 1])
+        except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):
+            return cert.subject.rfc4514_string()
+    return ""
+
+
 def verify_chain(leaf: x509.Certificate, root: TrustedRoot, at: dt.datetime) -> CertificateAuthority:
     """Prove ``leaf`` was issued by a certificate authority of ``root`` and everything is valid at ``at``."""
     check_leaf_profile(leaf)
@@ -237,13 +251,9 @@ def verify_chain(leaf: x509.Certificate, root: TrustedRoot, at: dt.datetime) -> 
             continue
         for depth, cert in enumerate(ca.chain):
             _check_ca_cert(cert, depth, at)
-            if depth + 1 < len(ca.chain):
-                try:
-                    cert.verify_directly_issued_by(ca.chain[depth + 1])
-                except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):
-                    raise CertificateError(
-                        f"trusted-root chain of {ca.uri} is broken at {cert.subject.rfc4514_string()}"
-                    ) from None
+        broken = _broken_link(ca)
+        if broken:
+            raise CertificateError(f"trusted-root chain of {ca.uri} is broken at {broken}")
         return ca
     detail = "; ".join(reasons) if reasons else "the trusted root has no certificate authority"
     raise CertificateError(f"signing certificate does not chain to a trusted Fulcio CA at "
@@ -251,6 +261,14 @@ def verify_chain(leaf: x509.Certificate, root: TrustedRoot, at: dt.datetime) -> 
 
 
 # -- Signed certificate timestamps (RFC 6962 §3.2) ----------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=64)
+def _key_hash(issuer: x509.Certificate) -> bytes:
+    """SHA-256 of the issuer's SubjectPublicKeyInfo (RFC 6962 issuer_key_hash); issuers come from the root."""
+    spki = issuer.public_key().public_bytes(serialization.Encoding.DER,
+                                            serialization.PublicFormat.SubjectPublicKeyInfo)
+    return hashlib.sha256(spki).digest()
 
 
 def verify_embedded_sct(leaf: x509.Certificate, issuer: x509.Certificate, root: TrustedRoot) -> None:
@@ -262,10 +280,7 @@ def verify_embedded_sct(leaf: x509.Certificate, issuer: x509.Certificate, root: 
                                ) from None
     except ValueError as exc:
         raise CertificateError(f"embedded SCT list does not parse: {exc}") from None
-    issuer_key_hash = hashlib.sha256(
-        issuer.public_key().public_bytes(serialization.Encoding.DER,
-                                         serialization.PublicFormat.SubjectPublicKeyInfo)
-    ).digest()
+    issuer_key_hash = _key_hash(issuer)
     try:
         tbs = leaf.tbs_precertificate_bytes
     except ValueError as exc:
