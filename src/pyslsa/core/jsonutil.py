@@ -21,7 +21,6 @@ JSONObject = dict[str, Any]
 
 _B64_STD = re.compile(rb"\A[A-Za-z0-9+/]*={0,2}\Z")
 _B64_URL = re.compile(rb"\A[A-Za-z0-9_-]*={0,2}\Z")
-_STRICT = sys.version_info >= (3, 11)  # binascii strict_mode
 _DECIMAL = re.compile(r"\A(?:0|[1-9][0-9]{0,18})\Z")
 
 
@@ -151,18 +150,29 @@ def as_int(value: Any, path: str) -> int:
     return result
 
 
+if sys.version_info >= (3, 11):
+
+    def _strict_b64(raw: bytes) -> bytes | None:
+        try:
+            return binascii.a2b_base64(raw, strict_mode=True)
+        except binascii.Error:
+            return None
+
+else:  # pragma: no cover - Python 3.10 has no strict mode: take the regex path
+
+    def _strict_b64(raw: bytes) -> bytes | None:
+        return None
+
+
 def b64decode(value: Any, path: str, *, allow_empty: bool = False) -> bytes:
     """Decode protobuf-JSON ``bytes``: standard or URL-safe alphabet, padding optional, nothing else."""
     if not isinstance(value, str):
         fail(path, f"expected a base64 string, got {type_name(value)}")
     raw = value.encode("ascii", "replace")
-    if _STRICT and len(raw) % 4 == 0:
+    if len(raw) % 4 == 0:
         # Fast path (the usual case): canonical, padded, standard alphabet.
-        try:
-            out = binascii.a2b_base64(raw, strict_mode=True)
-        except binascii.Error:
-            pass
-        else:
+        out = _strict_b64(raw)
+        if out is not None:
             if not out and not allow_empty:
                 fail(path, "must not be empty")
             return out
