@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -195,3 +196,35 @@ def test_bundle_for_generic_is_not_a_github_attestation_without_builder() -> Non
     with pytest.raises(VerificationError) as info:
         pyslsa.verify_github_attestation(str(BIN), gen("push-v14"), source_uri=EXAMPLE_REPO)
     assert info.value.code == "untrusted-builder"
+
+
+def test_jsonl_with_several_bundles_picks_the_one_that_verifies(tmp_path: Path) -> None:
+    """A .intoto.jsonl holding several bundles (one per line): the artifact passes if one line proves it."""
+    lines = [vector(deleg("push-v14")).strip(), vector(gen("push-v14.2")).strip()]
+    prov = tmp_path / "multiple.intoto.jsonl"
+    prov.write_bytes(b"\n".join(lines) + b"\n")
+    r = pyslsa.verify_artifact(str(BIN), prov, source_uri=EXAMPLE_REPO, source_tag="v14.2")
+    assert r.ref == "refs/tags/v14.2"
+    r = pyslsa.verify_artifact(str(BIN_DELEG), prov, source_uri=EXAMPLE_REPO, builder_id=TRW_BUILDER)
+    assert r.builder_id.startswith(TRW_BUILDER)
+    # A failure is reported from the line that names the artifact, not the other line's digest mismatch.
+    with pytest.raises(VerificationError) as info:
+        pyslsa.verify_artifact(str(BIN), prov, source_uri=EXAMPLE_REPO, source_tag="v99")
+    assert info.value.code == "mismatch-tag"
+
+
+def test_jsonl_with_one_tampered_line_still_fails_for_that_artifact(tmp_path: Path) -> None:
+    good = vector(gen("push-v14")).strip()
+    doc = json.loads(good)
+    doc["dsseEnvelope"]["signatures"][0]["sig"] = doc["dsseEnvelope"]["signatures"][0]["sig"][::-1]
+    prov = tmp_path / "multiple.intoto.jsonl"
+    prov.write_bytes(json.dumps(doc).encode() + b"\n" + vector(deleg("push-v14")).strip() + b"\n")
+    with pytest.raises(VerificationError) as info:
+        pyslsa.verify_artifact(str(BIN), prov, source_uri=EXAMPLE_REPO)
+    assert info.value.code in {"invalid-signature", "invalid-provenance"}
+
+
+def test_pretty_printed_bundle_is_one_document(tmp_path: Path) -> None:
+    prov = tmp_path / "bundle.sigstore.json"
+    prov.write_text(json.dumps(json.loads(vector(gen("push-v14"))), indent=2))
+    assert pyslsa.verify_artifact(str(BIN), prov, source_uri=EXAMPLE_REPO, source_tag="v14").ref == "refs/tags/v14"

@@ -57,6 +57,13 @@ def _verify_documents(data: bytes, root: TrustedRoot) -> list[_Document]:
     return docs
 
 
+def _names(signature: VerifiedSignature, digest: str) -> bool:
+    try:
+        return bool(signature.statement().matching_subjects(digest))
+    except VerificationError:
+        return False
+
+
 def evaluate(artifacts: Sequence[tuple[str, str]], data: bytes, policy: SlsaPolicy, root: TrustedRoot,
              default_builders: frozenset[str]) -> list[tuple[str, str, SlsaVerdict | None, VerificationError | None]]:
     """Verify each (name, sha256) against every document of the provenance file; the first that passes wins.
@@ -69,22 +76,24 @@ def evaluate(artifacts: Sequence[tuple[str, str]], data: bytes, policy: SlsaPoli
     results: list[tuple[str, str, SlsaVerdict | None, VerificationError | None]] = []
     for name, digest in artifacts:
         verdict: SlsaVerdict | None = None
-        errors: list[VerificationError] = []
+        naming: list[VerificationError] = []  # failures of documents whose statement names this artifact
+        others: list[VerificationError] = []
         for doc in docs:
             if doc.error is not None:
-                errors.append(doc.error)
+                others.append(doc.error)
                 continue
             assert doc.signature is not None
             try:
                 verdict = verify_slsa(doc.signature, digest, policy, default_builders)
                 break
             except VerificationError as exc:
-                errors.append(exc)
+                names_it = len(docs) > 1 and _names(doc.signature, digest)
+                (naming if names_it else others).append(exc)
         if verdict is not None:
             results.append((name, digest, verdict, None))
             continue
-        relevant = [e for e in errors if not isinstance(e, MismatchHashError)]
-        results.append((name, digest, None, (relevant or errors)[0]))
+        relevant = naming or [e for e in others if not isinstance(e, MismatchHashError)] or others
+        results.append((name, digest, None, relevant[0]))
     return results
 
 
