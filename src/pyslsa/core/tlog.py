@@ -9,6 +9,7 @@ import base64
 import binascii
 import datetime as dt
 import hashlib
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -233,12 +234,19 @@ def _body(entry: TlogEntry) -> dict[str, Any]:
     return spec
 
 
+_PEM_CERT = re.compile(rb"\A-----BEGIN CERTIFICATE-----\r?\n([A-Za-z0-9+/=\r\n]+)-----END CERTIFICATE-----\r?\n?\Z")
+
+
 def _cert_der_from_b64_pem(value: Any, path: str) -> bytes:
+    """The DER inside a base64-wrapped PEM verifier: one CERTIFICATE block (compared byte for byte with the
+    bundle's certificate, so no X.509 parse is needed), or a PEM public key (key-based signing)."""
     pem = j.b64decode(value, path)
-    try:
-        return x509.load_pem_x509_certificate(pem).public_bytes(serialization.Encoding.DER)
-    except ValueError:
-        pass
+    m = _PEM_CERT.match(pem)
+    if m is not None:
+        try:
+            return base64.b64decode(m.group(1).replace(b"\r", b"").replace(b"\n", b""), validate=True)
+        except (binascii.Error, ValueError):
+            raise _fail(f"{path} is not a valid PEM certificate") from None
     try:
         # a bare public key (key-based signing)
         key = serialization.load_pem_public_key(pem)

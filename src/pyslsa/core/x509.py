@@ -1,11 +1,8 @@
 """X.509 for Sigstore: the Fulcio chain at a given time, embedded SCTs, and the Fulcio claim extensions.
 
-cryptography's ``x509.verification`` client verifier insists on the clientAuth EKU, while Fulcio certificates
-carry codeSigning, so the (short, fixed-shape) Fulcio path is checked here explicitly, the way the Sigstore
-client specification describes it: the leaf is issued by the first certificate of a trusted CA chain whose
-window covers the signing time, every certificate of the path is valid at that time, the CA certificates are
-CAs allowed to sign certificates, and the leaf is a code-signing end-entity certificate with no unknown critical
-extension.
+Path validation is cryptography's RFC 5280 verifier, with the web-PKI extension policies except for the
+extended key usage (a Fulcio leaf is codeSigning, which :func:`check_leaf_profile` requires). The trusted
+root's validity window of each CA is applied on top: a CA may only vouch for signing times inside it.
 """
 
 from __future__ import annotations
@@ -22,6 +19,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 from cryptography.x509.oid import ExtendedKeyUsageOID, ExtensionOID
+from cryptography.x509.verification import Criticality, ExtensionPolicy, PolicyBuilder, Store
+from cryptography.x509.verification import VerificationError as X509VerificationError
 
 from pyslsa.core.trust import CertificateAuthority, TrustedRoot
 from pyslsa.errors import CertificateError, InvalidProvenanceError, InvalidSignatureError
@@ -180,21 +179,6 @@ def _basic_constraints(cert: x509.Certificate) -> x509.BasicConstraints | None:
         return None
 
 
-def _check_ca_cert(cert: x509.Certificate, depth: int, at: dt.datetime) -> None:
-    bc = _basic_constraints(cert)
-    if bc is None or not bc.ca:
-        raise CertificateError(f"trusted-root certificate {cert.subject.rfc4514_string()} is not a CA")
-    if bc.path_length is not None and depth > bc.path_length:
-        raise CertificateError(f"path length constraint of {cert.subject.rfc4514_string()} exceeded")
-    try:
-        ku = cert.extensions.get_extension_for_class(x509.KeyUsage).value
-    except x509.ExtensionNotFound:
-        ku = None
-    if ku is not None and not ku.key_cert_sign:
-        raise CertificateError(f"trusted-root certificate {cert.subject.rfc4514_string()} may not sign certs")
-    _check_time(cert, at, f"CA certificate {cert.subject.rfc4514_string()}")
-
-
 def check_leaf_profile(leaf: x509.Certificate) -> None:
     """The leaf must be a code-signing end-entity certificate with no unknown critical extension."""
     try:
@@ -222,20 +206,30 @@ def check_leaf_profile(leaf: x509.Certificate) -> None:
 
 
 @functools.lru_cache(maxsize=64)
-def _broken_link(ca: CertificateAuthority) -> str:
-    """The signatures linking a trusted-root CA chain: a property of the trusted root alone, so it is checked
-    once per chain (not per verification). Returns the subject of the first broken link, or ''."""
-    for depth in range(len(ca.chain) - 1):
-        cert = ca.chain[depth]
-        try:
-            cert.verify_directly_issued_by(ca.chain[depth + 1])
-        except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):
-            return cert.subject.rfc4514_string()
-    return ""
+def _store(ca: CertificateAuthority) -> Store:
+    return Store([ca.chain[-1]])
+
+
+def _policies() -> tuple[ExtensionPolicy, ExtensionPolicy]:
+    # RFC 5280 / CA-B-forum-like defaults, except that the ExtendedKeyUsage of a Fulcio leaf is codeSigning
+    # (checked by check_leaf_profile), not the serverAuth/clientAuth the web PKI defaults insist on.
+    ca_policy = ExtensionPolicy.webpki_defaults_ca().may_be_present(x509.ExtendedKeyUsage,
+                                                                     Criticality.NON_CRITICAL, None)
+    ee_policy = ExtensionPolicy.webpki_defaults_ee().may_be_present(x509.ExtendedKeyUsage,
+                                                                     Criticality.NON_CRITICAL, None)
+    return ca_policy, ee_policy
+
+
+_POLICIES = _policies()
 
 
 def verify_chain(leaf: x509.Certificate, root: TrustedRoot, at: dt.datetime) -> CertificateAuthority:
-    """Prove ``leaf`` was issued by a certificate authority of ``root`` and everything is valid at ``at``."""
+    """Prove ``leaf`` was issued by a certificate authority of ``root`` and everything is valid at ``at``.
+
+    Path validation is cryptography's RFC 5280 verifier (signatures, validity of every certificate at ``at``,
+    basic constraints, key usage, name constraints, critical extensions); the Fulcio profile of the leaf and
+    the trusted root's validity window of each CA are checked here.
+    """
     check_leaf_profile(leaf)
     _check_time(leaf, at, "signing certificate")
     reasons: list[str] = []
@@ -243,17 +237,13 @@ def verify_chain(leaf: x509.Certificate, root: TrustedRoot, at: dt.datetime) -> 
         if not ca.validity.contains(at):
             reasons.append(f"{ca.uri or 'CA'} not valid then {ca.validity.describe()}")
             continue
-        issuer = ca.chain[0]
+        verifier = (PolicyBuilder().store(_store(ca)).time(at)
+                    .extension_policies(ca_policy=_POLICIES[0], ee_policy=_POLICIES[1]).build_client_verifier())
         try:
-            leaf.verify_directly_issued_by(issuer)
-        except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):
-            reasons.append(f"not issued by {issuer.subject.rfc4514_string()}")
+            verifier.verify(leaf, list(ca.chain[:-1]))
+        except X509VerificationError as exc:
+            reasons.append(f"{ca.uri or 'CA'}: {exc}")
             continue
-        for depth, cert in enumerate(ca.chain):
-            _check_ca_cert(cert, depth, at)
-        broken = _broken_link(ca)
-        if broken:
-            raise CertificateError(f"trusted-root chain of {ca.uri} is broken at {broken}")
         return ca
     detail = "; ".join(reasons) if reasons else "the trusted root has no certificate authority"
     raise CertificateError(f"signing certificate does not chain to a trusted Fulcio CA at "
