@@ -228,3 +228,27 @@ def test_pretty_printed_bundle_is_one_document(tmp_path: Path) -> None:
     prov = tmp_path / "bundle.sigstore.json"
     prov.write_text(json.dumps(json.loads(vector(gen("push-v14"))), indent=2))
     assert pyslsa.verify_artifact(str(BIN), prov, source_uri=EXAMPLE_REPO, source_tag="v14").ref == "refs/tags/v14"
+
+
+@pytest.mark.parametrize(("field", "value"), [("trigger", "workflow_dispatch"), ("ref", "refs/tags/v13"),
+                                              ("commit", "0" * 40)])
+def test_provenance_contradicting_its_certificate_is_refused(field: str, value: str) -> None:
+    """The trigger context recorded in the provenance must be the one Fulcio certified for the run."""
+    from dataclasses import replace
+
+    from pyslsa.core.bundle import parse_bundle
+    from pyslsa.core.dsse import Statement
+    from pyslsa.core.sigstore import verify_dsse_bundle
+    from pyslsa.core.slsa.policy import WorkflowIdentity, verify_matches_certificate
+    from pyslsa.core.slsa.provenance import provenance_from_statement
+    from pyslsa.core.trust import TrustedRoot
+
+    sig = verify_dsse_bundle(parse_bundle(json.loads(vector(gen("push-v14")))), TrustedRoot.production())
+    assert sig.claims is not None
+    wf = WorkflowIdentity.from_claims(sig.claims)
+    prov = provenance_from_statement(Statement.from_envelope(sig.envelope))  # type: ignore[arg-type]
+    verify_matches_certificate(prov, wf)  # the real pair agrees
+    attr = {"trigger": "trigger", "ref": "source_ref", "commit": "source_sha"}[field]
+    with pytest.raises(VerificationError) as info:
+        verify_matches_certificate(prov, replace(wf, **{attr: value}))
+    assert info.value.code == "invalid-provenance" and field in info.value.message

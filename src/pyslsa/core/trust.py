@@ -231,7 +231,7 @@ def _parse_ca(o: Any, path: str) -> CertificateAuthority:
                         f"{path}.certChain.certificates[{i}]")
         try:
             certs.append(x509.load_der_x509_certificate(der))
-        except ValueError as exc:
+        except (ValueError, x509.InvalidVersion) as exc:
             raise TrustedRootError(f"{path}.certChain.certificates[{i}]: not a certificate: {exc}") from None
     return CertificateAuthority(j.opt_str(o, "uri", path) or "", tuple(certs), _parse_validity(o, path))
 

@@ -23,7 +23,7 @@ from cryptography.x509.verification import Criticality, ExtensionPolicy, PolicyB
 from cryptography.x509.verification import VerificationError as X509VerificationError
 
 from pyslsa.core.trust import CertificateAuthority, TrustedRoot
-from pyslsa.errors import CertificateError, InvalidProvenanceError, InvalidSignatureError
+from pyslsa.errors import CertificateError, InvalidSignatureError
 
 # -- Fulcio claim extensions (https://github.com/sigstore/fulcio/blob/main/docs/oid-info.md) -------------------
 FULCIO = "1.3.6.1.4.1.57264.1."
@@ -62,12 +62,17 @@ _KNOWN_CRITICAL = frozenset(
 )
 
 
+#: Everything cryptography may raise on a malformed certificate.
+_CERT_ERRORS = (ValueError, TypeError, UnsupportedAlgorithm, x509.InvalidVersion, x509.DuplicateExtension,
+                x509.UnsupportedGeneralNameType)
+
+
 def load_certificate(der: bytes, what: str = "certificate") -> x509.Certificate:
     try:
         cert = x509.load_der_x509_certificate(der)
         # Force parsing of the parts we read later, so a truncated/garbled certificate fails here.
         _ = cert.extensions, cert.public_key(), cert.not_valid_before_utc, cert.not_valid_after_utc
-    except (ValueError, UnsupportedAlgorithm, TypeError) as exc:
+    except _CERT_ERRORS as exc:
         raise CertificateError(f"{what} is not a valid X.509 certificate: {exc}") from None
     return cert
 
@@ -75,7 +80,7 @@ def load_certificate(der: bytes, what: str = "certificate") -> x509.Certificate:
 def load_pem_certificate(pem: bytes, what: str = "certificate") -> x509.Certificate:
     try:
         cert = x509.load_pem_x509_certificate(pem)
-    except (ValueError, UnsupportedAlgorithm, TypeError) as exc:
+    except _CERT_ERRORS as exc:
         raise CertificateError(f"{what} is not a valid PEM certificate: {exc}") from None
     return load_certificate(cert.public_bytes(serialization.Encoding.DER), what)
 
@@ -124,7 +129,7 @@ def fulcio_claims(cert: x509.Certificate) -> FulcioClaims:
     values: dict[str, str] = {}
     try:
         exts = cert.extensions
-    except ValueError as exc:
+    except _CERT_ERRORS as exc:
         raise CertificateError(f"certificate extensions do not parse: {exc}") from None
     for ext in exts:
         oid = ext.oid
@@ -183,7 +188,7 @@ def check_leaf_profile(leaf: x509.Certificate) -> None:
     """The leaf must be a code-signing end-entity certificate with no unknown critical extension."""
     try:
         exts = leaf.extensions
-    except ValueError as exc:
+    except _CERT_ERRORS as exc:
         raise CertificateError(f"certificate extensions do not parse: {exc}") from None
     for ext in exts:
         if ext.critical and ext.oid not in _KNOWN_CRITICAL:
@@ -241,7 +246,7 @@ def verify_chain(leaf: x509.Certificate, root: TrustedRoot, at: dt.datetime) -> 
                     .extension_policies(ca_policy=_POLICIES[0], ee_policy=_POLICIES[1]).build_client_verifier())
         try:
             verifier.verify(leaf, list(ca.chain[:-1]))
-        except X509VerificationError as exc:
+        except (X509VerificationError, ValueError, TypeError) as exc:
             reasons.append(f"{ca.uri or 'CA'}: {exc}")
             continue
         return ca
@@ -268,12 +273,12 @@ def verify_embedded_sct(leaf: x509.Certificate, issuer: x509.Certificate, root: 
     except x509.ExtensionNotFound:
         raise CertificateError("signing certificate has no embedded SCT (not logged to certificate transparency)"
                                ) from None
-    except ValueError as exc:
+    except _CERT_ERRORS as exc:
         raise CertificateError(f"embedded SCT list does not parse: {exc}") from None
     issuer_key_hash = _key_hash(issuer)
     try:
         tbs = leaf.tbs_precertificate_bytes
-    except ValueError as exc:
+    except _CERT_ERRORS as exc:
         raise CertificateError(f"cannot rebuild the precertificate: {exc}") from None
     reasons: list[str] = []
     for sct in scts:
@@ -356,12 +361,3 @@ def verify_signature(key: object, signature: bytes, data: bytes, what: str = "si
         raise InvalidSignatureError(f"{what} does not verify") from None
     except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
         raise InvalidSignatureError(f"{what} does not verify: {exc}") from None
-
-
-def pem_to_der_certificate(pem_text: bytes, what: str) -> bytes:
-    """The DER of a single PEM certificate, strictly (used to compare log-entry verifiers)."""
-    try:
-        cert = x509.load_pem_x509_certificate(pem_text)
-    except ValueError as exc:
-        raise InvalidProvenanceError(f"{what} is not a PEM certificate: {exc}") from None
-    return cert.public_bytes(serialization.Encoding.DER)

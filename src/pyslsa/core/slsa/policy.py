@@ -29,6 +29,8 @@ from pyslsa.core.slsa.builders import (
 )
 from pyslsa.core.slsa.provenance import BYOB_BUILDTYPE_V0, Provenance, provenance_from_statement
 from pyslsa.core.x509 import (
+    OID_BUILD_TRIGGER,
+    OID_GITHUB_WORKFLOW_REF,
     OID_GITHUB_WORKFLOW_REPOSITORY,
     OID_GITHUB_WORKFLOW_SHA,
     OID_GITHUB_WORKFLOW_TRIGGER,
@@ -39,6 +41,7 @@ from pyslsa.core.x509 import (
 )
 from pyslsa.errors import (
     CertificateError,
+    InvalidProvenanceError,
     InvalidRefError,
     MalformedURIError,
     MismatchBranchError,
@@ -89,8 +92,8 @@ class WorkflowIdentity:
             job_workflow_ref=claims.san,
             source_repository=repo,
             source_sha=claims.get(OID_SOURCE_REPOSITORY_DIGEST) or claims.get(OID_GITHUB_WORKFLOW_SHA),
-            source_ref=claims.get(OID_SOURCE_REPOSITORY_REF),
-            trigger=claims.get(OID_GITHUB_WORKFLOW_TRIGGER),
+            source_ref=claims.get(OID_SOURCE_REPOSITORY_REF) or claims.get(OID_GITHUB_WORKFLOW_REF),
+            trigger=claims.get(OID_BUILD_TRIGGER) or claims.get(OID_GITHUB_WORKFLOW_TRIGGER),
         )
 
 
@@ -274,6 +277,20 @@ def verify_provenance(prov: Provenance, policy: SlsaPolicy, sha256_hex: str, cer
     return reported
 
 
+def verify_matches_certificate(prov: Provenance, wf: WorkflowIdentity) -> None:
+    """The provenance's trigger context (event, ref, commit) is the one Fulcio certified for the signing run.
+
+    Runs after slsa-verifier's own checks, so it never changes which failure is reported first; it only
+    refuses provenance whose unsigned-by-GitHub claims contradict the certificate.
+    """
+    event, ref, sha = prov.trigger_context()
+    for what, claimed, certified in (("trigger", event, wf.trigger), ("ref", ref, wf.source_ref),
+                                     ("commit", sha, wf.source_sha)):
+        if claimed and certified and claimed != certified:
+            raise InvalidProvenanceError(f"provenance {what} contradicts its certificate: expected {certified!r} "
+                                         f"(certificate), got {claimed!r}")
+
+
 def verify_slsa(signature: VerifiedSignature, sha256_hex: str, policy: SlsaPolicy,
                 default_builders: frozenset[str] = DEFAULT_ARTIFACT_BUILDERS) -> SlsaVerdict:
     """Run the whole SLSA policy on a Sigstore-verified envelope, for one artifact digest."""
@@ -285,6 +302,7 @@ def verify_slsa(signature: VerifiedSignature, sha256_hex: str, policy: SlsaPolic
     statement = signature.statement()
     prov = provenance_from_statement(statement)
     reported = verify_provenance(prov, policy, sha256_hex, cert_builder, byob)
+    verify_matches_certificate(prov, wf)
     return SlsaVerdict(
         builder_id=str(reported),
         source_uri=policy.source_uri,

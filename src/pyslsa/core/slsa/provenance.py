@@ -76,6 +76,11 @@ def _event_inputs(env: Mapping[str, Any], payload_key: str, where: str) -> dict[
     return inputs
 
 
+def _opt(m: Mapping[str, Any], key: str) -> str | None:
+    value = m.get(key)
+    return value if isinstance(value, str) and value else None
+
+
 class Provenance:
     """Interface: what the SLSA policy reads from a provenance statement."""
 
@@ -110,6 +115,11 @@ class Provenance:
     def ref(self) -> str | None:
         """The git ref the build ran for, for display."""
         return None
+
+    def trigger_context(self) -> tuple[str | None, str | None, str | None]:
+        """(event name, ref, commit) of the workflow run that triggered the build, as the provenance records
+        them; checked against the same facts in the signing certificate."""
+        return None, None, None
 
 
 class ProvenanceV02(Provenance):
@@ -165,6 +175,10 @@ class ProvenanceV02(Provenance):
             return self._env().get("github_ref") if isinstance(self._env().get("github_ref"), str) else None
         except InvalidProvenanceError:
             return None
+
+    def trigger_context(self) -> tuple[str | None, str | None, str | None]:
+        env = self._env()
+        return _opt(env, "github_event_name"), _opt(env, "github_ref"), _opt(env, "github_sha1")
 
 
 class ProvenanceV1(Provenance):
@@ -241,6 +255,10 @@ class ProvenanceV1(Provenance):
             return None
         return value if isinstance(value, str) else None
 
+    def trigger_context(self) -> tuple[str | None, str | None, str | None]:
+        ip = self._internal()
+        return _opt(ip, "GITHUB_EVENT_NAME"), _opt(ip, "GITHUB_REF"), _opt(ip, "GITHUB_SHA")
+
 
 class GitHubWorkflowProvenance(ProvenanceV1):
     """SLSA v1 with the GitHub Actions workflow build type (actions/attest-build-provenance)."""
@@ -282,6 +300,9 @@ class GitHubWorkflowProvenance(ProvenanceV1):
             return self._workflow_ref()
         except InvalidProvenanceError:
             return None
+
+    def trigger_context(self) -> tuple[str | None, str | None, str | None]:
+        return _opt(self._github(), "event_name"), self._workflow_ref(), self.commit()
 
 
 def provenance_from_statement(statement: Statement) -> Provenance:
