@@ -88,7 +88,9 @@ def _verdict(doc: Any, digest: str, kw: dict[str, Any]) -> tuple[Any, ...]:
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-@settings(max_examples=int(os.environ.get("PYSLSA_FUZZ_EXAMPLES", "600")), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# PYSLSA_FUZZ_EXAMPLES=5000 for a longer local run.
+@settings(max_examples=int(os.environ.get("PYSLSA_FUZZ_EXAMPLES", "600")), deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_single_point_mutations_are_rejected(case: str, data: st.DataObject) -> None:
     path_file, other_file, digest, kw = CASES[case]
