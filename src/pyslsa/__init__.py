@@ -22,12 +22,14 @@ __all__ = [
     "VerificationResult",
     "__version__",
     "verify_artifact",
+    "verify_bundle",
     "verify_github_attestation",
 ]
 
 _LAZY = {
     "verify_artifact": "pyslsa.api",
     "verify_github_attestation": "pyslsa.api",
+    "verify_bundle": "pyslsa.api",
     "VerificationResult": "pyslsa.api",
     "ArtifactResult": "pyslsa.api",
     "TrustedRoot": "pyslsa.core.trust",
@@ -37,7 +39,13 @@ _LAZY = {
 }
 
 if TYPE_CHECKING:
-    from pyslsa.api import ArtifactResult, VerificationResult, verify_artifact, verify_github_attestation
+    from pyslsa.api import (
+        ArtifactResult,
+        VerificationResult,
+        verify_artifact,
+        verify_bundle,
+        verify_github_attestation,
+    )
     from pyslsa.core.trust import TrustedRoot
     from pyslsa.errors import PyslsaError, UsageError, VerificationError
 

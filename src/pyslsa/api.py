@@ -131,3 +131,37 @@ def verify_github_attestation(
     results = evaluate(_digest_pairs(_as_list(artifact)), data, SlsaPolicy(source_uri, builder_id=builder_id),
                        root, frozenset())
     return _result(Report("verify-github-attestation", _outcomes(results)))
+
+
+def verify_bundle(
+    artifact_or_digest: Artifact,
+    bundle: bytes | str | os.PathLike[str],
+    *,
+    identity: str | None = None,
+    issuer: str | None = None,
+    key: bytes | None = None,
+    trusted_root: TrustedRootSpec = None,
+) -> VerificationResult:
+    """Verify a Sigstore bundle over an artifact (path or ``"sha256:<hex>"``).
+
+    Policy: the certificate's SAN equals ``identity`` and its OIDC issuer equals ``issuer`` (both required), or
+    ``key`` (PEM public key bytes) made the signature. Raises :class:`pyslsa.VerificationError` otherwise.
+    """
+    from pyslsa.commands.verify_artifact import load_provenance, load_trusted_root
+    from pyslsa.commands.verify_bundle import load_public_key_pem, verify_bundle_bytes
+    from pyslsa.errors import UsageError
+    from pyslsa.sources.files import artifact_digest
+
+    if key is None and not (identity and issuer):
+        raise UsageError("give identity and issuer, or key")
+    root = load_trusted_root(trusted_root)
+    data = load_provenance(bundle, "bundle file")
+    name, digest = artifact_digest(artifact_or_digest)
+    verdict = verify_bundle_bytes(name, digest, data, root, identity=identity, issuer=issuer,
+                                  key=load_public_key_pem(key) if key is not None else None)
+    sig = verdict.signature
+    signer = sig.claims.san if sig.claims is not None else ""
+    stmt = verdict.statement.raw if verdict.statement is not None else {}
+    item = ArtifactResult(name, digest, signer, "", None, None, stmt, sig.integrated_time,
+                          sig.tlog_entry.log_index)
+    return VerificationResult(signer, "", None, None, stmt, sig.integrated_time, (item,))

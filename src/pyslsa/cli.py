@@ -21,6 +21,16 @@ exit status: 0 verified, 1 verification failed (a stable error code is printed),
 Run 'pyslsa COMMAND --help' for the flags of a command."""
 
 
+_BUNDLE_EXAMPLES = """\
+examples:
+  pyslsa verify-bundle --bundle file.whl.sigstore \
+      --certificate-identity https://github.com/ORG/REPO/.github/workflows/release.yml@refs/tags/v1 \
+      --certificate-oidc-issuer https://token.actions.githubusercontent.com file.whl
+  pyslsa verify-bundle --bundle b.sigstore.json --key cosign.pub sha256:<64 hex>
+
+"""
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse that reports usage errors on one line with exit status 2 (never a traceback)."""
 
@@ -98,6 +108,23 @@ def _build_parser() -> _Parser:
     ga.add_argument("--print-provenance", action="store_true",
                     help="print the verified in-toto statement to stdout (verdicts go to stderr)")
     _add_common(ga)
+
+    vb = sub.add_parser(
+        "verify-bundle",
+        help="verify any Sigstore bundle over an artifact, against an identity or a public key",
+        description="Verify a Sigstore bundle (v0.1-v0.3; message signature or DSSE) over ARTIFACT_OR_DIGEST: "
+                    "the transparency-log proof, the signing time (SET or RFC 3161 timestamps), the certificate "
+                    "chain and SCT, the signature, and the signer's identity (exact SAN and OIDC issuer) or key.",
+        epilog=_BUNDLE_EXAMPLES + _EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    vb.add_argument("artifact", metavar="ARTIFACT_OR_DIGEST", help="the signed file, or sha256:<64 hex>")
+    vb.add_argument("--bundle", required=True, metavar="FILE", help="the Sigstore bundle (.sigstore.json)")
+    vb.add_argument("--certificate-identity", metavar="ID",
+                    help="expected signer identity: the certificate's SAN (URI or e-mail), exact match")
+    vb.add_argument("--certificate-oidc-issuer", metavar="ISS", help="expected OIDC issuer, exact match")
+    vb.add_argument("--key", metavar="PUB.pem", help="verify with this public key instead of an identity")
+    _add_common(vb)
     return parser
 
 
@@ -114,6 +141,12 @@ def _workflow_inputs(pairs: Sequence[str]) -> dict[str, str]:
 
 
 def _run(args: argparse.Namespace) -> Report:
+    if args.command == "verify-bundle":
+        from pyslsa.commands import verify_bundle
+
+        return verify_bundle.run(artifact=args.artifact, bundle_path=args.bundle,
+                                 identity=args.certificate_identity, issuer=args.certificate_oidc_issuer,
+                                 key_path=args.key, trusted_root_path=args.trusted_root)
     from pyslsa.commands import verify_artifact as cmd
 
     if args.command == "verify-artifact":

@@ -79,15 +79,18 @@ def _prove_entry(bundle: Bundle, entry: TlogEntry, root: TrustedRoot) -> Verifie
 def _verified_times(bundle: Bundle, proven: VerifiedEntry, root: TrustedRoot, signature: bytes
                     ) -> tuple[dt.datetime, ...]:
     times: list[dt.datetime] = []
+    reasons: list[str] = []
     if proven.integrated_time is not None:
         times.append(proven.integrated_time)
     if bundle.rfc3161_timestamps:
         from pyslsa.core.timestamps import verify_timestamps
 
-        times.extend(verify_timestamps(bundle.rfc3161_timestamps, signature, root))
+        stamped, reasons = verify_timestamps(bundle.rfc3161_timestamps, signature, root)
+        times.extend(stamped)
     if not times:
-        raise InvalidTimestampError("no verified signing time: the log entry has no signed entry timestamp and "
-                                    "the bundle has no RFC 3161 timestamp")
+        why = "; ".join(reasons) if reasons else ("the log entry has no signed entry timestamp and the bundle "
+                                                  "has no RFC 3161 timestamp")
+        raise InvalidTimestampError(f"no verified signing time: {why}")
     return tuple(times)
 
 
@@ -100,22 +103,34 @@ def _check_certificate(cert: x509.Certificate, root: TrustedRoot, times: tuple[d
     verify_embedded_sct(cert, issuer, root)
 
 
-def verify_dsse_bundle(bundle: Bundle, root: TrustedRoot) -> VerifiedSignature:
-    """Verify a bundle whose content is a DSSE envelope signed by a Fulcio certificate."""
+def _signer(bundle: Bundle, key: object | None) -> object:
+    """The key that must have made the signature: the certificate's, or the caller's trusted key."""
+    if key is not None:
+        if bundle.certificate is not None:
+            raise CertificateError("bundle carries a certificate, but a public key was given to verify it with")
+        return key
+    if bundle.certificate is None:
+        raise CertificateError("bundle is signed with a public key, but no trusted key was given")
+    return bundle.certificate.public_key()
+
+
+def verify_dsse_bundle(bundle: Bundle, root: TrustedRoot, *, key: object | None = None,
+                       key_der: bytes | None = None) -> VerifiedSignature:
+    """Verify a bundle whose content is a DSSE envelope, signed by a Fulcio certificate (or by ``key``)."""
     env = bundle.envelope
     if env is None:
         raise InvalidProvenanceError("bundle holds a message signature, expected a DSSE envelope")
+    signer = _signer(bundle, key)
     cert = bundle.certificate
-    if cert is None:
-        raise CertificateError("bundle is signed with a public key, expected a Fulcio certificate")
     entry = _single_entry(bundle)
     proven = _prove_entry(bundle, entry, root)
     times = _verified_times(bundle, proven, root, env.signatures[0].sig)
-    _check_certificate(cert, root, times)
-    verify_signature(cert.public_key(), env.signatures[0].sig, env.pae, "DSSE envelope signature")
-    bind_dsse_entry(entry, env, verifier_der(cert, None))
-    return VerifiedSignature(cert, fulcio_claims(cert), env, entry, proven.log.base_url, proven.integrated_time,
-                             times)
+    if cert is not None:
+        _check_certificate(cert, root, times)
+    verify_signature(signer, env.signatures[0].sig, env.pae, "DSSE envelope signature")
+    bind_dsse_entry(entry, env, verifier_der(cert, key_der))
+    return VerifiedSignature(cert, fulcio_claims(cert) if cert is not None else None, env, entry,
+                             proven.log.base_url, proven.integrated_time, times)
 
 
 def verify_message_bundle(bundle: Bundle, digest_sha256: bytes, root: TrustedRoot, *,
@@ -124,14 +139,8 @@ def verify_message_bundle(bundle: Bundle, digest_sha256: bytes, root: TrustedRoo
     msg = bundle.message_signature
     if msg is None:
         raise InvalidProvenanceError("bundle holds a DSSE envelope, expected a message signature")
+    signer = _signer(bundle, key)
     cert = bundle.certificate
-    signer: object
-    if cert is not None:
-        signer = cert.public_key()
-    elif key is not None:
-        signer = key
-    else:
-        raise CertificateError("bundle is signed with a public key but no key was given to verify it")
     entry = _single_entry(bundle)
     proven = _prove_entry(bundle, entry, root)
     times = _verified_times(bundle, proven, root, msg.signature)

@@ -2,7 +2,9 @@
 
 A timestamp counts only if its message imprint is the hash of the signature it accompanies, its token is
 signed by a TSA certificate that chains to a timestamp authority of the trusted root, and its time lies inside
-that authority's validity window. Every timestamp in a bundle must verify: one bad timestamp fails the bundle.
+that authority's validity window. A timestamp that does not verify is not counted (as the reference client
+does); the bundle then needs another verified time. More than 32 timestamps, the same timestamp twice, or
+timestamps without any timestamp authority in the trusted root fail the bundle.
 """
 
 from __future__ import annotations
@@ -46,10 +48,22 @@ def _verify_one(raw: bytes, signature: bytes, tsas: tuple[CertificateAuthority, 
     raise InvalidTimestampError(f"timestamp {index} does not verify: {detail}")
 
 
-def verify_timestamps(stamps: tuple[bytes, ...], signature: bytes, root: TrustedRoot) -> list[dt.datetime]:
+def verify_timestamps(stamps: tuple[bytes, ...], signature: bytes, root: TrustedRoot
+                      ) -> tuple[list[dt.datetime], list[str]]:
+    """(verified times, reasons the others were not counted)."""
     if len(stamps) > MAX_TIMESTAMPS:
         raise InvalidTimestampError(f"bundle carries {len(stamps)} timestamps, more than the {MAX_TIMESTAMPS} "
                                     f"allowed")
     if len(set(stamps)) != len(stamps):
         raise InvalidTimestampError("bundle carries the same RFC 3161 timestamp more than once")
-    return [_verify_one(raw, signature, root.timestamp_authorities, i) for i, raw in enumerate(stamps)]
+    if not root.timestamp_authorities:
+        raise InvalidTimestampError("bundle carries RFC 3161 timestamps but the trusted root has no timestamp "
+                                    "authority to verify them")
+    times: list[dt.datetime] = []
+    reasons: list[str] = []
+    for i, raw in enumerate(stamps):
+        try:
+            times.append(_verify_one(raw, signature, root.timestamp_authorities, i))
+        except InvalidTimestampError as exc:
+            reasons.append(exc.message)
+    return times, reasons

@@ -7,10 +7,10 @@ import json
 from pyslsa.report import ArtifactOutcome, Report
 
 
-def _describe(a: ArtifactOutcome) -> str:
+def _describe(a: ArtifactOutcome, signed: bool) -> str:
     parts = []
     if a.builder_id:
-        parts.append(f"built by {a.builder_id}")
+        parts.append(f"{'signed' if signed else 'built'} by {a.builder_id}")
     if a.source_uri:
         src = a.source_uri + (f"@{a.ref}" if a.ref else "")
         parts.append(f"from {src}")
@@ -28,7 +28,7 @@ def render(report: Report) -> tuple[str, str]:
     for a in report.artifacts:
         name = f"{a.path} (sha256:{a.sha256})" if a.sha256 and not a.path.startswith("sha256:") else a.path
         if a.verified:
-            desc = _describe(a)
+            desc = _describe(a, report.command == "verify-bundle")
             verdicts.append(f"PASSED: {name}" + (f": {desc}" if desc else ""))
             if report.print_provenance and a.statement is not None:
                 out.append(json.dumps(a.statement, separators=(",", ":")))
@@ -37,6 +37,7 @@ def render(report: Report) -> tuple[str, str]:
             msg = a.error.message if a.error else "not verified"
             verdicts.append(f"FAILED: {name}: [{code}] {msg}")
     if report.artifacts and report.error is None:
-        verdicts.append("PASSED: SLSA verification passed" if report.verified
-                        else "FAILED: SLSA verification failed")
+        what = "Sigstore" if report.command == "verify-bundle" else "SLSA"
+        verdicts.append(f"PASSED: {what} verification passed" if report.verified
+                        else f"FAILED: {what} verification failed")
     return ("\n".join(out) + "\n" if out else "", "\n".join(err) + "\n" if err else "")

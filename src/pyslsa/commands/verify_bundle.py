@@ -1,0 +1,106 @@
+"""``verify-bundle``: any Sigstore bundle over an artifact (or its digest), with an identity or key policy."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives import serialization
+
+from pyslsa.commands.verify_artifact import load_provenance, load_trusted_root
+from pyslsa.core.bundle import Bundle, parse_document
+from pyslsa.core.dsse import Statement
+from pyslsa.core.sigstore import VerifiedSignature, verify_dsse_bundle, verify_message_bundle
+from pyslsa.core.trust import TrustedRoot
+from pyslsa.errors import (
+    InvalidProvenanceError,
+    MismatchHashError,
+    MismatchIdentityError,
+    UsageError,
+    VerificationError,
+)
+from pyslsa.report import ArtifactOutcome, Report
+from pyslsa.sources.files import artifact_digest, read_evidence
+
+
+@dataclass(frozen=True)
+class BundleVerdict:
+    artifact: str
+    sha256: str
+    signature: VerifiedSignature
+    statement: Statement | None
+
+
+def check_identity(sig: VerifiedSignature, identity: str, issuer: str) -> None:
+    """Exact match of the certificate's SAN (URI or e-mail) and of its OIDC issuer extension."""
+    claims = sig.claims
+    if claims is None:
+        raise MismatchIdentityError("bundle is signed with a key, not a certificate: no identity to match")
+    if claims.san != identity:
+        raise MismatchIdentityError(f"certificate identity: expected {identity!r}, got {claims.san!r}")
+    if claims.issuer != issuer:
+        raise MismatchIdentityError(f"certificate OIDC issuer: expected {issuer!r}, got {claims.issuer!r}")
+
+
+def load_public_key_pem(data: bytes) -> tuple[object, bytes]:
+    try:
+        key = serialization.load_pem_public_key(data)
+    except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
+        raise UsageError(f"--key is not a PEM public key: {exc}") from None
+    der = key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return key, der
+
+
+def verify_bundle_bytes(name: str, sha256_hex: str, data: bytes, root: TrustedRoot, *, identity: str | None,
+                        issuer: str | None, key: tuple[object, bytes] | None) -> BundleVerdict:
+    """The pure part: one bundle's bytes, an artifact digest, a trust root and a policy -> verdict or error."""
+    doc = parse_document(data, "bundle")
+    if not isinstance(doc, Bundle):
+        raise InvalidProvenanceError("bundle: a bare DSSE envelope is not a Sigstore bundle")
+    k, kder = key if key is not None else (None, None)
+    digest = bytes.fromhex(sha256_hex)
+    statement = None
+    if doc.message_signature is not None:
+        md = doc.message_signature
+        if md.digest and (md.digest_algorithm != "SHA2_256" or md.digest != digest):
+            raise MismatchHashError(f"bundle message digest: expected sha256 {sha256_hex}, got "
+                                    f"{md.digest_algorithm} {md.digest.hex()}")
+        sig = verify_message_bundle(doc, digest, root, key=k, key_der=kder)
+    else:
+        sig = verify_dsse_bundle(doc, root, key=k, key_der=kder)
+        statement = sig.statement()
+        statement.require_subject(sha256_hex)
+    if key is None:
+        assert identity is not None and issuer is not None
+        check_identity(sig, identity, issuer)
+    return BundleVerdict(name, sha256_hex, sig, statement)
+
+
+def run(*, artifact: str | os.PathLike[str], bundle_path: str, identity: str | None, issuer: str | None,
+        key_path: str | None, trusted_root_path: str | None) -> Report:
+    if key_path is None and not (identity and issuer):
+        raise UsageError("give --certificate-identity and --certificate-oidc-issuer, or --key")
+    if key_path is not None and (identity or issuer):
+        raise UsageError("--key cannot be combined with --certificate-identity / --certificate-oidc-issuer")
+    root = load_trusted_root(trusted_root_path)
+    key = load_public_key_pem(read_evidence(key_path, "key file")) if key_path else None
+    data = load_provenance(bundle_path, "bundle file")
+    name, digest = artifact_digest(artifact)
+    outcome = ArtifactOutcome(path=name, sha256=digest)
+    try:
+        verdict = verify_bundle_bytes(name, digest, data, root, identity=identity, issuer=issuer, key=key)
+    except VerificationError as exc:
+        outcome.error = exc
+    else:
+        outcome.verified = True
+        claims = verdict.signature.claims
+        if claims is not None:
+            outcome.builder_id = claims.san
+        elif key is not None:
+            outcome.builder_id = f"key sha256:{hashlib.sha256(key[1]).hexdigest()}"
+        outcome.integrated_time = verdict.signature.integrated_time
+        outcome.log_index = verdict.signature.tlog_entry.log_index
+        outcome.statement = verdict.statement.raw if verdict.statement is not None else None
+    return Report("verify-bundle", [outcome])

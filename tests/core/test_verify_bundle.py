@@ -1,0 +1,139 @@
+"""verify-bundle on the sigstore-python vectors (production, staging, RFC 3161): passes and rejections."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import pyslsa
+from pyslsa.errors import VerificationError
+from tests.conftest import DATA, SIGSTORE_PY, vector
+
+STAGING = DATA / "trust-roots" / "staging-trusted_root.json"
+GH_ISSUER = "https://token.actions.githubusercontent.com"
+WHL_ID = "https://github.com/trailofbits/rfc8785.py/.github/workflows/release.yml@refs/tags/v0.1.2"
+TSA = SIGSTORE_PY / "tsa"
+TSA_ID, GOOGLE = "alexis.challande@trailofbits.com", "https://accounts.google.com"
+
+
+def tsa_root(tmp_path: Path) -> Path:
+    """The staging trusted root of tsa/trust_config.json with the test TSA of tsa/ca.json (as upstream's tests)."""
+    config = json.loads(vector(TSA / "trust_config.json"))
+    root = config["trustedRoot"]
+    root["timestampAuthorities"] = [json.loads(vector(TSA / "ca.json"))]
+    path = tmp_path / "tsa_root.json"
+    path.write_text(json.dumps(root))
+    return path
+
+
+def verify(artifact: Path | str, bundle: Path, **kw: Any) -> Any:
+    return pyslsa.verify_bundle(str(artifact), vector(bundle), **kw)
+
+
+def test_production_github_bundle_v02() -> None:
+    r = verify(SIGSTORE_PY / "bundle_v3_github.whl", SIGSTORE_PY / "bundle_v3_github.whl.sigstore",
+               identity=WHL_ID, issuer=GH_ISSUER)
+    assert r.builder_id == WHL_ID and r.integrated_time is not None
+
+
+def test_production_bundle_by_digest() -> None:
+    import hashlib
+
+    digest = hashlib.sha256(vector(SIGSTORE_PY / "bundle_v3_github.whl")).hexdigest()
+    assert verify(f"sha256:{digest}", SIGSTORE_PY / "bundle_v3_github.whl.sigstore", identity=WHL_ID,
+                  issuer=GH_ISSUER).artifacts[0].sha256 == digest
+
+
+def test_staging_bundle_v03_needs_staging_root() -> None:
+    ok = verify(SIGSTORE_PY / "bundle_v3.txt", SIGSTORE_PY / "bundle_v3.txt.sigstore",
+                identity="william@yossarian.net", issuer="https://github.com/login/oauth", trusted_root=STAGING)
+    assert ok.builder_id == "william@yossarian.net"
+    with pytest.raises(VerificationError) as info:
+        verify(SIGSTORE_PY / "bundle_v3.txt", SIGSTORE_PY / "bundle_v3.txt.sigstore",
+               identity="william@yossarian.net", issuer="https://github.com/login/oauth")
+    assert info.value.code == "invalid-tlog-entry"  # the staging log is not in the production root
+
+
+@pytest.mark.parametrize(("kw", "code"), [
+    ({"identity": WHL_ID.replace("v0.1.2", "v0.1.3"), "issuer": GH_ISSUER}, "mismatch-identity"),
+    ({"identity": WHL_ID, "issuer": "https://accounts.google.com"}, "mismatch-identity"),
+    ({"identity": WHL_ID[:-1], "issuer": GH_ISSUER}, "mismatch-identity"),
+])
+def test_identity_policy_is_exact(kw: dict[str, str], code: str) -> None:
+    with pytest.raises(VerificationError) as info:
+        verify(SIGSTORE_PY / "bundle_v3_github.whl", SIGSTORE_PY / "bundle_v3_github.whl.sigstore", **kw)
+    assert info.value.code == code
+
+
+def test_wrong_artifact() -> None:
+    with pytest.raises(VerificationError) as info:
+        verify(SIGSTORE_PY / "bundle_v3.txt", SIGSTORE_PY / "bundle_v3_github.whl.sigstore", identity=WHL_ID,
+               issuer=GH_ISSUER)
+    assert info.value.code in {"mismatch-hash", "invalid-signature"}
+
+
+def test_cve_2022_36056_log_entry_for_another_artifact() -> None:
+    with pytest.raises(VerificationError) as info:
+        verify(SIGSTORE_PY / "bundle_cve_2022_36056.txt", SIGSTORE_PY / "bundle_cve_2022_36056.txt.sigstore",
+               identity="william@yossarian.net", issuer="https://github.com/login/oauth", trusted_root=STAGING)
+    assert info.value.code == "invalid-tlog-entry"
+
+
+def test_tsa_bundle_verifies_with_the_test_tsa(tmp_path: Path) -> None:
+    r = verify(TSA / "bundle.txt", TSA / "bundle.txt.sigstore", identity=TSA_ID, issuer=GOOGLE,
+               trusted_root=tsa_root(tmp_path))
+    assert r.builder_id == TSA_ID
+
+
+def test_tsa_timestamps_without_tsa_in_root_fail(tmp_path: Path) -> None:
+    root = json.loads(tsa_root(tmp_path).read_text())
+    root["timestampAuthorities"] = []
+    path = tmp_path / "no_tsa.json"
+    path.write_text(json.dumps(root))
+    with pytest.raises(VerificationError) as info:
+        verify(TSA / "bundle.txt", TSA / "bundle.txt.sigstore", identity=TSA_ID, issuer=GOOGLE, trusted_root=path)
+    assert info.value.code == "invalid-timestamp"
+
+
+def test_unverifiable_timestamps_are_not_counted(tmp_path: Path) -> None:
+    """With a root whose TSA did not sign them, the timestamps count for nothing; the SET's time remains."""
+    r = verify(TSA / "bundle.txt", TSA / "bundle.txt.sigstore", identity=TSA_ID, issuer=GOOGLE,
+               trusted_root=SIGSTORE_PY / "tsa" / "trust_config.json")
+    assert r.integrated_time is not None
+
+
+@pytest.mark.parametrize(("bundle", "code"), [
+    ("bundle.duplicate.sigstore", "invalid-timestamp"),
+    ("bundle.many_timestamp.sigstore", "invalid-timestamp"),
+    ("bundle.txt.late_timestamp.sigstore", None),
+])
+def test_tsa_rejections(tmp_path: Path, bundle: str, code: str | None) -> None:
+    with pytest.raises(VerificationError) as info:
+        verify(TSA / "bundle.txt", TSA / bundle, identity=TSA_ID, issuer=GOOGLE, trusted_root=tsa_root(tmp_path))
+    if code is not None:
+        assert info.value.code == code
+
+
+@pytest.mark.parametrize("name", ["staging-rekor-v2.txt", "a.dsse.staging-rekor-v2.txt"])
+def test_rekor_v2_bundles_fail_closed_until_supported(name: str) -> None:
+    """Rekor v2 (tile log) entries are not verified yet: they must be refused, never accepted."""
+    with pytest.raises(VerificationError):
+        verify(SIGSTORE_PY / name, SIGSTORE_PY / f"{name}.sigstore.json", identity="x", issuer="y",
+               trusted_root=STAGING)
+
+
+def test_cli_verify_bundle(capsys: pytest.CaptureFixture[str]) -> None:
+    from pyslsa.cli import main
+
+    base = ["verify-bundle", "--bundle", str(SIGSTORE_PY / "bundle_v3_github.whl.sigstore")]
+    art = str(SIGSTORE_PY / "bundle_v3_github.whl")
+    assert main([*base, "--certificate-identity", WHL_ID, "--certificate-oidc-issuer", GH_ISSUER, art]) == 0
+    assert "signed by " + WHL_ID in capsys.readouterr().out
+    assert main([*base, "--certificate-identity", "x", "--certificate-oidc-issuer", GH_ISSUER, art,
+                 "--format", "json"]) == 1
+    assert json.loads(capsys.readouterr().out)["error"]["code"] == "mismatch-identity"
+    assert main([*base, art]) == 2  # neither identity nor key
+    assert main([*base, "--key", "/nonexistent.pem", art]) == 2
