@@ -252,3 +252,24 @@ def test_provenance_contradicting_its_certificate_is_refused(field: str, value: 
     with pytest.raises(VerificationError) as info:
         verify_matches_certificate(prov, replace(wf, **{attr: value}))
     assert info.value.code == "invalid-provenance" and field in info.value.message
+
+
+@pytest.mark.parametrize(("oid_suffix", "value"), [("2", "workflow_dispatch"), ("3", "f" * 40), ("1", "https://x"),
+                                                   ("5", "other/repo"), ("19", "e" * 40)])
+def test_certificate_claims_that_contradict_each_other_are_refused(oid_suffix: str, value: str) -> None:
+    """Fulcio writes some claims twice (deprecated raw form and DER form): both must agree."""
+    from dataclasses import replace
+
+    from pyslsa.core.bundle import parse_bundle
+    from pyslsa.core.sigstore import verify_dsse_bundle
+    from pyslsa.core.slsa.policy import WorkflowIdentity
+    from pyslsa.core.trust import TrustedRoot
+
+    sig = verify_dsse_bundle(parse_bundle(json.loads(vector(gen("push-v14")))), TrustedRoot.production())
+    assert sig.claims is not None
+    WorkflowIdentity.from_claims(sig.claims)  # the real certificate is consistent
+    exts = dict(sig.claims.extensions)
+    exts["1.3.6.1.4.1.57264.1." + oid_suffix] = value
+    with pytest.raises(VerificationError) as info:
+        WorkflowIdentity.from_claims(replace(sig.claims, extensions=exts))
+    assert info.value.code == "invalid-certificate"

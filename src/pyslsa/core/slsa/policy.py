@@ -18,6 +18,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from cryptography import x509
+
 from pyslsa.core.dsse import Statement
 from pyslsa.core.sigstore import VerifiedSignature
 from pyslsa.core.slsa import refs
@@ -29,11 +31,14 @@ from pyslsa.core.slsa.builders import (
 )
 from pyslsa.core.slsa.provenance import BYOB_BUILDTYPE_V0, Provenance, provenance_from_statement
 from pyslsa.core.x509 import (
+    OID_BUILD_CONFIG_DIGEST,
     OID_BUILD_TRIGGER,
     OID_GITHUB_WORKFLOW_REF,
     OID_GITHUB_WORKFLOW_REPOSITORY,
     OID_GITHUB_WORKFLOW_SHA,
     OID_GITHUB_WORKFLOW_TRIGGER,
+    OID_ISSUER_V1,
+    OID_ISSUER_V2,
     OID_SOURCE_REPOSITORY_DIGEST,
     OID_SOURCE_REPOSITORY_REF,
     OID_SOURCE_REPOSITORY_URI,
@@ -82,18 +87,40 @@ class WorkflowIdentity:
 
     @classmethod
     def from_claims(cls, claims: FulcioClaims) -> WorkflowIdentity:
+        """Read the identity, requiring the deprecated and current forms of each claim to agree (and at least
+        one to be present), as slsa-verifier does: a certificate contradicting itself is not trusted."""
         if claims.san_kind != "uri" or not claims.san:
             raise CertificateError("signing certificate has no URI identity (expected a GitHub Actions "
                                    "workflow)")
-        repo = claims.get(OID_SOURCE_REPOSITORY_URI)
-        repo = repo[len(_GITHUB):] if repo.startswith(_GITHUB) else claims.get(OID_GITHUB_WORKFLOW_REPOSITORY)
+
+        def pair(old: x509.ObjectIdentifier, new: x509.ObjectIdentifier, what: str) -> str:
+            a, b = claims.get(old), claims.get(new)
+            if a and b and a != b:
+                raise CertificateError(f"certificate {what} claims disagree: {a!r} ({old.dotted_string}) != "
+                                       f"{b!r} ({new.dotted_string})")
+            if not (a or b):
+                raise CertificateError(f"certificate has no {what} claim ({old.dotted_string} / "
+                                       f"{new.dotted_string})")
+            return b or a
+
+        trigger = pair(OID_GITHUB_WORKFLOW_TRIGGER, OID_BUILD_TRIGGER, "build trigger")
+        sha = pair(OID_GITHUB_WORKFLOW_SHA, OID_SOURCE_REPOSITORY_DIGEST, "source commit")
+        config_sha = claims.get(OID_BUILD_CONFIG_DIGEST)
+        if config_sha and config_sha != sha:
+            raise CertificateError(f"certificate build config digest {config_sha!r} differs from the source "
+                                   f"commit {sha!r}")
+        issuer = pair(OID_ISSUER_V1, OID_ISSUER_V2, "OIDC issuer")
+        old_repo, uri = claims.get(OID_GITHUB_WORKFLOW_REPOSITORY), claims.get(OID_SOURCE_REPOSITORY_URI)
+        if old_repo and uri and _GITHUB + old_repo != uri:
+            raise CertificateError(f"certificate source repository claims disagree: {old_repo!r} != {uri!r}")
+        repo = uri.removeprefix(_GITHUB) or old_repo
         return cls(
-            issuer=claims.issuer,
+            issuer=issuer,
             job_workflow_ref=claims.san,
             source_repository=repo,
-            source_sha=claims.get(OID_SOURCE_REPOSITORY_DIGEST) or claims.get(OID_GITHUB_WORKFLOW_SHA),
+            source_sha=sha,
             source_ref=claims.get(OID_SOURCE_REPOSITORY_REF) or claims.get(OID_GITHUB_WORKFLOW_REF),
-            trigger=claims.get(OID_BUILD_TRIGGER) or claims.get(OID_GITHUB_WORKFLOW_TRIGGER),
+            trigger=trigger,
         )
 
 
