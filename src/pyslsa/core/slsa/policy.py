@@ -59,6 +59,8 @@ from pyslsa.errors import (
 )
 
 GITHUB_ACTIONS_ISSUER = "https://token.actions.githubusercontent.com"
+#: JReleaser's BYOB builder is released at tags vX.Y.Z-java (slsa-github-generator issue 2035).
+JRELEASER_PREFIX = "https://github.com/jreleaser/release-action/"
 _GITHUB = "https://github.com/"
 
 
@@ -274,10 +276,17 @@ def verify_provenance(prov: Provenance, policy: SlsaPolicy, sha256_hex: str, cer
     """Steps 3 to 6; returns the builder id to report."""
     prov_id = prov.builder_id()
     if byob:
-        prov_builder = TrustedBuilderID.parse(prov_id, need_version=False)
-        name, _, version = prov_id.partition("@")
-        if not version or not refs.is_release_tag(refs.tag_from_ref(version)):
-            raise MismatchBuilderIDError(f"delegated builder id must be name@refs/tags/vX.Y.Z, got {prov_id!r}")
+        parts = prov_id.split("@")
+        if len(parts) != 2:
+            raise UntrustedBuilderError(f"delegated builder id is not name@ref: {prov_id!r}")
+        name, version = parts
+        prov_builder = TrustedBuilderID.parse(prov_id, need_version=True)
+        pin = refs.tag_from_ref(version)
+        if name.startswith(JRELEASER_PREFIX):
+            if not refs.is_jreleaser_tag(pin):
+                raise InvalidRefError(f"JReleaser builder ref: expected vX.Y.Z-java, got {pin!r}")
+        elif not refs.is_release_tag(pin):
+            raise InvalidRefError(f"delegated builder ref: expected a release tag vX.Y.Z, got {pin!r}")
         if policy.builder_id:
             expected = policy.builder_id
         else:

@@ -43,30 +43,55 @@ def is_release_tag(pin: str) -> bool:
     return bool(m and m.group("patch") is not None and not m.group("pre") and not m.group("build"))
 
 
-def verify_versioned_tag(provenance_tag: str, expected: str) -> None:
-    """slsa-verifier's --source-versioned-tag semantics.
+def is_jreleaser_tag(pin: str) -> bool:
+    """vX.Y.Z-<language> with a known language (only java today), no build metadata."""
+    m = _SEMVER.match(pin)
+    return bool(m and m.group("patch") is not None and m.group("pre") == "-java" and not m.group("build"))
 
-    Both must be valid semver. Build metadata is ignored. The major version must be equal; a minor given by the
-    user must be equal; a patch given by the user must be equal, prerelease included (``v1.2.3`` does not match
-    ``v1.2.3-alpha``).
+
+def canonical(v: str) -> str:
+    """golang.org/x/mod/semver.Canonical: vMAJOR.MINOR.PATCH[-PRE], shorthands expanded, build dropped."""
+    m = _SEMVER.match(v)
+    if m is None:
+        return ""
+    return f"v{m.group('major')}.{m.group('minor') or '0'}.{m.group('patch') or '0'}{m.group('pre') or ''}"
+
+
+def _build(v: str) -> str:
+    m = _SEMVER.match(v)
+    return (m.group("build") or "") if m else ""
+
+
+def _part(v: str, i: int) -> str | None:
+    parts = v.split(".")
+    return parts[i] if len(parts) > i else None
+
+
+def verify_versioned_tag(provenance_tag: str, expected: str) -> None:
+    """slsa-verifier's --source-versioned-tag semantics, to the letter.
+
+    The expected version must be valid semver; the provenance tag is canonicalised (shorthands expanded, build
+    metadata dropped). The major versions must be equal; if the user gave a minor (the 2nd dot-separated part
+    of what they typed), it must equal the tag's; likewise a patch (the 3rd part, build metadata trimmed),
+    which carries the prerelease: ``v1.2.3`` does not match a ``v1.2.3-rc1`` tag.
     """
-    got = _SEMVER.match(provenance_tag)
-    if got is None:
-        raise InvalidSemverError(f"provenance tag is not a semantic version: {provenance_tag!r}")
-    want = _SEMVER.match(expected)
-    if want is None:
+    if not is_valid_semver(expected):
         raise InvalidSemverError(f"expected versioned tag is not a semantic version: {expected!r}")
-    if got.group("major") != want.group("major"):
-        raise MismatchVersionedTagError(f"major version: expected v{want.group('major')}, got "
-                                        f"v{got.group('major')} (tag {provenance_tag})")
-    if want.group("minor") is not None:
-        got_minor = got.group("minor") or "0"
-        if got_minor != want.group("minor"):
-            raise MismatchVersionedTagError(f"minor version: expected {want.group('minor')}, got {got_minor} "
-                                            f"(tag {provenance_tag})")
-    if want.group("patch") is not None:
-        got_patch = (got.group("patch") or "0") + (got.group("pre") or "")
-        want_patch = want.group("patch") + (want.group("pre") or "")
-        if got_patch != want_patch:
-            raise MismatchVersionedTagError(f"patch version: expected {want_patch}, got {got_patch} "
+    sem = canonical(provenance_tag)
+    if not sem:
+        raise InvalidSemverError(f"provenance tag is not a semantic version: {provenance_tag!r}")
+    want_major, got_major = expected.split(".")[0].split("-")[0], sem.split(".")[0]
+    if want_major != got_major:
+        raise MismatchVersionedTagError(f"major version: expected {want_major!r}, got {got_major!r} "
+                                        f"(tag {provenance_tag})")
+    want_minor = _part(expected, 1)
+    if want_minor is not None and want_minor != _part(sem, 1):
+        raise MismatchVersionedTagError(f"minor version: expected {want_minor!r}, got {_part(sem, 1)!r} "
+                                        f"(tag {provenance_tag})")
+    want_patch = _part(expected, 2)
+    if want_patch is not None:
+        want_patch = want_patch.removesuffix(_build(expected)) if _build(expected) else want_patch
+        got_patch = _part(sem, 2)
+        if want_patch != got_patch:
+            raise MismatchVersionedTagError(f"patch version: expected {want_patch!r}, got {got_patch!r} "
                                             f"(tag {provenance_tag})")
