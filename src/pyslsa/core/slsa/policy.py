@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from cryptography import x509
 
@@ -248,25 +247,13 @@ def verify_versioned_tag(prov: Provenance, expected: str) -> None:
     refs.verify_versioned_tag(refs.tag_from_ref(prov.tag_ref()), expected)
 
 
-def _as_string(value: Any) -> str | None:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return format(value, "g") if isinstance(value, float) else str(value)
-    return None
-
-
 def verify_workflow_inputs(prov: Provenance, expected: Mapping[str, str]) -> None:
-    try:
-        inputs = prov.workflow_inputs()
-    except VerificationError as exc:
-        raise MismatchWorkflowInputsError(f"workflow inputs: {exc}") from None
-    for key, want in expected.items():
-        got = _as_string(inputs.get(key)) if key in inputs else None
-        if got is None:
-            raise MismatchWorkflowInputsError(f"workflow input {key!r}: expected {want!r}, got no such input")
+    inputs = prov.workflow_inputs()
+    for key, want in sorted(expected.items()):
+        got = inputs.get(key)
+        if not isinstance(got, str):
+            raise MismatchWorkflowInputsError(f"workflow input {key!r}: expected {want!r}, got "
+                                              f"{'no such input' if key not in inputs else repr(got)}")
         if got != want:
             raise MismatchWorkflowInputsError(f"workflow input: expected {key}={want!r}, got {key}={got!r}")
 

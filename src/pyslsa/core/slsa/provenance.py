@@ -11,7 +11,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from pyslsa.core.dsse import Statement
-from pyslsa.errors import InvalidProvenanceError, MalformedURIError, UnsupportedFormatError
+from pyslsa.errors import (
+    InvalidProvenanceError,
+    MalformedURIError,
+    MismatchWorkflowInputsError,
+    UnsupportedFormatError,
+)
 
 SLSA_V02 = "https://slsa.dev/provenance/v0.2"
 SLSA_V1 = "https://slsa.dev/provenance/v1"
@@ -39,40 +44,83 @@ def _get_map(m: Mapping[str, Any], key: str, where: str) -> dict[str, Any]:
     return value
 
 
-def _branch_ref(env: Mapping[str, Any], keys: tuple[str, str, str, str], where: str) -> str:
-    """The branch ref of a build: ``github_ref`` for a branch build; for a tag build the event's ``base_ref``,
-    else ``github_base_ref`` (which may well be empty: a tag need not belong to a branch)."""
-    ref_type_key, ref_key, payload_key, base_ref_key = keys
-    ref_type = _get_str(env, ref_type_key, where)
+def _env_any(env: Mapping[str, Any], field: str) -> Any:
+    """A GitHub context value, ``github_<field>`` (v0.2 environment) or ``GITHUB_<FIELD>`` (v1 parameters)."""
+    key = f"github_{field}"
+    if key in env:
+        return env[key]
+    if key.upper() in env:
+        return env[key.upper()]
+    raise _invalid(f"missing value for {key!r}")
+
+
+def _env_str(env: Mapping[str, Any], field: str) -> str:
+    value = _env_any(env, field)
+    if not isinstance(value, str):
+        raise _invalid(f"'github_{field}' is not a string")
+    return value
+
+
+def _event_payload(env: Mapping[str, Any]) -> dict[str, Any]:
+    payload = _env_any(env, "event_payload")
+    if not isinstance(payload, dict):
+        raise _invalid("'github_event_payload' is not an object")
+    return payload
+
+
+def _branch_for_tag(env: Mapping[str, Any]) -> str:
+    """For a tag build: github base_ref; else for a push the event's base_ref (may be null: no branch), for a
+    release the release's target_commitish; else no branch."""
+    base_ref = _env_str(env, "base_ref")
+    if base_ref:
+        return base_ref
+    event = _env_str(env, "event_name")
+    payload = _event_payload(env)
+    if event == "push":
+        if "base_ref" not in payload:
+            raise _invalid("event payload has no 'base_ref'")
+        value = payload["base_ref"]
+        return value if isinstance(value, str) else ""
+    if event == "release":
+        release = payload.get("release")
+        if not isinstance(release, dict):
+            raise _invalid("release event payload has no 'release' object")
+        target = release.get("target_commitish")
+        if not isinstance(target, str):
+            raise _invalid("release event payload has no 'target_commitish'")
+        return "refs/heads/" + target
+    return ""
+
+
+def _branch_ref(env: Mapping[str, Any]) -> str:
+    ref_type = _env_str(env, "ref_type")
     if ref_type == "branch":
-        return _get_str(env, ref_key, where)
+        return _env_str(env, "ref")
     if ref_type == "tag":
-        payload = env.get(payload_key)
-        if isinstance(payload, dict):
-            base = payload.get("base_ref")
-            if isinstance(base, str):
-                return base
-        return _get_str(env, base_ref_key, where)
-    raise _invalid(f"{where}.{ref_type_key}: unknown ref type {ref_type!r}")
+        return _branch_for_tag(env)
+    raise _invalid(f"unknown ref type {ref_type!r}")
 
 
-def _tag_ref(env: Mapping[str, Any], keys: tuple[str, str], where: str) -> str:
-    ref_type_key, ref_key = keys
-    ref_type = _get_str(env, ref_type_key, where)
+def _tag_ref(env: Mapping[str, Any]) -> str:
+    ref_type = _env_str(env, "ref_type")
     if ref_type == "branch":
         return ""
     if ref_type == "tag":
-        return _get_str(env, ref_key, where)
-    raise _invalid(f"{where}.{ref_type_key}: unknown ref type {ref_type!r}")
+        return _env_str(env, "ref")
+    raise _invalid(f"unknown ref type {ref_type!r}")
 
 
-def _event_inputs(env: Mapping[str, Any], payload_key: str, where: str) -> dict[str, Any]:
-    payload = env.get(payload_key)
-    if not isinstance(payload, dict):
-        raise _invalid(f"{where}.{payload_key} is missing or not an object")
-    inputs = payload.get("inputs")
+def _event_inputs(env: Mapping[str, Any]) -> dict[str, Any]:
+    """workflow_dispatch inputs; another trigger is a mismatch, a malformed payload invalid provenance."""
+    event = _env_str(env, "event_name")
+    if event != "workflow_dispatch":
+        raise MismatchWorkflowInputsError(f"workflow inputs: expected a 'workflow_dispatch' trigger, got {event!r}")
+    payload = _event_payload(env)
+    if "inputs" not in payload:
+        raise _invalid("event payload has no 'inputs'")
+    inputs = payload["inputs"]
     if not isinstance(inputs, dict):
-        raise _invalid(f"{where}.{payload_key}.inputs is missing or not an object")
+        raise _invalid("event payload 'inputs' is not an object")
     return inputs
 
 
@@ -151,14 +199,13 @@ class ProvenanceV02(Provenance):
         return _get_str(first, "uri", "predicate.materials[0]")
 
     def branch_ref(self) -> str:
-        return _branch_ref(self._env(), ("github_ref_type", "github_ref", "github_event_payload",
-                                         "github_base_ref"), "predicate.invocation.environment")
+        return _branch_ref(self._env())
 
     def tag_ref(self) -> str:
-        return _tag_ref(self._env(), ("github_ref_type", "github_ref"), "predicate.invocation.environment")
+        return _tag_ref(self._env())
 
     def workflow_inputs(self) -> dict[str, Any]:
-        return _event_inputs(self._env(), "github_event_payload", "predicate.invocation.environment")
+        return _event_inputs(self._env())
 
     def commit(self) -> str | None:
         try:
@@ -227,17 +274,14 @@ class ProvenanceV1(Provenance):
             raise MalformedURIError("provenance source URI is empty")
         return uri
 
-    _KEYS = ("GITHUB_REF_TYPE", "GITHUB_REF", "GITHUB_EVENT_PAYLOAD", "GITHUB_BASE_REF")
-
     def branch_ref(self) -> str:
-        return _branch_ref(self._internal(), self._KEYS, "predicate.buildDefinition.internalParameters")
+        return _branch_ref(self._internal())
 
     def tag_ref(self) -> str:
-        return _tag_ref(self._internal(), self._KEYS[:2], "predicate.buildDefinition.internalParameters")
+        return _tag_ref(self._internal())
 
     def workflow_inputs(self) -> dict[str, Any]:
-        return _event_inputs(self._internal(), "GITHUB_EVENT_PAYLOAD",
-                             "predicate.buildDefinition.internalParameters")
+        return _event_inputs(self._internal())
 
     def commit(self) -> str | None:
         try:
