@@ -197,12 +197,13 @@ def normalize_git_uri(uri: str) -> str:
 
 
 def parse_git_uri_and_ref(uri: str) -> tuple[str, str]:
+    """``git+https://github.com/o/r@refs/tags/v1`` -> (``git+https://github.com/o/r``, ``refs/tags/v1``)."""
     if not uri:
         raise MalformedURIError("empty source URI")
-    parts = normalize_git_uri(uri).split("@")
-    if len(parts) > 2:
-        raise MalformedURIError(f"too many '@' in URI {uri!r}")
-    return parts[0], parts[1] if len(parts) == 2 else ""
+    if not uri.startswith("git+"):
+        raise MalformedURIError(f"not a git URI: {uri!r}")
+    base, _, ref = uri.partition("@")
+    return base, ref
 
 
 def verify_source_uri(prov: Provenance, expected_source: str) -> None:
