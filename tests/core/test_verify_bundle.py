@@ -117,12 +117,68 @@ def test_tsa_rejections(tmp_path: Path, bundle: str, code: str | None) -> None:
         assert info.value.code == code
 
 
-@pytest.mark.parametrize("name", ["staging-rekor-v2.txt", "a.dsse.staging-rekor-v2.txt"])
-def test_rekor_v2_bundles_fail_closed_until_supported(name: str) -> None:
-    """Rekor v2 (tile log) entries are not verified yet: they must be refused, never accepted."""
-    with pytest.raises(VerificationError):
-        verify(SIGSTORE_PY / name, SIGSTORE_PY / f"{name}.sigstore.json", identity="x", issuer="y",
+BEACON = ("https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/"
+          "extremely-dangerous-oidc-beacon.yml@refs/heads/main")
+
+
+def test_rekor_v2_hashedrekord_with_rfc3161_time() -> None:
+    """Rekor v2 (tile log): inclusion proof + Ed25519-signed checkpoint, signing time from a TSA, no SET."""
+    r = verify(SIGSTORE_PY / "staging-rekor-v2.txt", SIGSTORE_PY / "staging-rekor-v2.txt.sigstore.json",
+               identity="jku@goto.fi", issuer="https://github.com/login/oauth", trusted_root=STAGING)
+    assert r.integrated_time is None
+
+
+def test_rekor_v2_dsse_fails_on_the_subject() -> None:
+    """Its signature and log proof are valid, but the statement's subject is not this file."""
+    bundle = SIGSTORE_PY / "a.dsse.staging-rekor-v2.txt.sigstore.json"
+    with pytest.raises(VerificationError) as info:
+        verify(SIGSTORE_PY / "a.dsse.staging-rekor-v2.txt", bundle, identity=BEACON, issuer=GH_ISSUER,
                trusted_root=STAGING)
+    assert info.value.code == "mismatch-hash"
+    # ... and it does verify for the digest its statement names: everything else in it is sound.
+    subject = "sha256:a0cfc71271d6e278e57cd332ff957c3f7043fdda354c4cbb190a30d56efa01bf"
+    assert verify(subject, bundle, identity=BEACON, issuer=GH_ISSUER, trusted_root=STAGING).statement
+
+
+def _rekor_v2(edit: Any) -> bytes:
+    doc = json.loads(vector(SIGSTORE_PY / "staging-rekor-v2.txt.sigstore.json"))
+    edit(doc)
+    return json.dumps(doc).encode()
+
+
+def _entry(d: dict[str, Any]) -> dict[str, Any]:
+    entry: dict[str, Any] = d["verificationMaterial"]["tlogEntries"][0]
+    return entry
+
+
+@pytest.mark.parametrize(("name", "edit", "code"), [
+    ("no timestamp", lambda d: d["verificationMaterial"].pop("timestampVerificationData"), "invalid-timestamp"),
+    ("checkpoint size", lambda d: _entry(d)["inclusionProof"]["checkpoint"].update(
+        envelope=_entry(d)["inclusionProof"]["checkpoint"]["envelope"].replace("\n646\n", "\n647\n")),
+     "invalid-tlog-entry"),
+    ("tree size", lambda d: _entry(d)["inclusionProof"].update(treeSize="647"), "invalid-tlog-entry"),
+    ("SET on a v2 entry", lambda d: _entry(d).update(inclusionPromise={"signedEntryTimestamp": "MEUCIQ=="},
+                                                     integratedTime="1749470255"), "invalid-tlog-entry"),
+    ("kind", lambda d: _entry(d)["kindVersion"].update(version="0.0.1"), "invalid-tlog-entry"),
+])
+def test_rekor_v2_tampering(name: str, edit: Any, code: str) -> None:
+    with pytest.raises(VerificationError) as info:
+        pyslsa.verify_bundle(str(SIGSTORE_PY / "staging-rekor-v2.txt"), _rekor_v2(edit), identity="jku@goto.fi",
+                             issuer="https://github.com/login/oauth", trusted_root=STAGING)
+    assert info.value.code == code, (name, info.value.message)
+
+
+def test_rekor_v2_log_outside_its_window(tmp_path: Path) -> None:
+    root = json.loads(vector(STAGING))
+    for t in root["tlogs"]:
+        if "alpha1" in t["baseUrl"]:
+            t["publicKey"]["validFor"]["end"] = "2025-05-01T00:00:00Z"
+    path = tmp_path / "root.json"
+    path.write_text(json.dumps(root))
+    with pytest.raises(VerificationError) as info:
+        verify(SIGSTORE_PY / "staging-rekor-v2.txt", SIGSTORE_PY / "staging-rekor-v2.txt.sigstore.json",
+               identity="jku@goto.fi", issuer="https://github.com/login/oauth", trusted_root=path)
+    assert info.value.code == "invalid-tlog-entry"
 
 
 def test_cli_verify_bundle(capsys: pytest.CaptureFixture[str]) -> None:

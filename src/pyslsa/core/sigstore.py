@@ -91,6 +91,12 @@ def _verified_times(bundle: Bundle, proven: VerifiedEntry, root: TrustedRoot, si
         why = "; ".join(reasons) if reasons else ("the log entry has no signed entry timestamp and the bundle "
                                                   "has no RFC 3161 timestamp")
         raise InvalidTimestampError(f"no verified signing time: {why}")
+    if proven.integrated_time is None:
+        # No SET (Rekor v2): the log must have been a trusted log at the time the timestamps prove.
+        for moment in times:
+            if not proven.log.validity.contains(moment):
+                raise InvalidTlogEntryError(f"log {proven.log.base_url} was not valid at the signing time: "
+                                            f"expected {moment.isoformat()} within {proven.log.validity.describe()}")
     return tuple(times)
 
 

@@ -30,6 +30,9 @@ from pyslsa.errors import (
 
 _SIG_PREFIX = "\u2014 "  # "— " starts every signature line of a signed note
 
+#: Entry kinds of Rekor v1, whose signed entry timestamp vouches for an integrated time.
+REKOR_V1_KINDS = frozenset({("dsse", "0.0.1"), ("intoto", "0.0.2"), ("hashedrekord", "0.0.1")})
+
 
 def _fail(msg: str) -> InvalidTlogEntryError:
     return InvalidTlogEntryError(msg)
@@ -206,6 +209,8 @@ def verify_entry(entry: TlogEntry, root: TrustedRoot, *, require_set: bool, requ
     if require_proof and entry.inclusion_proof is None:
         raise _fail("log entry lacks the inclusion proof this bundle version requires")
     integrated: dt.datetime | None = None
+    if entry.signed_entry_timestamp is not None and (entry.kind, entry.version) not in REKOR_V1_KINDS:
+        raise _fail(f"a {entry.kind} {entry.version} entry (Rekor v2) carries no signed entry timestamp")
     if entry.signed_entry_timestamp is not None:
         verify_set(entry, log)
         integrated = dt.datetime.fromtimestamp(entry.integrated_time, dt.timezone.utc)
@@ -275,13 +280,20 @@ def bind_dsse_entry(entry: TlogEntry, envelope: Envelope, verifier: bytes) -> No
     """The entry (``dsse`` 0.0.1 or ``intoto`` 0.0.2) records this envelope's payload and signature by us."""
     try:
         spec = _body(entry)
-        if (entry.kind, entry.version) == ("dsse", "0.0.1"):
+        kv = (entry.kind, entry.version)
+        if kv == ("dsse", "0.0.1"):
             _bind_dsse_001(spec, envelope, verifier)
-        elif (entry.kind, entry.version) == ("intoto", "0.0.2"):
+        elif kv == ("intoto", "0.0.2"):
             _bind_intoto_002(spec, envelope, verifier)
+        elif kv == ("dsse", "0.0.2"):
+            _bind_dsse_002(spec, envelope, verifier)
+        elif kv == ("hashedrekord", "0.0.2"):
+            # Rekor v2 clients log a DSSE envelope as a signature over the SHA-256 of its PAE.
+            _bind_hashedrekord_002(spec, envelope.signatures[0].sig, hashlib.sha256(envelope.pae).digest(),
+                                   verifier)
         else:
             raise UnsupportedFormatError(f"log entry kind {entry.kind} {entry.version} cannot record a DSSE "
-                                         f"envelope (expected dsse 0.0.1 or intoto 0.0.2)")
+                                         f"envelope")
     except InvalidTlogEntryError:
         raise
     except UnsupportedFormatError as exc:
@@ -343,9 +355,60 @@ def _bind_intoto_002(spec: dict[str, Any], envelope: Envelope, verifier: bytes) 
         raise _fail("log entry records another signature or signing certificate than the envelope's")
 
 
+def _v2_verifier(o: Any, path: str) -> bytes:
+    """Rekor v2 verifier: ``{"keyDetails", "x509Certificate": {"rawBytes"}}`` or ``{"publicKey": {"rawBytes"}}``."""
+    o = j.obj(o, path)
+    cert = j.opt_obj(o, "x509Certificate", path)
+    key = j.opt_obj(o, "publicKey", path)
+    if (cert is None) == (key is None):
+        raise _fail(f"{path}: expected exactly one of x509Certificate, publicKey")
+    holder = cert if cert is not None else key
+    assert holder is not None
+    return j.get_b64(holder, "rawBytes", f"{path}.{'x509Certificate' if cert is not None else 'publicKey'}")
+
+
+def _digest_field(o: Any, path: str) -> bytes:
+    o = j.obj(o, path)
+    alg = j.get_str(o, "algorithm", path)
+    if alg != "SHA2_256":
+        raise _fail(f"{path}.algorithm: expected SHA2_256, got {alg!r}")
+    return j.get_b64(o, "digest", path)
+
+
+def _bind_hashedrekord_002(spec: dict[str, Any], signature: bytes, digest: bytes, verifier: bytes) -> None:
+    inner = j.get_obj(spec, "hashedRekordV002", "spec")
+    sig = j.get_obj(inner, "signature", "spec.hashedRekordV002")
+    if j.get_b64(sig, "content", "spec.hashedRekordV002.signature") != signature:
+        raise _fail("log entry records another signature than the bundle's")
+    if _v2_verifier(j.get(sig, "verifier", "spec.hashedRekordV002.signature"),
+                    "spec.hashedRekordV002.signature.verifier") != verifier:
+        raise _fail("log entry records another signing certificate or key than the bundle's")
+    got = _digest_field(j.get(inner, "data", "spec.hashedRekordV002"), "spec.hashedRekordV002.data")
+    if got != digest:
+        raise _fail(f"log entry is for another artifact: expected sha256 {digest.hex()}, got {got.hex()}")
+
+
+def _bind_dsse_002(spec: dict[str, Any], envelope: Envelope, verifier: bytes) -> None:
+    inner = j.get_obj(spec, "dsseV002", "spec")
+    got = _digest_field(j.get(inner, "payloadHash", "spec.dsseV002"), "spec.dsseV002.payloadHash")
+    if got.hex() != envelope.payload_sha256:
+        raise _fail(f"log entry is for another payload: expected sha256 {envelope.payload_sha256}, got {got.hex()}")
+    sigs = j.get_list(inner, "signatures", "spec.dsseV002")
+    recorded = set()
+    for i, s in enumerate(sigs):
+        p = f"spec.dsseV002.signatures[{i}]"
+        s = j.obj(s, p)
+        recorded.add((j.get_b64(s, "content", p), _v2_verifier(j.get(s, "verifier", p), f"{p}.verifier")))
+    if recorded != {(sig.sig, verifier) for sig in envelope.signatures}:
+        raise _fail("log entry records another signature or signing certificate than the envelope's")
+
+
 def bind_hashedrekord_entry(entry: TlogEntry, signature: bytes, digest_sha256: bytes, verifier: bytes) -> None:
-    """The entry (``hashedrekord`` 0.0.1) records this signature, over this digest, by this verifier."""
+    """The entry (``hashedrekord`` 0.0.1 or 0.0.2) records this signature, over this digest, by this verifier."""
     try:
+        if (entry.kind, entry.version) == ("hashedrekord", "0.0.2"):
+            _bind_hashedrekord_002(_body(entry), signature, digest_sha256, verifier)
+            return
         if (entry.kind, entry.version) != ("hashedrekord", "0.0.1"):
             raise _fail(f"log entry kind {entry.kind} {entry.version} cannot record a message signature")
         spec = _body(entry)
