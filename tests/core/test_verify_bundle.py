@@ -193,3 +193,60 @@ def test_cli_verify_bundle(capsys: pytest.CaptureFixture[str]) -> None:
     assert json.loads(capsys.readouterr().out)["error"]["code"] == "mismatch-identity"
     assert main([*base, art]) == 2  # neither identity nor key
     assert main([*base, "--key", "/nonexistent.pem", art]) == 2
+
+
+def _tsa_only_bundle() -> bytes:
+    """tsa/bundle.txt.sigstore without its SET: the RFC 3161 timestamps are the only signing time left."""
+    doc = json.loads(vector(TSA / "bundle.txt.sigstore"))
+    del doc["verificationMaterial"]["tlogEntries"][0]["inclusionPromise"]
+    return json.dumps(doc).encode()
+
+
+def test_tsa_time_alone_is_enough(tmp_path: Path) -> None:
+    r = pyslsa.verify_bundle(str(TSA / "bundle.txt"), _tsa_only_bundle(), identity=TSA_ID, issuer=GOOGLE,
+                             trusted_root=tsa_root(tmp_path))
+    assert r.integrated_time is None
+
+
+@pytest.mark.parametrize(("start", "end"), [("2024-11-01T00:00:00Z", None), ("2020-01-01T00:00:00Z",
+                                                                               "2024-10-31T10:00:00Z")])
+def test_timestamp_outside_the_tsa_window(tmp_path: Path, start: str, end: str | None) -> None:
+    root = json.loads(tsa_root(tmp_path).read_text())
+    window = {"start": start, **({"end": end} if end else {})}
+    root["timestampAuthorities"][0]["validFor"] = window
+    path = tmp_path / "window.json"
+    path.write_text(json.dumps(root))
+    with pytest.raises(VerificationError) as info:
+        pyslsa.verify_bundle(str(TSA / "bundle.txt"), _tsa_only_bundle(), identity=TSA_ID, issuer=GOOGLE,
+                             trusted_root=path)
+    assert info.value.code == "invalid-timestamp" and "not valid at" in info.value.message
+
+
+def test_timestamp_of_another_signature(tmp_path: Path) -> None:
+    """A timestamp whose imprint is not this signature's hash does not count."""
+    doc = json.loads(_tsa_only_bundle())
+    other = json.loads(vector(TSA / "bundle.txt.late_timestamp.sigstore"))
+    doc["verificationMaterial"]["timestampVerificationData"] = other["verificationMaterial"][
+        "timestampVerificationData"]
+    with pytest.raises(VerificationError) as info:
+        pyslsa.verify_bundle(str(TSA / "bundle.txt"), json.dumps(doc).encode(), identity=TSA_ID, issuer=GOOGLE,
+                             trusted_root=tsa_root(tmp_path))
+    assert info.value.code == "invalid-timestamp"
+
+
+@pytest.mark.parametrize("name", ["trustedroot.badtype.json", "certificate_authority.json",
+                                  "certificate_authority.empty.json", "certificate_authority.missingroot.json"])
+def test_malformed_trusted_roots_are_usage_errors(name: str) -> None:
+    from pyslsa.errors import PyslsaError
+
+    with pytest.raises(PyslsaError) as info:
+        verify(SIGSTORE_PY / "bundle_v3_github.whl", SIGSTORE_PY / "bundle_v3_github.whl.sigstore", identity=WHL_ID,
+               issuer=GH_ISSUER, trusted_root=SIGSTORE_PY / "trusted_root" / name)
+    assert info.value.exit_status == 2 and info.value.code == "invalid-trusted-root"
+
+
+@pytest.mark.parametrize("name", ["trustedroot.v1.json", "../trust_config.v1.json"])
+def test_good_trusted_roots_and_trust_configs(name: str) -> None:
+    r = verify(SIGSTORE_PY / "bundle_v3_github.whl", SIGSTORE_PY / "bundle_v3_github.whl.sigstore", identity=WHL_ID,
+               issuer=GH_ISSUER, trusted_root=SIGSTORE_PY / "trusted_root" / name)
+    assert r.builder_id == WHL_ID

@@ -212,7 +212,22 @@ def check_leaf_profile(leaf: x509.Certificate) -> None:
 
 @functools.lru_cache(maxsize=64)
 def _store(ca: CertificateAuthority) -> Store:
-    return Store([ca.chain[-1]])
+    """Every certificate of a trusted-root CA chain is a trust anchor (as the reference client does): the
+    chain itself is vouched for by the trusted root, its internal links checked once by :func:`_broken_link`."""
+    return Store(list(ca.chain))
+
+
+@functools.lru_cache(maxsize=64)
+def _broken_link(ca: CertificateAuthority) -> str:
+    """The signatures linking a trusted-root CA chain (a property of the root alone, so checked once per chain).
+    Returns the subject of the first certificate not signed by the next one, or ''."""
+    for depth in range(len(ca.chain) - 1):
+        cert = ca.chain[depth]
+        try:
+            cert.verify_directly_issued_by(ca.chain[depth + 1])
+        except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):
+            return cert.subject.rfc4514_string()
+    return ""
 
 
 def _policies() -> tuple[ExtensionPolicy, ExtensionPolicy]:
@@ -245,10 +260,15 @@ def verify_chain(leaf: x509.Certificate, root: TrustedRoot, at: dt.datetime) -> 
         verifier = (PolicyBuilder().store(_store(ca)).time(at)
                     .extension_policies(ca_policy=_POLICIES[0], ee_policy=_POLICIES[1]).build_client_verifier())
         try:
-            verifier.verify(leaf, list(ca.chain[:-1]))
+            verifier.verify(leaf, [])
         except (X509VerificationError, ValueError, TypeError) as exc:
             reasons.append(f"{ca.uri or 'CA'}: {exc}")
             continue
+        broken = _broken_link(ca)
+        if broken:
+            raise CertificateError(f"trusted-root chain of {ca.uri} is broken at {broken}")
+        for cert in ca.chain:
+            _check_time(cert, at, f"CA certificate {cert.subject.rfc4514_string()}")
         return ca
     detail = "; ".join(reasons) if reasons else "the trusted root has no certificate authority"
     raise CertificateError(f"signing certificate does not chain to a trusted Fulcio CA at "
