@@ -32,15 +32,33 @@ class ArtifactResult:
 
 @dataclass(frozen=True)
 class VerificationResult:
-    """Every artifact verified. The top-level fields describe the first artifact; ``artifacts`` lists all."""
+    """Every artifact verified. The shortcut properties describe the first artifact; ``artifacts`` lists all."""
 
-    builder_id: str
-    source_uri: str
-    ref: str | None
-    commit: str | None
-    statement: dict[str, Any]
-    integrated_time: dt.datetime | None
     artifacts: tuple[ArtifactResult, ...]
+
+    @property
+    def builder_id(self) -> str:
+        return self.artifacts[0].builder_id
+
+    @property
+    def source_uri(self) -> str:
+        return self.artifacts[0].source_uri
+
+    @property
+    def ref(self) -> str | None:
+        return self.artifacts[0].ref
+
+    @property
+    def commit(self) -> str | None:
+        return self.artifacts[0].commit
+
+    @property
+    def statement(self) -> dict[str, Any]:
+        return self.artifacts[0].statement
+
+    @property
+    def integrated_time(self) -> dt.datetime | None:
+        return self.artifacts[0].integrated_time
 
 
 def _as_list(artifact: Artifact | Sequence[Artifact]) -> list[Artifact]:
@@ -57,9 +75,7 @@ def _result(report: Any) -> VerificationResult:
             raise a.error
         items.append(ArtifactResult(a.path, a.sha256, a.builder_id or "", a.source_uri or "", a.ref, a.commit,
                                     a.statement or {}, a.integrated_time, a.log_index))
-    first = items[0]
-    return VerificationResult(first.builder_id, first.source_uri, first.ref, first.commit, first.statement,
-                              first.integrated_time, tuple(items))
+    return VerificationResult(tuple(items))
 
 
 def _digest_pairs(artifacts: list[Artifact]) -> list[tuple[str, str]]:
@@ -164,4 +180,4 @@ def verify_bundle(
     stmt = verdict.statement.raw if verdict.statement is not None else {}
     item = ArtifactResult(name, digest, signer, "", None, None, stmt, sig.integrated_time,
                           sig.tlog_entry.log_index)
-    return VerificationResult(signer, "", None, None, stmt, sig.integrated_time, (item,))
+    return VerificationResult((item,))

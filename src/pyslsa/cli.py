@@ -47,6 +47,17 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--debug", action="store_true", help="show a traceback for unexpected internal errors")
 
 
+def _add_slsa_args(p: argparse.ArgumentParser, path_flag: str, path_help: str) -> None:
+    """What verify-artifact and verify-github-attestation share."""
+    p.add_argument("artifacts", nargs="+", metavar="ARTIFACT",
+                   help="artifact file(s) to verify, or sha256:<64 hex> digests")
+    p.add_argument(path_flag, required=True, metavar="P", help=path_help)
+    p.add_argument("--source-uri", required=True, metavar="URI",
+                   help="expected source repository, e.g. github.com/some/repo")
+    p.add_argument("--print-provenance", action="store_true",
+                   help="print the verified in-toto statement to stdout (verdicts go to stderr)")
+
+
 def _build_parser() -> _Parser:
     parser = _Parser(
         prog="pyslsa",
@@ -69,11 +80,7 @@ def _build_parser() -> _Parser:
                "      --source-uri github.com/slsa-framework/example-package --source-tag v14 binary\n\n" + _EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    va.add_argument("artifacts", nargs="+", metavar="ARTIFACT",
-                    help="artifact file(s) to verify, or sha256:<64 hex> digests")
-    va.add_argument("--provenance-path", required=True, metavar="P", help="path to the provenance file")
-    va.add_argument("--source-uri", required=True, metavar="URI",
-                    help="expected source repository, e.g. github.com/some/repo")
+    _add_slsa_args(va, "--provenance-path", "path to the provenance file")
     refs = va.add_mutually_exclusive_group()
     refs.add_argument("--source-tag", metavar="T", help="expected tag the artifact was built from")
     refs.add_argument("--source-branch", metavar="B", help="expected branch the artifact was built from")
@@ -83,8 +90,6 @@ def _build_parser() -> _Parser:
     va.add_argument("--builder-id", metavar="ID", help="expected builder id (required for BYOB/delegator builds)")
     va.add_argument("--build-workflow-input", action="append", default=[], metavar="K=V",
                     help="expected workflow_dispatch input, repeatable")
-    va.add_argument("--print-provenance", action="store_true",
-                    help="print the verified in-toto statement to stdout (verdicts go to stderr)")
     _add_common(va)
 
     ga = sub.add_parser(
@@ -99,14 +104,8 @@ def _build_parser() -> _Parser:
                "publish.yaml MODULE.bazel\n\n" + _EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    ga.add_argument("artifacts", nargs="+", metavar="ARTIFACT",
-                    help="artifact file(s) to verify, or sha256:<64 hex> digests")
-    ga.add_argument("--attestation-path", required=True, metavar="P", help="path to the attestation file")
-    ga.add_argument("--source-uri", required=True, metavar="URI",
-                    help="expected source repository, e.g. github.com/some/repo")
+    _add_slsa_args(ga, "--attestation-path", "path to the attestation file")
     ga.add_argument("--builder-id", metavar="ID", help="the builder (workflow) id you trust")
-    ga.add_argument("--print-provenance", action="store_true",
-                    help="print the verified in-toto statement to stdout (verdicts go to stderr)")
     _add_common(ga)
 
     vb = sub.add_parser(
