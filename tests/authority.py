@@ -325,3 +325,50 @@ def _der_len(n: int) -> bytes:
 
 def pem_public_key(key: ec.EllipticCurvePrivateKey) -> bytes:
     return key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def legacy_envelope(auth: Authority, statement: dict[str, Any], *, san: str,
+                    claims: dict[str, str] | None = None, kind: str = "intoto",
+                    integrated_time: dt.datetime | None = None) -> tuple[bytes, dict[str, Any]]:
+    """A slsa-github-generator <= v2.0.0 style envelope (one JSON line, certificate inside the signature) and
+    the Rekor API answer ``{uuid: LogEntry}`` an online lookup would return for it."""
+    key, cert = auth.leaf(san=san, claims=claims)
+    payload = json.dumps(statement).encode()
+    ptype = "application/vnd.in-toto+json"
+    pae = b"DSSEv1 %d %s %d %s" % (len(ptype), ptype.encode(), len(payload), payload)
+    sig = key.sign(pae, ec.ECDSA(hashes.SHA256()))
+    pem = cert.public_bytes(serialization.Encoding.PEM)
+    line = json.dumps({"payloadType": ptype, "payload": b64(payload),
+                       "signatures": [{"keyid": "", "sig": b64(sig), "cert": pem.decode()}]},
+                      separators=(",", ":")).encode()
+    if kind == "intoto":
+        body = {"apiVersion": "0.0.1", "kind": "intoto", "spec": {
+            "content": {"hash": {"algorithm": "sha256", "value": hashlib.sha256(line).hexdigest()},
+                        "payloadHash": {"algorithm": "sha256", "value": hashlib.sha256(payload).hexdigest()}},
+            "publicKey": b64(pem)}}
+    else:
+        body = {"apiVersion": "0.0.1", "kind": "dsse", "spec": {
+            "envelopeHash": {"algorithm": "sha256", "value": hashlib.sha256(line).hexdigest()},
+            "payloadHash": {"algorithm": "sha256", "value": hashlib.sha256(payload).hexdigest()},
+            "signatures": [{"signature": b64(sig), "verifier": b64(pem)}]}}
+    raw_body = json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+    when = integrated_time or (auth.now + dt.timedelta(seconds=30))
+    entry = auth.log.add(raw_body, int(when.timestamp()), body["kind"], "0.0.1")
+    proof = entry["inclusionProof"]
+    api_entry = {
+        "body": entry["canonicalizedBody"],
+        "integratedTime": int(entry["integratedTime"]),
+        "logID": auth.log.log_id.hex(),
+        "logIndex": int(entry["logIndex"]),
+        "verification": {
+            "signedEntryTimestamp": entry["inclusionPromise"]["signedEntryTimestamp"],
+            "inclusionProof": {
+                "logIndex": int(proof["logIndex"]), "treeSize": int(proof["treeSize"]),
+                "rootHash": base64.b64decode(proof["rootHash"]).hex(),
+                "hashes": [base64.b64decode(h).hex() for h in proof["hashes"]],
+                "checkpoint": proof["checkpoint"]["envelope"],
+            },
+        },
+    }
+    uuid = "24296fb24b8ad77a" + hashlib.sha256(b"\x00" + raw_body).hexdigest()
+    return line + b"\n", {uuid: api_entry}

@@ -100,7 +100,7 @@ def _verified_times(bundle: Bundle, proven: VerifiedEntry, root: TrustedRoot, si
     return tuple(times)
 
 
-def _check_certificate(cert: x509.Certificate, root: TrustedRoot, times: tuple[dt.datetime, ...]) -> None:
+def check_certificate(cert: x509.Certificate, root: TrustedRoot, times: tuple[dt.datetime, ...]) -> None:
     issuer = None
     for moment in times:
         ca = verify_chain(cert, root, moment)
@@ -132,7 +132,7 @@ def verify_dsse_bundle(bundle: Bundle, root: TrustedRoot, *, key: object | None 
     proven = _prove_entry(bundle, entry, root)
     times = _verified_times(bundle, proven, root, env.signatures[0].sig)
     if cert is not None:
-        _check_certificate(cert, root, times)
+        check_certificate(cert, root, times)
     verify_signature(signer, env.signatures[0].sig, env.pae, "DSSE envelope signature")
     bind_dsse_entry(entry, env, verifier_der(cert, key_der))
     return VerifiedSignature(cert, fulcio_claims(cert) if cert is not None else None, env, entry,
@@ -151,7 +151,7 @@ def verify_message_bundle(bundle: Bundle, digest_sha256: bytes, root: TrustedRoo
     proven = _prove_entry(bundle, entry, root)
     times = _verified_times(bundle, proven, root, msg.signature)
     if cert is not None:
-        _check_certificate(cert, root, times)
+        check_certificate(cert, root, times)
     verify_signature(signer, msg.signature, digest_sha256, "message signature", prehashed_sha256=True)
     bind_hashedrekord_entry(entry, msg.signature, digest_sha256, verifier_der(cert, key_der))
     return VerifiedSignature(cert, fulcio_claims(cert) if cert is not None else None, None, entry,

@@ -30,8 +30,8 @@ from pyslsa.errors import (
 
 _SIG_PREFIX = "\u2014 "  # "— " starts every signature line of a signed note
 
-#: Entry kinds of Rekor v1, whose signed entry timestamp vouches for an integrated time.
-REKOR_V1_KINDS = frozenset({("dsse", "0.0.1"), ("intoto", "0.0.2"), ("hashedrekord", "0.0.1")})
+#: Entry kinds of Rekor v2 (tile logs): no signed entry timestamp, no integrated time.
+REKOR_V2_KINDS = frozenset({("dsse", "0.0.2"), ("hashedrekord", "0.0.2")})
 
 
 def _fail(msg: str) -> InvalidTlogEntryError:
@@ -209,7 +209,7 @@ def verify_entry(entry: TlogEntry, root: TrustedRoot, *, require_set: bool, requ
     if require_proof and entry.inclusion_proof is None:
         raise _fail("log entry lacks the inclusion proof this bundle version requires")
     integrated: dt.datetime | None = None
-    if entry.signed_entry_timestamp is not None and (entry.kind, entry.version) not in REKOR_V1_KINDS:
+    if entry.signed_entry_timestamp is not None and (entry.kind, entry.version) in REKOR_V2_KINDS:
         raise _fail(f"a {entry.kind} {entry.version} entry (Rekor v2) carries no signed entry timestamp")
     if entry.signed_entry_timestamp is not None:
         verify_set(entry, log)
