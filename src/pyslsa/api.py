@@ -98,14 +98,18 @@ def verify_artifact(
     builder_id: str | None = None,
     build_workflow_inputs: Mapping[str, str] | None = None,
     trusted_root: TrustedRootSpec = None,
+    rekor_url: str | None = None,
 ) -> VerificationResult:
     """Verify artifact(s) against SLSA provenance with slsa-verifier's ``verify-artifact`` semantics.
+
+    Offline unless ``rekor_url`` is given: a legacy (bare-envelope) provenance then has its Rekor entry looked
+    up there and verified; without it, it fails with ``tlog-entry-not-found``.
 
     ``artifact`` is a path, a ``"sha256:<64 hex>"`` digest, or a list of these. ``provenance`` is the file's
     bytes or its path. ``trusted_root=None`` uses the bundled Sigstore production root (no network).
     Raises :class:`pyslsa.VerificationError` (with ``.code``) unless every artifact verifies.
     """
-    from pyslsa.commands.verify_artifact import _outcomes, evaluate, load_provenance, load_trusted_root
+    from pyslsa.commands.verify_artifact import _outcomes, _resolver, evaluate, load_provenance, load_trusted_root
     from pyslsa.core.slsa.builders import DEFAULT_ARTIFACT_BUILDERS
     from pyslsa.core.slsa.policy import SlsaPolicy
     from pyslsa.report import Report
@@ -119,7 +123,8 @@ def verify_artifact(
                         dict(build_workflow_inputs or {}))
     root = load_trusted_root(trusted_root)
     data = load_provenance(provenance)
-    results = evaluate(_digest_pairs(_as_list(artifact)), data, policy, root, DEFAULT_ARTIFACT_BUILDERS)
+    results = evaluate(_digest_pairs(_as_list(artifact)), data, policy, root, DEFAULT_ARTIFACT_BUILDERS,
+                       _resolver(rekor_url, offline=rekor_url is None))
     return _result(Report("verify-artifact", _outcomes(results)))
 
 

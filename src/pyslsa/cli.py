@@ -90,6 +90,11 @@ def _build_parser() -> _Parser:
     va.add_argument("--builder-id", metavar="ID", help="expected builder id (required for BYOB/delegator builds)")
     va.add_argument("--build-workflow-input", action="append", default=[], metavar="K=V",
                     help="expected workflow_dispatch input, repeatable")
+    va.add_argument("--rekor-url", metavar="URL",
+                    help="transparency log for legacy (bare-envelope) provenance lookups (default: "
+                         "$PYSLSA_REKOR_URL or https://rekor.sigstore.dev)")
+    va.add_argument("--offline", action="store_true",
+                    help="never use the network: legacy provenance then fails with tlog-entry-not-found")
     _add_common(va)
 
     ga = sub.add_parser(
@@ -155,6 +160,7 @@ def _run(args: argparse.Namespace) -> Report:
             source_versioned_tag=args.source_versioned_tag, builder_id=args.builder_id,
             build_workflow_inputs=_workflow_inputs(args.build_workflow_input),
             trusted_root_path=args.trusted_root, print_provenance=args.print_provenance,
+            rekor_url=args.rekor_url, offline=args.offline,
         )
     return cmd.run_github_attestation(
         artifacts=args.artifacts, attestation_path=args.attestation_path, source_uri=args.source_uri,

@@ -33,6 +33,7 @@ __all__ = [
     "MismatchWorkflowInputsError",
     "PyslsaError",
     "TlogEntryNotFoundError",
+    "TlogUnreachableError",
     "UnsupportedFormatError",
     "UntrustedBuilderError",
     "UsageError",
@@ -175,6 +176,12 @@ class TlogEntryNotFoundError(VerificationError):
     code = "tlog-entry-not-found"
 
 
+class TlogUnreachableError(VerificationError):
+    """The transparency log could not be reached (network error, timeouts, 5xx after retries)."""
+
+    code = "tlog-unreachable"
+
+
 class InvalidTimestampError(VerificationError):
     """An RFC 3161 signed timestamp does not verify, or no trusted time could be established."""
 
@@ -218,6 +225,7 @@ _CLASSES: tuple[type[VerificationError], ...] = (
     InvalidSignatureError,
     InvalidTlogEntryError,
     TlogEntryNotFoundError,
+    TlogUnreachableError,
     InvalidTimestampError,
     MismatchIdentityError,
     InvalidProvenanceError,

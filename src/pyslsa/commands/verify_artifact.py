@@ -6,10 +6,10 @@ The same engine serves the library API (:func:`pyslsa.verify_artifact`) and the 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from pyslsa.core.bundle import Bundle, parse_document
+from pyslsa.core.bundle import Bundle, LegacyEnvelope, parse_document
 from pyslsa.core.sigstore import VerifiedSignature, verify_dsse_bundle, verify_legacy_envelope
 from pyslsa.core.slsa.builders import DEFAULT_ARTIFACT_BUILDERS
 from pyslsa.core.slsa.policy import SlsaPolicy, SlsaVerdict, verify_slsa
@@ -19,6 +19,8 @@ from pyslsa.report import ArtifactOutcome, Report
 from pyslsa.sources.files import artifact_digest, read_evidence, split_evidence
 
 Artifact = str | os.PathLike[str]
+#: Finds and verifies a legacy envelope's log entry (the network edge); None means offline.
+Resolver = Callable[[LegacyEnvelope, Sequence[str], TrustedRoot], VerifiedSignature]
 
 
 def load_trusted_root(spec: TrustedRoot | str | os.PathLike[str] | bytes | None) -> TrustedRoot:
@@ -43,15 +45,18 @@ class _Document:
     error: VerificationError | None
 
 
-def _verify_documents(data: bytes, root: TrustedRoot) -> list[_Document]:
+def _verify_documents(data: bytes, root: TrustedRoot, digests: Sequence[str], resolver: Resolver | None
+                      ) -> list[_Document]:
     docs: list[_Document] = []
     for raw in split_evidence(data):
         try:
             parsed = parse_document(raw)
             if isinstance(parsed, Bundle):
                 docs.append(_Document(verify_dsse_bundle(parsed, root), None))
-            else:
+            elif resolver is None:
                 docs.append(_Document(verify_legacy_envelope(parsed, root), None))
+            else:
+                docs.append(_Document(resolver(parsed, digests, root), None))
         except VerificationError as exc:
             docs.append(_Document(None, exc))
     return docs
@@ -65,14 +70,15 @@ def _names(signature: VerifiedSignature, digest: str) -> bool:
 
 
 def evaluate(artifacts: Sequence[tuple[str, str]], data: bytes, policy: SlsaPolicy, root: TrustedRoot,
-             default_builders: frozenset[str]) -> list[tuple[str, str, SlsaVerdict | None, VerificationError | None]]:
+             default_builders: frozenset[str], resolver: Resolver | None = None,
+             ) -> list[tuple[str, str, SlsaVerdict | None, VerificationError | None]]:
     """Verify each (name, sha256) against every document of the provenance file; the first that passes wins.
 
     With one document (the usual case) its first failure is reported, exactly as slsa-verifier orders its
     checks. With several (JSON Lines), a failure from a document that names the artifact is preferred to
     the digest mismatches of the others.
     """
-    docs = _verify_documents(data, root)
+    docs = _verify_documents(data, root, [d for _, d in artifacts], resolver)
     results: list[tuple[str, str, SlsaVerdict | None, VerificationError | None]] = []
     for name, digest in artifacts:
         verdict: SlsaVerdict | None = None
@@ -124,14 +130,27 @@ def _digests(artifacts: Sequence[Artifact]) -> list[tuple[str, str]]:
 def run(*, artifacts: Sequence[Artifact], provenance_path: str, source_uri: str, source_tag: str | None = None,
         source_branch: str | None = None, source_versioned_tag: str | None = None, builder_id: str | None = None,
         build_workflow_inputs: Mapping[str, str] | None = None, trusted_root_path: str | None = None,
-        print_provenance: bool = False) -> Report:
+        print_provenance: bool = False, rekor_url: str | None = None, offline: bool = False) -> Report:
     policy = SlsaPolicy(source_uri, source_tag, source_branch, source_versioned_tag, builder_id or None,
                         dict(build_workflow_inputs or {}))
     root = load_trusted_root(trusted_root_path)
     data = load_provenance(provenance_path)
     digests = _digests(artifacts)
-    results = evaluate(digests, data, policy, root, DEFAULT_ARTIFACT_BUILDERS)
+    results = evaluate(digests, data, policy, root, DEFAULT_ARTIFACT_BUILDERS, _resolver(rekor_url, offline))
     return Report("verify-artifact", _outcomes(results), print_provenance=print_provenance)
+
+
+def _resolver(rekor_url: str | None, offline: bool) -> Resolver | None:
+    """Online Rekor lookups for legacy envelopes unless ``offline``; the import happens only if needed."""
+    if offline:
+        return None
+
+    def resolve(legacy: LegacyEnvelope, digests: Sequence[str], root: TrustedRoot) -> VerifiedSignature:
+        from pyslsa.sources.rekor import resolver
+
+        return resolver(rekor_url)(legacy, digests, root)
+
+    return resolve
 
 
 def run_github_attestation(*, artifacts: Sequence[Artifact], attestation_path: str, source_uri: str,

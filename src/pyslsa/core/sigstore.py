@@ -163,8 +163,9 @@ def verify_legacy_envelope(legacy: LegacyEnvelope, root: TrustedRoot) -> Verifie
     verify_signature(legacy.certificate.public_key(), legacy.envelope.signatures[0].sig, legacy.envelope.pae,
                      "DSSE envelope signature")
     raise TlogEntryNotFoundError(
-        "legacy DSSE envelope carries no transparency-log entry (slsa-github-generator <= v2.0.0 format); its "
-        "Rekor entry must be looked up online to establish the signing time"
+        "legacy DSSE envelope carries no transparency-log entry (slsa-github-generator <= v2.0.0 format) and "
+        "lookups are off: its Rekor entry must be looked up online (drop --offline), or verify a bundle made "
+        "by 'pyslsa upgrade-provenance'"
     )
 
 
