@@ -79,7 +79,7 @@ def _handler(state: RekorState) -> type[BaseHTTPRequestHandler]:
                 return True
             return False
 
-        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length", "0"))
             body = json.loads(self.rfile.read(length) or b"{}")
             if self._misbehave():
@@ -100,7 +100,7 @@ def _handler(state: RekorState) -> type[BaseHTTPRequestHandler]:
             else:
                 self._send(404, b'{"message": "not found"}')
 
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             if self._misbehave():
                 return
             prefix = "/api/v1/log/entries/"

@@ -100,9 +100,8 @@ def test_retries_then_success(world: dict[str, Any]) -> None:
 
 def test_5xx_forever_is_unreachable(world: dict[str, Any]) -> None:
     state = RekorState(fail_first=1000)
-    with rekor_server(state) as url:
-        with pytest.raises(VerificationError) as info:
-            _lookup(world, url, attempts=3)
+    with rekor_server(state) as url, pytest.raises(VerificationError) as info:
+        _lookup(world, url, attempts=3)
     assert info.value.code == "tlog-unreachable" and url in info.value.message and "HTTP 500" in info.value.message
 
 
