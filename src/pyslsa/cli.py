@@ -31,6 +31,14 @@ examples:
 """
 
 
+_UPGRADE_EXAMPLES = """\
+example:
+  pyslsa upgrade-provenance multiple.intoto.jsonl --output multiple.sigstore.json
+  pyslsa verify-artifact --offline --provenance-path multiple.sigstore.json --source-uri ... FILE
+
+"""
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse that reports usage errors on one line with exit status 2 (never a traceback)."""
 
@@ -113,6 +121,23 @@ def _build_parser() -> _Parser:
     ga.add_argument("--builder-id", metavar="ID", help="the builder (workflow) id you trust")
     _add_common(ga)
 
+    up = sub.add_parser(
+        "upgrade-provenance",
+        help="verify legacy provenance online once, and save it as a Sigstore bundle that verifies offline",
+        description="Legacy provenance (a bare DSSE envelope, slsa-github-generator <= v2.0.0) can only be "
+                    "verified by finding its Rekor entry online. This command does that once, verifies everything, "
+                    "and writes a Sigstore bundle v0.3 (envelope, certificate, log entry with its proofs): "
+                    "'pyslsa verify-artifact --offline' then passes on the bundle with the same verdict.",
+        epilog=_UPGRADE_EXAMPLES + _EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    up.add_argument("provenance", metavar="LEGACY.intoto.jsonl", help="the legacy provenance file")
+    up.add_argument("--output", required=True, metavar="BUNDLE.sigstore.json", help="where to write the bundle")
+    up.add_argument("--rekor-url", metavar="URL",
+                    help="transparency log to look the entry up in (default: $PYSLSA_REKOR_URL or "
+                         "https://rekor.sigstore.dev)")
+    _add_common(up)
+
     vb = sub.add_parser(
         "verify-bundle",
         help="verify any Sigstore bundle over an artifact, against an identity or a public key",
@@ -145,6 +170,11 @@ def _workflow_inputs(pairs: Sequence[str]) -> dict[str, str]:
 
 
 def _run(args: argparse.Namespace) -> Report:
+    if args.command == "upgrade-provenance":
+        from pyslsa.commands import upgrade_provenance
+
+        return upgrade_provenance.run(provenance_path=args.provenance, output=args.output,
+                                      rekor_url=args.rekor_url, trusted_root_path=args.trusted_root)
     if args.command == "verify-bundle":
         from pyslsa.commands import verify_bundle
 

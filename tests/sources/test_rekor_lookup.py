@@ -161,3 +161,65 @@ def test_real_legacy_vector_against_an_empty_log_is_not_found(tmp_path: Path) ->
                                                     source_uri="github.com/slsa-framework/example-package",
                                                     rekor_url=url))
     assert code == "tlog-entry-not-found"
+
+
+# -- upgrade-provenance --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["intoto", "dsse"])
+def test_upgrade_round_trip(auth: Authority, tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str) -> None:
+    line, answer = legacy_envelope(auth, _provenance(), san=SAN, claims=_gh_claims(), kind=kind)
+    prov, out = tmp_path / "legacy.intoto.jsonl", tmp_path / "upgraded.sigstore.json"
+    prov.write_bytes(line)
+    root = tmp_path / "root.json"
+    root.write_text(json.dumps(auth.trusted_root()))
+    state = RekorState()
+    state.add(line, answer)
+    verify = ["verify-artifact", "--source-uri", "github.com/o/r", "--source-tag", "v1", "--trusted-root",
+              str(root), "--format", "json"]
+    with rekor_server(state) as url:
+        assert main(["upgrade-provenance", str(prov), "--output", str(out), "--rekor-url", url,
+                     "--trusted-root", str(root)]) == 0
+        assert "UPGRADED" in capsys.readouterr().out
+        assert main([*verify, "--provenance-path", str(prov), "--rekor-url", url, DIGEST]) == 0
+        online = json.loads(capsys.readouterr().out)["artifacts"][0]
+    # offline, no server: the bundle alone verifies, with the same verdict
+    assert main([*verify, "--provenance-path", str(out), "--offline", DIGEST]) == 0
+    offline = json.loads(capsys.readouterr().out)["artifacts"][0]
+    assert offline == online
+    assert json.loads(out.read_text())["mediaType"] == "application/vnd.dev.sigstore.bundle.v0.3+json"
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+@pytest.mark.parametrize(("where", "edit"), [
+    ("payload", lambda b: b["dsseEnvelope"].update(payload=b["dsseEnvelope"]["payload"][:-8] + "AAAAAAA=")),
+    ("integrated time", lambda b: b["verificationMaterial"]["tlogEntries"][0].update(integratedTime="1")),
+    ("body", lambda b: b["verificationMaterial"]["tlogEntries"][0].update(
+        canonicalizedBody=b["verificationMaterial"]["tlogEntries"][0]["canonicalizedBody"][:-4] + "AAA=")),
+    ("certificate", lambda b: b["verificationMaterial"]["certificate"].update(
+        rawBytes=b["verificationMaterial"]["certificate"]["rawBytes"][:-8] + "AAAAAAA=")),
+])
+def test_tampered_upgraded_bundle_fails(auth: Authority, world: dict[str, Any], tmp_path: Path, where: str,
+                                        edit: Any) -> None:
+    state = RekorState()
+    state.add(world["line"], world["answer"])
+    out = tmp_path / "up.json"
+    with rekor_server(state) as url:
+        assert main(["upgrade-provenance", str(world["prov"]), "--output", str(out), "--rekor-url", url,
+                     "--trusted-root", str(world["root"])]) == 0
+    bundle = json.loads(out.read_text())
+    edit(bundle)
+    out.write_text(json.dumps(bundle))
+    with pytest.raises(VerificationError):
+        pyslsa.verify_artifact(DIGEST, out, source_uri="github.com/o/r", trusted_root=world["root"])
+
+
+def test_upgrade_fails_closed_and_writes_nothing(world: dict[str, Any], tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "never.json"
+    with rekor_server(RekorState()) as url:
+        code = main(["upgrade-provenance", str(world["prov"]), "--output", str(out), "--rekor-url", url,
+                     "--trusted-root", str(world["root"])])
+    assert code == 1 and not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["legacy.intoto.jsonl", "root.json"]  # no temp left
+    assert "tlog-entry-not-found" in capsys.readouterr().err

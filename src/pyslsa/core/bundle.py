@@ -209,3 +209,48 @@ def parse_document(raw: bytes, what: str = "provenance") -> Bundle | LegacyEnvel
         raise InvalidProvenanceError(f"{what}: bundle has no mediaType")
     raise UnsupportedFormatError(f"{what}: neither a Sigstore bundle nor a DSSE envelope "
                                  f"(keys: {sorted(doc)[:6]})")
+
+
+def bundle_json(envelope: Envelope, certificate: x509.Certificate, entry: TlogEntry) -> dict[str, Any]:
+    """A Sigstore bundle holding a verified envelope, its certificate and its log entry.
+
+    v0.3 when the entry has an inclusion proof (with its checkpoint), else v0.1 (signed entry timestamp only).
+    """
+    import base64
+
+    from cryptography.hazmat.primitives import serialization
+
+    def b64(data: bytes) -> str:
+        return base64.b64encode(data).decode()
+
+    tlog: dict[str, Any] = {
+        "logIndex": str(entry.log_index),
+        "logId": {"keyId": b64(entry.log_id)},
+        "kindVersion": {"kind": entry.kind, "version": entry.version},
+        "integratedTime": str(entry.integrated_time),
+        "canonicalizedBody": b64(entry.canonicalized_body),
+    }
+    if entry.signed_entry_timestamp is not None:
+        tlog["inclusionPromise"] = {"signedEntryTimestamp": b64(entry.signed_entry_timestamp)}
+    proof = entry.inclusion_proof
+    if proof is not None and proof.checkpoint is not None:
+        tlog["inclusionProof"] = {
+            "logIndex": str(proof.log_index), "rootHash": b64(proof.root_hash), "treeSize": str(proof.tree_size),
+            "hashes": [b64(h) for h in proof.hashes], "checkpoint": {"envelope": proof.checkpoint.envelope},
+        }
+    der = b64(certificate.public_bytes(serialization.Encoding.DER))
+    material: dict[str, Any]
+    if "inclusionProof" in tlog:
+        media, material = BUNDLE_MEDIA_TYPE_V03, {"certificate": {"rawBytes": der}}
+    else:
+        media, material = "application/vnd.dev.sigstore.bundle+json;version=0.1", {
+            "x509CertificateChain": {"certificates": [{"rawBytes": der}]}}
+    return {
+        "mediaType": media,
+        "verificationMaterial": {**material, "tlogEntries": [tlog]},
+        "dsseEnvelope": {"payload": b64(envelope.payload), "payloadType": envelope.payload_type,
+                         "signatures": [{"sig": b64(s.sig), "keyid": s.keyid} for s in envelope.signatures]},
+    }
+
+
+BUNDLE_MEDIA_TYPE_V03 = "application/vnd.dev.sigstore.bundle.v0.3+json"

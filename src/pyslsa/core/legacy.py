@@ -97,38 +97,6 @@ def parse_log_entry(o: Any, path: str = "entry") -> TlogEntry:
         raise _fail(f"transparency-log entry has the wrong shape: {exc}") from None
 
 
-def _bind_intoto_001(entry: TlogEntry, legacy: LegacyEnvelope) -> None:
-    """``intoto`` 0.0.1: payload hash and signing certificate; the envelope hash when the exact uploaded bytes
-    are at hand (an upgraded bundle no longer has them; the payload and certificate still bind the entry)."""
-    try:
-        doc = j.obj(j.loads(entry.canonicalized_body, "log entry body", InvalidTlogEntryError), "body")
-        spec = j.get_obj(doc, "spec", "body")
-        content = j.get_obj(spec, "content", "spec")
-        ph = j.get_obj(content, "payloadHash", "spec.content")
-        if j.get_str(ph, "algorithm", "spec.content.payloadHash") != "sha256":
-            raise _fail("log entry payloadHash is not sha256")
-        if j.get_str(ph, "value", "spec.content.payloadHash").lower() != legacy.envelope.payload_sha256:
-            raise _fail(f"log entry is for another payload: expected sha256 {legacy.envelope.payload_sha256}")
-        if legacy.raw:
-            h = j.get_obj(content, "hash", "spec.content")
-            if j.get_str(h, "value", "spec.content.hash").lower() != hashlib.sha256(legacy.raw).hexdigest():
-                raise _fail("log entry records another envelope (envelope hash differs)")
-        pem = j.get_b64(spec, "publicKey", "spec")
-    except InvalidTlogEntryError:
-        raise
-    except VerificationError as exc:
-        raise _fail(f"log entry body is malformed: {exc}") from None
-    from cryptography import x509
-    from cryptography.hazmat.primitives import serialization
-
-    try:
-        der = x509.load_pem_x509_certificate(pem).public_bytes(serialization.Encoding.DER)
-    except ValueError:
-        raise _fail("log entry publicKey is not a PEM certificate") from None
-    if der != verifier_der(legacy.certificate, None):
-        raise _fail("log entry records another signing certificate than the envelope's")
-
-
 def verify_legacy_with_entry(legacy: LegacyEnvelope, entry: TlogEntry, root: TrustedRoot) -> VerifiedSignature:
     """Prove ``entry`` (fetched from Rekor) logs ``legacy`` and the certificate was valid at its integrated time.
 
@@ -141,13 +109,9 @@ def verify_legacy_with_entry(legacy: LegacyEnvelope, entry: TlogEntry, root: Tru
     check_certificate(legacy.certificate, root, times)
     env = legacy.envelope
     verify_signature(legacy.certificate.public_key(), env.signatures[0].sig, env.pae, "DSSE envelope signature")
-    kv = (entry.kind, entry.version)
-    if kv == ("intoto", "0.0.1"):
-        _bind_intoto_001(entry, legacy)
-    elif kv == ("dsse", "0.0.1"):
-        bind_dsse_entry(entry, env, verifier_der(legacy.certificate, None))
-    else:
+    if (entry.kind, entry.version) not in {("intoto", "0.0.1"), ("dsse", "0.0.1")}:
         raise _fail(f"a legacy envelope is logged as intoto 0.0.1 or dsse 0.0.1, not {entry.kind} {entry.version}")
+    bind_dsse_entry(entry, env, verifier_der(legacy.certificate, None), raw_envelope=legacy.raw)
     return VerifiedSignature(legacy.certificate, fulcio_claims(legacy.certificate), env, entry,
                              proven.log.base_url, proven.integrated_time, times)
 

@@ -276,8 +276,13 @@ def verifier_der(cert: x509.Certificate | None, key_der: bytes | None) -> bytes:
     return key_der
 
 
-def bind_dsse_entry(entry: TlogEntry, envelope: Envelope, verifier: bytes) -> None:
-    """The entry (``dsse`` 0.0.1 or ``intoto`` 0.0.2) records this envelope's payload and signature by us."""
+def bind_dsse_entry(entry: TlogEntry, envelope: Envelope, verifier: bytes, *, raw_envelope: bytes | None = None
+                    ) -> None:
+    """The entry records this envelope's payload and signature by ``verifier``.
+
+    Kinds: ``dsse`` 0.0.1 and 0.0.2, ``intoto`` 0.0.1 (legacy uploads) and 0.0.2, and ``hashedrekord`` 0.0.2
+    over the PAE (Rekor v2). ``raw_envelope``: the exact bytes uploaded, when known (legacy ``.intoto.jsonl``).
+    """
     try:
         spec = _body(entry)
         kv = (entry.kind, entry.version)
@@ -285,6 +290,8 @@ def bind_dsse_entry(entry: TlogEntry, envelope: Envelope, verifier: bytes) -> No
             _bind_dsse_001(spec, envelope, verifier)
         elif kv == ("intoto", "0.0.2"):
             _bind_intoto_002(spec, envelope, verifier)
+        elif kv == ("intoto", "0.0.1"):
+            _bind_intoto_001(spec, envelope, verifier, raw_envelope)
         elif kv == ("dsse", "0.0.2"):
             _bind_dsse_002(spec, envelope, verifier)
         elif kv == ("hashedrekord", "0.0.2"):
@@ -318,6 +325,22 @@ def _bind_dsse_001(spec: dict[str, Any], envelope: Envelope, verifier: bytes) ->
     expected = {(sig.sig, verifier) for sig in envelope.signatures}
     if recorded != expected:
         raise _fail("log entry records another signature or signing certificate than the envelope's")
+
+
+def _bind_intoto_001(spec: dict[str, Any], envelope: Envelope, verifier: bytes, raw: bytes | None) -> None:
+    """``intoto`` 0.0.1 (cosign's in-toto upload): payload hash and signing certificate; the envelope hash too
+    when the exact uploaded bytes are at hand. (The body has no signature: the certificate, whose key made the
+    envelope's signature over this very payload, is what binds it.)"""
+    content = j.get_obj(spec, "content", "spec")
+    got = _hash_field(j.get(content, "payloadHash", "spec.content"), "spec.content.payloadHash")
+    if got != envelope.payload_sha256:
+        raise _fail(f"log entry is for another payload: expected sha256 {envelope.payload_sha256}, got {got}")
+    if raw is not None:
+        want = hashlib.sha256(raw.strip()).hexdigest()
+        if _hash_field(j.get(content, "hash", "spec.content"), "spec.content.hash") != want:
+            raise _fail("log entry records another envelope (envelope hash differs)")
+    if _cert_der_from_b64_pem(j.get(spec, "publicKey", "spec"), "spec.publicKey") != verifier:
+        raise _fail("log entry records another signing certificate than the envelope's")
 
 
 def _double_b64(value: Any, path: str) -> bytes:

@@ -27,6 +27,10 @@ def render(report: Report) -> tuple[str, str]:
         err.append(f"FAILED: [{report.error.code}] {report.error.message}")
     for a in report.artifacts:
         name = f"{a.path} (sha256:{a.sha256})" if a.sha256 and not a.path.startswith("sha256:") else a.path
+        if a.verified and report.command == "upgrade-provenance":
+            verdicts.append(f"UPGRADED: wrote {a.path}: log entry {a.log_index} of {a.log_url}, integrated "
+                            f"{a.integrated_time.isoformat() if a.integrated_time else '?'}, signed by {a.builder_id}")
+            continue
         if a.verified:
             desc = _describe(a, report.command == "verify-bundle")
             verdicts.append(f"PASSED: {name}" + (f": {desc}" if desc else ""))
@@ -36,7 +40,7 @@ def render(report: Report) -> tuple[str, str]:
             code = a.error.code if a.error else "verification-failed"
             msg = a.error.message if a.error else "not verified"
             verdicts.append(f"FAILED: {name}: [{code}] {msg}")
-    if report.artifacts and report.error is None:
+    if report.artifacts and report.error is None and report.command != "upgrade-provenance":
         what = "Sigstore" if report.command == "verify-bundle" else "SLSA"
         verdicts.append(f"PASSED: {what} verification passed" if report.verified
                         else f"FAILED: {what} verification failed")
