@@ -109,7 +109,14 @@ def verify_artifact(
     bytes or its path. ``trusted_root=None`` uses the bundled Sigstore production root (no network).
     Raises :class:`pyslsa.VerificationError` (with ``.code``) unless every artifact verifies.
     """
-    from pyslsa.commands.verify_artifact import _outcomes, _resolver, evaluate, load_provenance, load_trusted_root
+    from pyslsa.commands.verify_artifact import (
+        _outcomes,
+        _resolver,
+        _testing,
+        evaluate,
+        load_provenance,
+        load_trusted_root,
+    )
     from pyslsa.core.slsa.builders import DEFAULT_ARTIFACT_BUILDERS
     from pyslsa.core.slsa.policy import SlsaPolicy
     from pyslsa.report import Report
@@ -120,7 +127,7 @@ def verify_artifact(
 
         raise UsageError("give at most one of source_tag, source_branch, source_versioned_tag")
     policy = SlsaPolicy(source_uri, source_tag, source_branch, source_versioned_tag, builder_id or None,
-                        dict(build_workflow_inputs or {}))
+                        dict(build_workflow_inputs or {}), testing=_testing())
     root = load_trusted_root(trusted_root)
     data = load_provenance(provenance)
     results = evaluate(_digest_pairs(_as_list(artifact)), data, policy, root, DEFAULT_ARTIFACT_BUILDERS,

@@ -23,6 +23,12 @@ Artifact = str | os.PathLike[str]
 Resolver = Callable[[LegacyEnvelope, Sequence[str], TrustedRoot], VerifiedSignature]
 
 
+def _testing() -> bool:
+    """slsa-verifier's test switch, honoured identically (it only widens what slsa-framework's own e2e
+    repositories may use as builder refs)."""
+    return os.environ.get("SLSA_VERIFIER_TESTING", "") not in ("", "0", "false")
+
+
 def load_trusted_root(spec: TrustedRoot | str | os.PathLike[str] | bytes | None) -> TrustedRoot:
     if spec is None:
         return TrustedRoot.production()
@@ -132,7 +138,7 @@ def run(*, artifacts: Sequence[Artifact], provenance_path: str, source_uri: str,
         build_workflow_inputs: Mapping[str, str] | None = None, trusted_root_path: str | None = None,
         print_provenance: bool = False, rekor_url: str | None = None, offline: bool = False) -> Report:
     policy = SlsaPolicy(source_uri, source_tag, source_branch, source_versioned_tag, builder_id or None,
-                        dict(build_workflow_inputs or {}))
+                        dict(build_workflow_inputs or {}), testing=_testing())
     root = load_trusted_root(trusted_root_path)
     data = load_provenance(provenance_path)
     digests = _digests(artifacts)

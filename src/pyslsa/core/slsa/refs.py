@@ -43,6 +43,12 @@ def is_release_tag(pin: str) -> bool:
     return bool(m and m.group("patch") is not None and not m.group("pre") and not m.group("build"))
 
 
+def is_testing_tag(pin: str) -> bool:
+    """SLSA_VERIFIER_TESTING: vX.Y.Z with an optional prerelease, no build metadata."""
+    m = _SEMVER.match(pin)
+    return bool(m and m.group("patch") is not None and not m.group("build"))
+
+
 def is_jreleaser_tag(pin: str) -> bool:
     """vX.Y.Z-<language> with a known language (only java today), no build metadata."""
     m = _SEMVER.match(pin)

@@ -1,0 +1,162 @@
+"""The real legacy vectors (gha_generic/v1.7.0, legacy-misc), looked up in a loopback Rekor.
+
+Their real Rekor entries are public but not reachable here, so a test log (its own key, put into a copy of the
+production trusted root in place of Rekor's) logs an ``intoto`` 0.0.1 entry for each real envelope, at a time
+inside its real certificate's validity. Everything else is real: Fulcio chain, SCT, DSSE signature, provenance.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+
+import pyslsa
+from pyslsa.core.bundle import LegacyEnvelope, parse_document
+from pyslsa.errors import VerificationError
+from tests.authority import Log, b64
+from tests.conftest import DATA, EXAMPLE_REPO, GENERIC_LEGACY, LEGACY_MISC, vector
+from tests.rekor_server import RekorState, rekor_server
+
+LOG = Log(origin_name="rekor.test", base_url="https://rekor.test")
+
+
+def _root() -> bytes:
+    root = json.loads(vector(DATA / "trust-roots" / "production-trusted_root.json"))
+    pub = LOG.key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    root["tlogs"] = [{"baseUrl": LOG.base_url, "hashAlgorithm": "SHA2_256",
+                      "publicKey": {"rawBytes": b64(pub), "keyDetails": "PKIX_ECDSA_P256_SHA_256",
+                                    "validFor": {"start": "2021-01-12T11:53:27Z"}},
+                      "logId": {"keyId": b64(LOG.log_id)}}]
+    return json.dumps(root).encode()
+
+
+ROOT = _root()
+
+
+def _log_real(line: bytes, state: RekorState) -> None:
+    legacy = parse_document(line)
+    assert isinstance(legacy, LegacyEnvelope)
+    pem = legacy.certificate.public_bytes(serialization.Encoding.PEM)
+    body = {"apiVersion": "0.0.1", "kind": "intoto", "spec": {
+        "content": {"hash": {"algorithm": "sha256", "value": hashlib.sha256(line).hexdigest()},
+                    "payloadHash": {"algorithm": "sha256", "value": legacy.envelope.payload_sha256}},
+        "publicKey": b64(pem)}}
+    raw = json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+    when = legacy.certificate.not_valid_before_utc + dt.timedelta(seconds=20)
+    e = LOG.add(raw, int(when.timestamp()), "intoto", "0.0.1")
+    p = e["inclusionProof"]
+    api = {"body": e["canonicalizedBody"], "integratedTime": int(e["integratedTime"]), "logID": LOG.log_id.hex(),
+           "logIndex": int(e["logIndex"]), "verification": {
+               "signedEntryTimestamp": e["inclusionPromise"]["signedEntryTimestamp"],
+               "inclusionProof": {"logIndex": int(p["logIndex"]), "treeSize": int(p["treeSize"]),
+                                  "rootHash": base64.b64decode(p["rootHash"]).hex(),
+                                  "hashes": [base64.b64decode(h).hex() for h in p["hashes"]],
+                                  "checkpoint": p["checkpoint"]["envelope"]}}}
+    state.add(line, {"24296fb24b8ad77a" + hashlib.sha256(b"\x00" + raw).hexdigest(): api})
+
+
+@pytest.fixture(scope="module")
+def rekor() -> Any:
+    state = RekorState()
+    for f in sorted(GENERIC_LEGACY.glob("*.intoto.jsonl")) + sorted(LEGACY_MISC.glob("*.intoto.jsonl")):
+        _log_real(vector(f).strip(), state)
+    with rekor_server(state) as url:
+        yield url
+
+
+def check(rekor: str, artifact: Path, prov: Path, expect: str | None, **kw: Any) -> None:
+    kw.setdefault("source_uri", EXAMPLE_REPO)
+    call = lambda: pyslsa.verify_artifact(str(artifact), prov, trusted_root=ROOT, rekor_url=rekor, **kw)  # noqa: E731
+    if expect is None:
+        r = call()
+        assert r.integrated_time is not None and r.builder_id.startswith("https://github.com/slsa-framework/")
+        return
+    with pytest.raises(VerificationError) as info:
+        call()
+    assert info.value.code == expect, info.value.message
+
+
+BIN = GENERIC_LEGACY / "binary-linux-amd64"
+
+
+def g(name: str) -> Path:
+    return GENERIC_LEGACY / f"binary-linux-amd64-{name}.intoto.jsonl"
+
+
+@pytest.mark.parametrize(("prov", "expect", "kw"), [
+    ("push-v14", None, {"source_tag": "v14"}),
+    ("push-v14", "mismatch-tag", {"source_tag": "v13"}),
+    ("push-v14", None, {"source_versioned_tag": "v14"}),
+    ("push-v14", None, {"source_branch": "main"}),
+    ("push-v14", "mismatch-source", {"source_uri": "github.com/other/repo"}),
+    ("push-v14", None, {"builder_id": "https://github.com/slsa-framework/slsa-github-generator/.github/workflows/"
+                                      "generator_generic_slsa3.yml@v1.7.0"}),
+    ("push-v14", "untrusted-builder", {"builder_id": "https://github.com/slsa-framework/slsa-github-generator/"
+                                                     ".github/workflows/generator_generic_slsa3.yml@v1.6.0"}),
+    ("push-v14.2", None, {"source_versioned_tag": "v14.2"}),
+    ("push-v14.2", "mismatch-versioned-tag", {"source_versioned_tag": "v14.3"}),
+    ("push-v13.0.30", None, {"source_tag": "v13.0.30"}),
+    ("workflow_dispatch", None, {"source_branch": "main"}),
+    ("workflow_dispatch", "invalid-ref", {"source_tag": "v14"}),
+])
+def test_generic_v170(rekor: str, prov: str, expect: str | None, kw: dict[str, Any]) -> None:
+    check(rekor, BIN, g(prov), expect, **kw)
+
+
+def test_generic_v170_changed_artifact(rekor: str, tmp_path: Path) -> None:
+    data = bytearray(vector(BIN))
+    data[100] ^= 1
+    art = tmp_path / "binary"
+    art.write_bytes(bytes(data))
+    check(rekor, art, g("push-v14"), "mismatch-hash")
+
+
+def test_annotated_tag(rekor: str) -> None:
+    src = "github.com/asraa/slsa-on-github-test"
+    prov = LEGACY_MISC / "annotated-tag.intoto.jsonl"
+    with pytest.raises(VerificationError) as info:  # builder v1.2.2 is a release: the tag checks decide
+        pyslsa.verify_artifact(str(LEGACY_MISC / "annotated-tag"), prov, source_uri=src, source_tag="v1.5.1",
+                               trusted_root=ROOT, rekor_url=rekor)
+    assert info.value.code == "mismatch-tag"
+    r = pyslsa.verify_artifact(str(LEGACY_MISC / "annotated-tag"), prov, source_uri=src, source_tag="v1.5.0",
+                               trusted_root=ROOT, rekor_url=rekor)
+    assert r.ref == "refs/tags/v1.5.0"
+
+
+@pytest.mark.parametrize(("inputs", "expect"), [
+    ({"some_bool": "true"}, None), ({"some_integer": "123", "some_bool": "true"}, None),
+    ({"release_version": "(for example, 0.1.0)"}, None),
+    ({"some_bool": "false"}, "mismatch-workflow-inputs"), ({"missing": "x"}, "mismatch-workflow-inputs"),
+])
+def test_workflow_inputs(rekor: str, inputs: dict[str, str], expect: str | None) -> None:
+    call = lambda: pyslsa.verify_artifact(  # noqa: E731
+        str(LEGACY_MISC / "workflow-inputs"), LEGACY_MISC / "workflow-inputs.intoto.jsonl",
+        source_uri="github.com/laurentsimon/slsa-on-github-test", build_workflow_inputs=inputs,
+        trusted_root=ROOT, rekor_url=rekor)
+    if expect is None:
+        assert call().ref == "refs/heads/main"
+    else:
+        with pytest.raises(VerificationError) as info:
+            call()
+        assert info.value.code == expect
+
+
+@pytest.mark.parametrize("which", ["first", "second"])
+def test_multi_subject_builder_at_main(rekor: str, which: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Built by the generator at refs/heads/main: refused, except under slsa-verifier's testing switch."""
+    art = LEGACY_MISC / f"binary-linux-amd64-multi-subject-{which}"
+    prov = LEGACY_MISC / f"binary-linux-amd64-multi-subject-{which}.intoto.jsonl"
+    check(rekor, art, prov, "invalid-ref")
+    monkeypatch.setenv("SLSA_VERIFIER_TESTING", "1")
+    pyslsa.verify_artifact(str(art), prov, source_uri=EXAMPLE_REPO, trusted_root=ROOT, rekor_url=rekor)
+    with pytest.raises(VerificationError) as info:
+        pyslsa.verify_artifact(str(GENERIC_LEGACY / "binary-linux-amd64"), prov, source_uri=EXAMPLE_REPO,
+                               trusted_root=ROOT, rekor_url=rekor)
+    assert info.value.code == "mismatch-hash"
