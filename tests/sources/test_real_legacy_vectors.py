@@ -160,3 +160,11 @@ def test_multi_subject_builder_at_main(rekor: str, which: str, monkeypatch: pyte
         pyslsa.verify_artifact(str(GENERIC_LEGACY / "binary-linux-amd64"), prov, source_uri=EXAMPLE_REPO,
                                trusted_root=ROOT, rekor_url=rekor)
     assert info.value.code == "mismatch-hash"
+
+
+@pytest.mark.network
+def test_real_public_rekor_lookup() -> None:
+    """Against the real public Rekor (run with --run-network): the v1.7.0 vector's real entry verifies."""
+    r = pyslsa.verify_artifact(str(BIN), g("push-v14"), source_uri=EXAMPLE_REPO, source_tag="v14",
+                               rekor_url="https://rekor.sigstore.dev")
+    assert r.integrated_time is not None
