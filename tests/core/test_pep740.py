@@ -1,0 +1,83 @@
+"""PEP 740 attestations (real PyPI vectors): verification, subject, Trusted Publisher."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from typing import Any
+
+import pytest
+
+from pyslsa.core.pep740 import Publisher, parse_provenance_object, verify_attestation
+from pyslsa.core.trust import TrustedRoot
+from pyslsa.errors import VerificationError
+from tests.conftest import DATA, PYPI_ATT, vector, vector_json
+
+SDIST = "pypi_attestations-0.0.19.tar.gz"
+SDIST_SHA = hashlib.sha256(vector(PYPI_ATT / SDIST)).hexdigest()
+PUB = Publisher("GitHub", "trailofbits/pypi-attestations", "release.yml")
+PROD = TrustedRoot.production()
+
+
+@pytest.mark.parametrize("kind", ["publish", "slsa"])
+def test_real_attestations_verify(kind: str) -> None:
+    att = vector_json(PYPI_ATT / f"{SDIST}.{kind}.attestation")
+    v = verify_attestation(att, SDIST, SDIST_SHA, PROD, PUB)
+    assert v.statement.subjects[0].name == SDIST
+
+
+def test_provenance_object() -> None:
+    (publisher, attestations), = parse_provenance_object(vector(PYPI_ATT / f"{SDIST}.provenance"))
+    assert publisher.repository == "trailofbits/pypi-attestations" and publisher.workflow == "release.yml"
+    for att in attestations:
+        verify_attestation(att, SDIST, SDIST_SHA, PROD, publisher)
+
+
+def test_staging_attestation_needs_the_staging_root() -> None:
+    att = vector_json(PYPI_ATT / "rfc8785-0.1.2-py3-none-any.whl.publish.attestation")
+    whl = "rfc8785-0.1.2-py3-none-any.whl"
+    sha = hashlib.sha256(vector(PYPI_ATT / whl)).hexdigest()
+    staging = TrustedRoot.from_json(vector(DATA / "trust-roots" / "staging-trusted_root.json"))
+    assert verify_attestation(att, whl, sha, staging).signature.claims is not None
+    with pytest.raises(VerificationError):
+        verify_attestation(att, whl, sha, PROD)
+
+
+@pytest.mark.parametrize(("publisher", "code"), [
+    (Publisher("GitHub", "trailofbits/other"), "mismatch-source"),
+    (Publisher("GitHub", "trailofbits/pypi-attestations", "other.yml"), "mismatch-identity"),
+    (Publisher("GitLab", "trailofbits/pypi-attestations"), "unsupported-format"),
+])
+def test_wrong_publisher(publisher: Publisher, code: str) -> None:
+    att = vector_json(PYPI_ATT / f"{SDIST}.publish.attestation")
+    with pytest.raises(VerificationError) as info:
+        verify_attestation(att, SDIST, SDIST_SHA, PROD, publisher)
+    assert info.value.code == code
+
+
+def test_wrong_file() -> None:
+    att = vector_json(PYPI_ATT / f"{SDIST}.publish.attestation")
+    for name, sha in ((SDIST, "0" * 64), ("other-0.0.19.tar.gz", SDIST_SHA)):
+        with pytest.raises(VerificationError) as info:
+            verify_attestation(att, name, sha, PROD, PUB)
+        assert info.value.code == "mismatch-hash"
+
+
+def _edit(path: tuple[Any, ...], value: Any) -> Any:
+    att = copy.deepcopy(vector_json(PYPI_ATT / f"{SDIST}.publish.attestation"))
+    target = att
+    for p in path[:-1]:
+        target = target[p]
+    target[path[-1]] = value
+    return att
+
+
+@pytest.mark.parametrize(("path", "value"), [
+    (("version",), 2), (("version",), True), (("envelope", "signature"), "MEUCIQ=="),
+    (("envelope", "statement"), "e30="), (("verification_material", "certificate"), "AAAA"),
+    (("verification_material", "transparency_entries"), []), (("envelope",), None),
+])
+def test_tampered_attestation(path: tuple[Any, ...], value: Any) -> None:
+    with pytest.raises(VerificationError):
+        verify_attestation(json.loads(json.dumps(_edit(path, value))), SDIST, SDIST_SHA, PROD, PUB)
