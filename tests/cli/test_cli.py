@@ -217,3 +217,34 @@ def test_console_script_runs_as_a_process() -> None:
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "--version")
     assert code == 0 and out.startswith("pyslsa ")
+
+
+def test_internal_error_is_one_line_without_debug(capsys: pytest.CaptureFixture[str],
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    import pyslsa.commands.verify_artifact as cmd
+
+    def boom(*_: object, **__: object) -> None:
+        raise RuntimeError("unexpected")
+
+    monkeypatch.setattr(cmd, "evaluate", boom)
+    code, out, err = run(capsys, *va())
+    assert code == 1 and "Traceback" not in err and err.count("\n") == 1 and "internal error" in err
+    with pytest.raises(RuntimeError):
+        main(va("--debug"))
+
+
+def test_ctrl_c_exits_130(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    import pyslsa.commands.verify_artifact as cmd
+
+    def interrupted(*_: object, **__: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cmd, "evaluate", interrupted)
+    code, _, err = run(capsys, *va())
+    assert code == 130 and "interrupted" in err and "Traceback" not in err
+
+
+def test_usage_error_in_json(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, *va("--format", "json", prov="/nonexistent.jsonl"))
+    doc = json.loads(out)
+    assert code == 2 and doc["verified"] is False and doc["error"]["code"] == "usage"
