@@ -227,7 +227,7 @@ def test_internal_error_is_one_line_without_debug(capsys: pytest.CaptureFixture[
         raise RuntimeError("unexpected")
 
     monkeypatch.setattr(cmd, "evaluate", boom)
-    code, out, err = run(capsys, *va())
+    code, _, err = run(capsys, *va())
     assert code == 1 and "Traceback" not in err and err.count("\n") == 1 and "internal error" in err
     with pytest.raises(RuntimeError):
         main(va("--debug"))
