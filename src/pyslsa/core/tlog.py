@@ -29,6 +29,7 @@ from pyslsa.errors import (
 )
 
 _SIG_PREFIX = "\u2014 "  # "— " starts every signature line of a signed note
+_SIZE = re.compile(r"0|[1-9][0-9]{0,18}")  # ASCII digits only (str.isdigit would take any script's digits)
 
 #: Entry kinds of Rekor v2 (tile logs): no signed entry timestamp, no integrated time.
 REKOR_V2_KINDS = frozenset({("dsse", "0.0.2"), ("hashedrekord", "0.0.2")})
@@ -94,7 +95,7 @@ def parse_checkpoint(text: str) -> SignedCheckpoint:
     if len(lines) < 3:
         raise _fail("checkpoint body must have an origin, a tree size and a root hash")
     origin, size_s, root_s = lines[0], lines[1], lines[2]
-    if not origin or not size_s.isdigit() or (len(size_s) > 1 and size_s[0] == "0") or len(size_s) > 19:
+    if not origin or not _SIZE.fullmatch(size_s):
         raise _fail(f"checkpoint has a bad origin or tree size line: {size_s!r}")
     try:
         root = base64.b64decode(root_s, validate=True)
