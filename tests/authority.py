@@ -255,6 +255,11 @@ class Authority:
                 "payloadHash": {"algorithm": "sha256", "value": hashlib.sha256(payload).hexdigest()},
                 "signatures": [{"signature": b64(sig), "verifier": b64(verifier_pem)}]}}
             kv = ("dsse", "0.0.1")
+        elif kind == "hashedrekord":  # a DSSE envelope logged as a signature over its PAE (Rekor v1 clients)
+            body = {"apiVersion": "0.0.1", "kind": "hashedrekord", "spec": {
+                "data": {"hash": {"algorithm": "sha256", "value": hashlib.sha256(pae).hexdigest()}},
+                "signature": {"content": b64(sig), "publicKey": {"content": b64(verifier_pem)}}}}
+            kv = ("hashedrekord", "0.0.1")
         else:
             body = {"apiVersion": "0.0.2", "kind": "intoto", "spec": {"content": {
                 "envelope": {"payloadType": ptype, "signatures": [

@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 import pyslsa
 from pyslsa.errors import PyslsaError, VerificationError
-from tests.authority import FULCIO, GH_ISSUER, Authority, b64, pem_public_key
+from tests.authority import FULCIO, GH_ISSUER, Authority, b64, pem_public_key, spki
 
 ARTIFACT = b"the artifact"
 DIGEST = "sha256:" + hashlib.sha256(ARTIFACT).hexdigest()
@@ -51,7 +51,7 @@ def rejects(bundle: dict[str, Any], trusted: bytes, code: str, **kw: Any) -> str
 
 
 @pytest.mark.parametrize("version", ["0.1", "0.2", "0.3"])
-@pytest.mark.parametrize("kind", ["dsse", "intoto"])
+@pytest.mark.parametrize("kind", ["dsse", "intoto", "hashedrekord"])
 def test_dsse_bundles_of_every_version_verify(auth: Authority, version: str, kind: str) -> None:
     r = vb(auth.dsse_bundle(statement(), version=version, kind=kind), root(auth))
     assert r.builder_id == WF
@@ -308,3 +308,37 @@ def test_slsa_provenance_builder_differs_from_certificate(auth: Authority) -> No
 
 def test_slsa_tag_without_branch_is_invalid_ref(auth: Authority) -> None:
     _slsa_rejects(auth, "invalid-ref", source_branch="main")  # base_ref null: the tag is on no branch
+
+
+def _checkpoint(b: dict[str, Any]) -> dict[str, Any]:
+    cp: dict[str, Any] = b["verificationMaterial"]["tlogEntries"][0]["inclusionProof"]["checkpoint"]
+    return cp
+
+
+def test_checkpoint_witness_cosignatures_are_ignored(auth: Authority) -> None:
+    b = auth.dsse_bundle(statement())
+    witness = b64(b"\x01\x02\x03\x04" + b"\x00" * 64)
+    _checkpoint(b)["envelope"] += f"\u2014 witness.example {witness}\n"
+    assert vb(b, root(auth)).builder_id == WF
+
+
+def test_checkpoint_every_log_signature_must_verify(auth: Authority) -> None:
+    b = auth.dsse_bundle(statement())
+    text = _checkpoint(b)["envelope"]
+    bogus = b64(auth.log.log_id[:4] + b"\x30\x06\x02\x01\x01\x02\x01\x01")
+    _checkpoint(b)["envelope"] = text + f"\u2014 rekor.test {bogus}\n"
+    rejects(b, root(auth), "invalid-tlog-entry")
+
+
+def test_checkpoint_origin_must_name_the_log(auth: Authority) -> None:
+    other = Authority(now=auth.now)
+    other.log.origin_name = "elsewhere.test"
+    other.log.key = auth.log.key  # same key, but the signed origin names another log
+    b = other.dsse_bundle(statement())
+    trusted = json.loads(root(auth))
+    for t in trusted["tlogs"]:
+        t["publicKey"]["rawBytes"] = b64(spki(auth.log.key.public_key()))
+    trusted["certificateAuthorities"] = other.trusted_root()["certificateAuthorities"]
+    trusted["ctlogs"] = other.trusted_root()["ctlogs"]
+    msg = rejects(b, json.dumps(trusted).encode(), "invalid-tlog-entry")
+    assert "origin" in msg

@@ -103,8 +103,7 @@ def _verified_times(bundle: Bundle, proven: VerifiedEntry, root: TrustedRoot, si
 def check_certificate(cert: x509.Certificate, root: TrustedRoot, times: tuple[dt.datetime, ...]) -> None:
     issuer = None
     for moment in times:
-        ca = verify_chain(cert, root, moment)
-        issuer = ca.chain[0]
+        _, issuer = verify_chain(cert, root, moment)
     assert issuer is not None
     verify_embedded_sct(cert, issuer, root)
 

@@ -12,6 +12,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -124,28 +125,35 @@ def parse_checkpoint(text: str) -> SignedCheckpoint:
     return SignedCheckpoint(origin, int(size_s), root, tuple(lines[3:]), body.encode("utf-8"), tuple(sigs))
 
 
+_V1_ORIGIN = re.compile(r"(.+) - [0-9]+")
+
+
 def verify_checkpoint(text: str, log: KeyAuthority) -> SignedCheckpoint:
-    """Parse a checkpoint and require a valid signature by ``log`` (matched by its key hint)."""
+    """Parse a checkpoint and require the log's signature on it.
+
+    The origin must name the log: Rekor v1 writes ``<host> - <tree id>``, Rekor v2 the bare host; either way the
+    host is the trusted root's ``baseUrl`` host. Signature lines count when their key hint is the log id's and
+    their (unsigned) name is that host; others (witness cosignatures) are ignored. At least one must be there,
+    and every one of them must verify.
+    """
     cp = parse_checkpoint(text)
     assert log.key is not None
     hint = log.log_id[:4]
-    # The signer's name is not covered by the signature: bind it to the origin line, which is. Rekor v1 writes
-    # "<name> - <tree id>" as origin; Rekor v2 (tiles) writes the name itself.
-    name = cp.origin.split(" - ", 1)[0]
-    candidates = [s for s in cp.signatures if s[1] == hint]
+    v1 = _V1_ORIGIN.fullmatch(cp.origin)
+    name = v1.group(1) if v1 else cp.origin
+    host = urlsplit(log.base_url).hostname if log.base_url else None
+    if host is not None and name != host:
+        raise _fail(f"checkpoint origin does not name the log: expected {host!r}, got {cp.origin!r}")
+    candidates = [s for s in cp.signatures if s[1] == hint and s[0] == name]
     if not candidates:
-        raise _fail(f"checkpoint is not signed by the log: expected key hint {hint.hex()}, got "
-                    f"{', '.join(s[1].hex() for s in cp.signatures)}")
-    candidates = [s for s in candidates if s[0] == name]
-    if not candidates:
-        raise _fail(f"checkpoint signer name does not match its origin: expected {name!r}")
+        raise _fail(f"checkpoint is not signed by the log: expected a signature by {name!r} with key hint "
+                    f"{hint.hex()}, got {', '.join(f'{s[0]} {s[1].hex()}' for s in cp.signatures)}")
     for _name, _hint, sig in candidates:
         try:
             verify_signature(log.key, sig, cp.body, "checkpoint signature")
         except InvalidSignatureError:
-            continue
-        return cp
-    raise _fail(f"checkpoint signature by {log.base_url or 'the log'} does not verify")
+            raise _fail(f"checkpoint signature by {log.base_url or name} does not verify") from None
+    return cp
 
 
 # -- Entry verification -----------------------------------------------------------------------------------------
@@ -299,6 +307,10 @@ def bind_dsse_entry(entry: TlogEntry, envelope: Envelope, verifier: bytes, *, ra
             # Rekor v2 clients log a DSSE envelope as a signature over the SHA-256 of its PAE.
             _bind_hashedrekord_002(spec, envelope.signatures[0].sig, hashlib.sha256(envelope.pae).digest(),
                                    verifier)
+        elif kv == ("hashedrekord", "0.0.1"):
+            # ... and some Rekor v1 clients did the same with hashedrekord 0.0.1.
+            _bind_hashedrekord_001(spec, envelope.signatures[0].sig, hashlib.sha256(envelope.pae).digest(),
+                                   verifier)
         else:
             raise UnsupportedFormatError(f"log entry kind {entry.kind} {entry.version} cannot record a DSSE "
                                          f"envelope")
@@ -427,6 +439,20 @@ def _bind_dsse_002(spec: dict[str, Any], envelope: Envelope, verifier: bytes) ->
         raise _fail("log entry records another signature or signing certificate than the envelope's")
 
 
+def _bind_hashedrekord_001(spec: dict[str, Any], signature: bytes, digest_sha256: bytes, verifier: bytes) -> None:
+    sig = j.get_obj(spec, "signature", "spec")
+    if j.get_b64(sig, "content", "spec.signature") != signature:
+        raise _fail("log entry records another signature than the bundle's")
+    pk = j.get_obj(sig, "publicKey", "spec.signature")
+    if _cert_der_from_b64_pem(j.get(pk, "content", "spec.signature.publicKey"),
+                              "spec.signature.publicKey.content") != verifier:
+        raise _fail("log entry records another signing certificate or key than the bundle's")
+    data = j.get_obj(spec, "data", "spec")
+    got = _hash_field(j.get(data, "hash", "spec.data"), "spec.data.hash")
+    if got != digest_sha256.hex():
+        raise _fail(f"log entry is for another artifact: expected sha256 {digest_sha256.hex()}, got {got}")
+
+
 def bind_hashedrekord_entry(entry: TlogEntry, signature: bytes, digest_sha256: bytes, verifier: bytes) -> None:
     """The entry (``hashedrekord`` 0.0.1 or 0.0.2) records this signature, over this digest, by this verifier."""
     try:
@@ -435,18 +461,7 @@ def bind_hashedrekord_entry(entry: TlogEntry, signature: bytes, digest_sha256: b
             return
         if (entry.kind, entry.version) != ("hashedrekord", "0.0.1"):
             raise _fail(f"log entry kind {entry.kind} {entry.version} cannot record a message signature")
-        spec = _body(entry)
-        sig = j.get_obj(spec, "signature", "spec")
-        if j.get_b64(sig, "content", "spec.signature") != signature:
-            raise _fail("log entry records another signature than the bundle's")
-        pk = j.get_obj(sig, "publicKey", "spec.signature")
-        if _cert_der_from_b64_pem(j.get(pk, "content", "spec.signature.publicKey"),
-                                  "spec.signature.publicKey.content") != verifier:
-            raise _fail("log entry records another signing certificate or key than the bundle's")
-        data = j.get_obj(spec, "data", "spec")
-        got = _hash_field(j.get(data, "hash", "spec.data"), "spec.data.hash")
-        if got != digest_sha256.hex():
-            raise _fail(f"log entry is for another artifact: expected sha256 {digest_sha256.hex()}, got {got}")
+        _bind_hashedrekord_001(_body(entry), signature, digest_sha256, verifier)
     except InvalidTlogEntryError:
         raise
     except VerificationError as exc:

@@ -243,8 +243,10 @@ def _policies() -> tuple[ExtensionPolicy, ExtensionPolicy]:
 _POLICIES = _policies()
 
 
-def verify_chain(leaf: x509.Certificate, root: TrustedRoot, at: dt.datetime) -> CertificateAuthority:
+def verify_chain(leaf: x509.Certificate, root: TrustedRoot, at: dt.datetime
+                 ) -> tuple[CertificateAuthority, x509.Certificate]:
     """Prove ``leaf`` was issued by a certificate authority of ``root`` and everything is valid at ``at``.
+    Returns the authority and the certificate that issued ``leaf``.
 
     Path validation is cryptography's RFC 5280 verifier (signatures, validity of every certificate at ``at``,
     basic constraints, key usage, name constraints, critical extensions); the Fulcio profile of the leaf and
@@ -260,7 +262,7 @@ def verify_chain(leaf: x509.Certificate, root: TrustedRoot, at: dt.datetime) -> 
         verifier = (PolicyBuilder().store(_store(ca)).time(at)
                     .extension_policies(ca_policy=_POLICIES[0], ee_policy=_POLICIES[1]).build_client_verifier())
         try:
-            verifier.verify(leaf, [])
+            path = verifier.verify(leaf, []).chain
         except (X509VerificationError, ValueError, TypeError) as exc:
             reasons.append(f"{ca.uri or 'CA'}: {exc}")
             continue
@@ -269,13 +271,17 @@ def verify_chain(leaf: x509.Certificate, root: TrustedRoot, at: dt.datetime) -> 
             raise CertificateError(f"trusted-root chain of {ca.uri} is broken at {broken}")
         for cert in ca.chain:
             _check_time(cert, at, f"CA certificate {cert.subject.rfc4514_string()}")
-        return ca
+        # The issuer as the verified path has it (never looked up by name: names can be duplicated).
+        return ca, path[1]
     detail = "; ".join(reasons) if reasons else "the trusted root has no certificate authority"
     raise CertificateError(f"signing certificate does not chain to a trusted Fulcio CA at "
                            f"{at.isoformat()}: {detail}")
 
 
 # -- Signed certificate timestamps (RFC 6962 §3.2) ----------------------------------------------------------------
+
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 
 
 @functools.lru_cache(maxsize=64)
@@ -313,12 +319,12 @@ def verify_embedded_sct(leaf: x509.Certificate, issuer: x509.Certificate, root: 
             reasons.append("SCT is not for a precertificate")
             continue
         ext_bytes = sct.extension_bytes
-        ts_ms = int(sct.timestamp.replace(tzinfo=dt.timezone.utc).timestamp() * 1000 + 0.5)
+        moment = sct.timestamp.replace(tzinfo=dt.timezone.utc)
+        ts_ms = (moment - _EPOCH) // dt.timedelta(milliseconds=1)
         signed = (
             b"\x00\x00" + struct.pack(">Q", ts_ms) + b"\x00\x01" + issuer_key_hash
             + len(tbs).to_bytes(3, "big") + tbs + struct.pack(">H", len(ext_bytes)) + ext_bytes
         )
-        moment = sct.timestamp.replace(tzinfo=dt.timezone.utc)
         for log in logs:
             if log.key is None:
                 reasons.append(f"CT log {log.base_url} key unusable: {log.unusable_reason}")
