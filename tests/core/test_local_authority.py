@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 import pyslsa
@@ -342,3 +343,27 @@ def test_checkpoint_origin_must_name_the_log(auth: Authority) -> None:
     trusted["ctlogs"] = other.trusted_root()["ctlogs"]
     msg = rejects(b, json.dumps(trusted).encode(), "invalid-tlog-entry")
     assert "origin" in msg
+
+
+def test_unknown_bundle_fields_are_refused(auth: Authority) -> None:
+    for where in ((), ("verificationMaterial",), ("dsseEnvelope",)):
+        b = auth.dsse_bundle(statement())
+        target = b
+        for k in where:
+            target = target[k]
+        target["surprise"] = 1
+        rejects(b, root(auth), "invalid-provenance")
+
+
+def test_root_certificate_in_the_bundle_chain_is_refused(auth: Authority) -> None:
+    b = auth.dsse_bundle(statement(), version="0.2")
+    b["verificationMaterial"]["x509CertificateChain"]["certificates"].append(
+        {"rawBytes": b64(auth.root.public_bytes(serialization.Encoding.DER))})
+    rejects(b, root(auth), "invalid-provenance")
+
+
+def test_base64_with_line_breaks_is_accepted_like_go(auth: Authority) -> None:
+    b = auth.dsse_bundle(statement())
+    sig = b["dsseEnvelope"]["signatures"][0]["sig"]
+    b["dsseEnvelope"]["signatures"][0]["sig"] = sig[:20] + "\n" + sig[20:]
+    assert vb(b, root(auth)).builder_id == WF

@@ -30,6 +30,23 @@ BUNDLE_MEDIA_TYPES: dict[str, str] = {
 #: Upper bound on inclusion-proof length: a tree of 2**64 leaves has at most 64 hashes.
 MAX_PROOF_HASHES = 64
 
+# Fields a bundle may carry (protobuf JSON, camelCase). Like the reference clients (protojson without
+# DiscardUnknown, sigstore-models with extra="forbid"), anything else is refused.
+_BUNDLE_KEYS = frozenset({"mediaType", "verificationMaterial", "dsseEnvelope", "messageSignature"})
+_MATERIAL_KEYS = frozenset({"publicKey", "x509CertificateChain", "certificate", "tlogEntries",
+                            "timestampVerificationData"})
+_ENTRY_KEYS = frozenset({"logIndex", "logId", "kindVersion", "integratedTime", "inclusionPromise", "inclusionProof",
+                         "canonicalizedBody"})
+_PROOF_KEYS = frozenset({"logIndex", "rootHash", "treeSize", "hashes", "checkpoint"})
+_ENVELOPE_KEYS = frozenset({"payload", "payloadType", "signatures"})
+_SIGNATURE_KEYS = frozenset({"sig", "keyid"})
+
+
+def _only(o: dict[str, Any], allowed: frozenset[str], path: str) -> None:
+    extra = set(o) - allowed
+    if extra:
+        raise InvalidProvenanceError(f"{path}: unknown field(s) {sorted(extra)}")
+
 
 @dataclass(frozen=True)
 class Checkpoint:
@@ -87,6 +104,7 @@ class LegacyEnvelope:
 
 def _parse_proof(o: Any, path: str) -> InclusionProof:
     o = j.obj(o, path)
+    _only(o, _PROOF_KEYS, path)
     hashes_raw = j.get_list(o, "hashes", path) if "hashes" in o else []
     if len(hashes_raw) > MAX_PROOF_HASHES:
         raise InvalidProvenanceError(f"{path}.hashes: {len(hashes_raw)} hashes is more than any tree needs")
@@ -110,6 +128,7 @@ def _parse_proof(o: Any, path: str) -> InclusionProof:
 
 def _parse_tlog_entry(o: Any, path: str) -> TlogEntry:
     o = j.obj(o, path)
+    _only(o, _ENTRY_KEYS, path)
     kv = j.get_obj(o, "kindVersion", path)
     promise = j.opt_obj(o, "inclusionPromise", path)
     proof = j.opt_obj(o, "inclusionProof", path)
@@ -130,12 +149,14 @@ def _parse_tlog_entry(o: Any, path: str) -> TlogEntry:
 def parse_bundle(doc: Any) -> Bundle:
     """Parse a Sigstore bundle JSON object (already decoded)."""
     doc = j.obj(doc, "bundle")
+    _only(doc, _BUNDLE_KEYS, "bundle")
     media_type = j.get_str(doc, "mediaType", "bundle")
     version = BUNDLE_MEDIA_TYPES.get(media_type)
     if version is None:
         raise UnsupportedFormatError(f"bundle mediaType: expected a Sigstore bundle v0.1-v0.3, got {media_type!r}")
     vm = j.get_obj(doc, "verificationMaterial", "bundle")
     path = "bundle.verificationMaterial"
+    _only(vm, _MATERIAL_KEYS, path)
     present = [k for k in ("x509CertificateChain", "certificate", "publicKey") if vm.get(k) is not None]
     if len(present) != 1:
         raise InvalidProvenanceError(
@@ -149,13 +170,19 @@ def parse_bundle(doc: Any) -> Bundle:
                            f"{path}.x509CertificateChain")
         if not certs:
             raise InvalidProvenanceError(f"{path}.x509CertificateChain: no certificates")
-        # Only the leaf is used: intermediates come from the trusted root, never from the bundle.
+        # Only the leaf is used: intermediates come from the trusted root, never from the bundle. A root CA in
+        # the chain is forbidden by the bundle specification (conformance: bundle-with-root-cert_fail).
+        for i, extra in enumerate(certs[1:], start=1):
+            ep = f"{path}.x509CertificateChain.certificates[{i}]"
+            chained = load_certificate(j.get_b64(j.obj(extra, ep), "rawBytes", ep), "bundle chain certificate")
+            if chained.subject == chained.issuer:
+                raise InvalidProvenanceError(f"{ep}: the chain must not contain a root (self-signed) certificate")
         leaf = j.obj(certs[0], f"{path}.x509CertificateChain.certificates[0]")
         cert = load_certificate(j.get_b64(leaf, "rawBytes", f"{path}.x509CertificateChain.certificates[0]"),
                                 "bundle certificate")
     elif present[0] == "certificate":
-        c = j.get_obj(vm, "certificate", path)
-        cert = load_certificate(j.get_b64(c, "rawBytes", f"{path}.certificate"), "bundle certificate")
+        c_obj = j.get_obj(vm, "certificate", path)
+        cert = load_certificate(j.get_b64(c_obj, "rawBytes", f"{path}.certificate"), "bundle certificate")
     else:
         pk = j.get_obj(vm, "publicKey", path)
         hint = j.opt_str(pk, "hint", f"{path}.publicKey") or ""
@@ -171,6 +198,12 @@ def parse_bundle(doc: Any) -> Bundle:
     has_msg = doc.get("messageSignature") is not None
     if has_env == has_msg:
         raise InvalidProvenanceError("bundle: expected exactly one of dsseEnvelope, messageSignature")
+    if has_env:
+        env_doc = j.obj(doc["dsseEnvelope"], "bundle.dsseEnvelope")
+        _only(env_doc, _ENVELOPE_KEYS, "bundle.dsseEnvelope")
+        for i, sig in enumerate(j.get_list(env_doc, "signatures", "bundle.dsseEnvelope")):
+            _only(j.obj(sig, f"bundle.dsseEnvelope.signatures[{i}]"), _SIGNATURE_KEYS,
+                  f"bundle.dsseEnvelope.signatures[{i}]")
     envelope = Envelope.from_json_obj(doc["dsseEnvelope"], "bundle.dsseEnvelope") if has_env else None
     msg = None
     if has_msg:

@@ -169,6 +169,8 @@ def b64decode(value: Any, path: str, *, allow_empty: bool = False) -> bytes:
     if not isinstance(value, str):
         fail(path, f"expected a base64 string, got {type_name(value)}")
     raw = value.encode("ascii", "replace")
+    if b"\n" in raw or b"\r" in raw:  # line breaks are ignored, as Go's decoder does; nothing else is
+        raw = raw.replace(b"\r", b"").replace(b"\n", b"")
     if len(raw) % 4 == 0:
         # Fast path (the usual case): canonical, padded, standard alphabet.
         out = _strict_b64(raw)
