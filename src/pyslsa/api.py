@@ -191,5 +191,5 @@ def verify_bundle(
     signer = sig.claims.san if sig.claims is not None else ""
     stmt = verdict.statement.raw if verdict.statement is not None else {}
     item = ArtifactResult(name, digest, signer, "", None, None, stmt, sig.integrated_time,
-                          sig.tlog_entry.log_index)
+                          sig.log_index)
     return VerificationResult((item,))

@@ -139,7 +139,7 @@ def _build_parser() -> _Parser:
     _add_common(up)
 
     vb = sub.add_parser(
-        "verify-bundle",
+        "verify-bundle", aliases=["verify"],
         help="verify any Sigstore bundle over an artifact, against an identity or a public key",
         description="Verify a Sigstore bundle (v0.1-v0.3; message signature or DSSE) over ARTIFACT_OR_DIGEST: "
                     "the transparency-log proof, the signing time (SET or RFC 3161 timestamps), the certificate "
@@ -175,7 +175,7 @@ def _run(args: argparse.Namespace) -> Report:
 
         return upgrade_provenance.run(provenance_path=args.provenance, output=args.output,
                                       rekor_url=args.rekor_url, trusted_root_path=args.trusted_root)
-    if args.command == "verify-bundle":
+    if args.command in ("verify-bundle", "verify"):
         from pyslsa.commands import verify_bundle
 
         return verify_bundle.run(artifact=args.artifact, bundle_path=args.bundle,

@@ -367,3 +367,18 @@ def test_base64_with_line_breaks_is_accepted_like_go(auth: Authority) -> None:
     sig = b["dsseEnvelope"]["signatures"][0]["sig"]
     b["dsseEnvelope"]["signatures"][0]["sig"] = sig[:20] + "\n" + sig[20:]
     assert vb(b, root(auth)).builder_id == WF
+
+
+def test_key_bundle_without_log_under_a_logless_root(auth: Authority) -> None:
+    """A private deployment with no transparency log: a key-signed bundle needs no entry (conformance:
+    managed-key-and-trusted-root); with any log in the root, the entry is required."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    b = auth.message_bundle(ARTIFACT, key=key, cert=None)
+    b["verificationMaterial"]["tlogEntries"] = []
+    logless = auth.trusted_root()
+    logless["tlogs"] = []
+    r = vb(b, json.dumps(logless).encode(), key=pem_public_key(key))
+    assert r.integrated_time is None and r.artifacts[0].log_index is None
+    rejects(b, root(auth), "tlog-entry-not-found", key=pem_public_key(key))
+    other = ec.generate_private_key(ec.SECP256R1())
+    rejects(b, json.dumps(logless).encode(), "invalid-signature", key=pem_public_key(other))

@@ -250,3 +250,16 @@ def test_good_trusted_roots_and_trust_configs(name: str) -> None:
     r = verify(SIGSTORE_PY / "bundle_v3_github.whl", SIGSTORE_PY / "bundle_v3_github.whl.sigstore", identity=WHL_ID,
                issuer=GH_ISSUER, trusted_root=SIGSTORE_PY / "trusted_root" / name)
     assert r.builder_id == WHL_ID
+
+
+def test_conformance_protocol_alias(capsys: pytest.CaptureFixture[str]) -> None:
+    """sigstore-conformance drives clients as `CLIENT verify --bundle B --certificate-identity I
+    --certificate-oidc-issuer O [--trusted-root R] FILE_OR_DIGEST`: `pyslsa verify` is that command."""
+    from pyslsa.cli import main
+
+    art = str(SIGSTORE_PY / "bundle_v3_github.whl")
+    args = ["--bundle", str(SIGSTORE_PY / "bundle_v3_github.whl.sigstore"), "--certificate-identity", WHL_ID,
+            "--certificate-oidc-issuer", GH_ISSUER]
+    assert main(["verify", *args, art]) == 0
+    assert "Sigstore verification passed" in capsys.readouterr().out
+    assert main(["verify", *args, "--key", "/dev/null", art]) == 2  # key and identity together: refused

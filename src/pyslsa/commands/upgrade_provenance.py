@@ -55,11 +55,12 @@ def run(*, provenance_path: str, output: str, rekor_url: str | None, trusted_roo
         except VerificationError:
             digests = []
         verified = resolve(doc, digests, root)
+        assert verified.tlog_entry is not None  # a legacy envelope is only ever verified through its entry
         bundle = bundle_json(doc.envelope, doc.certificate, verified.tlog_entry)
         lines.append(json.dumps(bundle, separators=(",", ":")).encode())
         outcomes.append(ArtifactOutcome(path=output, sha256=digests[0] if digests else "", verified=True,
                                         builder_id=verified.claims.san if verified.claims else None,
                                         integrated_time=verified.integrated_time,
-                                        log_index=verified.tlog_entry.log_index, log_url=verified.log_url))
+                                        log_index=verified.log_index, log_url=verified.log_url))
     _write_atomically(out_path, b"\n".join(lines) + b"\n")
     return Report("upgrade-provenance", outcomes)

@@ -121,7 +121,7 @@ def _outcomes(results: list[tuple[str, str, SlsaVerdict | None, VerificationErro
             o.commit = verdict.commit
             o.statement = verdict.statement.raw
             o.integrated_time = verdict.signature.integrated_time
-            o.log_index = verdict.signature.tlog_entry.log_index
+            o.log_index = verdict.signature.log_index
             o.log_url = verdict.signature.log_url
         out.append(o)
     return out

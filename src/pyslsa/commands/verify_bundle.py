@@ -101,6 +101,6 @@ def run(*, artifact: str | os.PathLike[str], bundle_path: str, identity: str | N
         elif key is not None:
             outcome.builder_id = f"key sha256:{hashlib.sha256(key[1]).hexdigest()}"
         outcome.integrated_time = verdict.signature.integrated_time
-        outcome.log_index = verdict.signature.tlog_entry.log_index
+        outcome.log_index = verdict.signature.log_index
         outcome.statement = verdict.statement.raw if verdict.statement is not None else None
     return Report("verify-bundle", [outcome])

@@ -49,14 +49,14 @@ class VerifiedSignature:
     certificate: x509.Certificate | None
     claims: FulcioClaims | None
     envelope: Envelope | None
-    tlog_entry: TlogEntry
+    tlog_entry: TlogEntry | None  # None only for a key-signed bundle under a root with no logs
     log_url: str
     integrated_time: dt.datetime | None
     verified_times: tuple[dt.datetime, ...]
 
     @property
-    def signing_time(self) -> dt.datetime:
-        return min(self.verified_times)
+    def log_index(self) -> int | None:
+        return self.tlog_entry.log_index if self.tlog_entry is not None else None
 
     def statement(self) -> Statement:
         assert self.envelope is not None
@@ -119,6 +119,12 @@ def _signer(bundle: Bundle, key: object | None) -> object:
     return bundle.certificate.public_key()
 
 
+def _unlogged_key_bundle(bundle: Bundle, root: TrustedRoot, key: object | None) -> bool:
+    """A bundle signed with a trusted key needs no log when the trusted root has no log at all (a private,
+    log-less deployment: the key is the whole trust). With any log in the root, an entry is required."""
+    return key is not None and not bundle.tlog_entries and not root.tlogs and not bundle.rfc3161_timestamps
+
+
 def verify_dsse_bundle(bundle: Bundle, root: TrustedRoot, *, key: object | None = None,
                        key_der: bytes | None = None) -> VerifiedSignature:
     """Verify a bundle whose content is a DSSE envelope, signed by a Fulcio certificate (or by ``key``)."""
@@ -127,6 +133,9 @@ def verify_dsse_bundle(bundle: Bundle, root: TrustedRoot, *, key: object | None 
         raise InvalidProvenanceError("bundle holds a message signature, expected a DSSE envelope")
     signer = _signer(bundle, key)
     cert = bundle.certificate
+    if _unlogged_key_bundle(bundle, root, key):
+        verify_signature(signer, env.signatures[0].sig, env.pae, "DSSE envelope signature")
+        return VerifiedSignature(None, None, env, None, "", None, ())
     entry = _single_entry(bundle)
     proven = _prove_entry(bundle, entry, root)
     times = _verified_times(bundle, proven, root, env.signatures[0].sig)
@@ -146,6 +155,9 @@ def verify_message_bundle(bundle: Bundle, digest_sha256: bytes, root: TrustedRoo
         raise InvalidProvenanceError("bundle holds a DSSE envelope, expected a message signature")
     signer = _signer(bundle, key)
     cert = bundle.certificate
+    if _unlogged_key_bundle(bundle, root, key):
+        verify_signature(signer, msg.signature, digest_sha256, "message signature", prehashed_sha256=True)
+        return VerifiedSignature(None, None, None, None, "", None, ())
     entry = _single_entry(bundle)
     proven = _prove_entry(bundle, entry, root)
     times = _verified_times(bundle, proven, root, msg.signature)
