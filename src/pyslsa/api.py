@@ -121,11 +121,10 @@ def verify_artifact(
     from pyslsa.core.slsa.policy import SlsaPolicy
     from pyslsa.report import Report
 
-    given = [source_tag, source_branch, source_versioned_tag]
-    if sum(v is not None for v in given) > 1:
+    if source_tag is not None and source_versioned_tag is not None:
         from pyslsa.errors import UsageError
 
-        raise UsageError("give at most one of source_tag, source_branch, source_versioned_tag")
+        raise UsageError("give at most one of source_tag, source_versioned_tag")
     policy = SlsaPolicy(source_uri, source_tag, source_branch, source_versioned_tag, builder_id or None,
                         dict(build_workflow_inputs or {}), testing=_testing())
     root = load_trusted_root(trusted_root)

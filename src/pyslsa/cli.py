@@ -89,9 +89,10 @@ def _build_parser() -> _Parser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _add_slsa_args(va, "--provenance-path", "path to the provenance file")
+    va.add_argument("--source-branch", metavar="B", help="expected branch the artifact was built from (for a tag "
+                                                          "build: the branch the tag was pushed from)")
     refs = va.add_mutually_exclusive_group()
     refs.add_argument("--source-tag", metavar="T", help="expected tag the artifact was built from")
-    refs.add_argument("--source-branch", metavar="B", help="expected branch the artifact was built from")
     refs.add_argument("--source-versioned-tag", metavar="V",
                       help="expected version (semantic versioning) of the tag the artifact was built from, "
                            "e.g. v1 or v1.2")

@@ -109,7 +109,7 @@ def test_github_attestation(capsys: pytest.CaptureFixture[str]) -> None:
     ["verify-artifact", "--provenance-path", V14, BIN],  # no --source-uri
     ["verify-artifact", "--provenance-path", V14, "--source-uri", EXAMPLE_REPO],  # no artifact
     ["verify-artifact", "--bogus", "x"],
-    va("--source-tag", "v1", "--source-branch", "main"),
+    va("--source-tag", "v1", "--source-versioned-tag", "v1"),
     va("--build-workflow-input", "novalue"),
     ["no-such-command"],
 ])

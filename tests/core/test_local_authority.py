@@ -307,8 +307,15 @@ def test_slsa_provenance_builder_differs_from_certificate(auth: Authority) -> No
     _slsa_rejects(auth, "mismatch-builder-id", stmt=_provenance(builder=GEN + "@refs/tags/v2.0.0"))
 
 
-def test_slsa_tag_without_branch_is_invalid_ref(auth: Authority) -> None:
-    _slsa_rejects(auth, "invalid-ref", source_branch="main")  # base_ref null: the tag is on no branch
+def test_slsa_tag_without_branch_is_a_branch_mismatch(auth: Authority) -> None:
+    # base_ref null: the tag is on no branch (slsa-verifier's regression table: "no branch" -> ErrorMismatchBranch)
+    _slsa_rejects(auth, "mismatch-branch", source_branch="main")
+
+
+def test_slsa_malformed_ref_in_provenance_is_invalid_ref(auth: Authority) -> None:
+    stmt = _provenance()
+    stmt["predicate"]["invocation"]["environment"]["github_ref"] = "refs/tags/"
+    _slsa_rejects(auth, "invalid-ref", stmt=stmt, source_tag="v1")
 
 
 def _checkpoint(b: dict[str, Any]) -> dict[str, Any]:

@@ -76,8 +76,9 @@ GENERIC_CASES = [
     ("push-v13.0.30", "mismatch-versioned-tag", {"source_versioned_tag": "v13.1"}),
     ("workflow_dispatch", None, {"source_branch": "main"}),
     ("workflow_dispatch", "mismatch-branch", {"source_branch": "dev"}),
-    ("workflow_dispatch", "invalid-ref", {"source_tag": "v14"}),
-    ("workflow_dispatch", "invalid-ref", {"source_versioned_tag": "v14"}),
+    # slsa-verifier's regression table: "tag no match empty tag workflow_dispatch" and its versioned twin
+    ("workflow_dispatch", "mismatch-tag", {"source_tag": "v1.2.3"}),
+    ("workflow_dispatch", "invalid-semver", {"source_versioned_tag": "v1"}),
     # builder id: name, short tag, long tag all match; other versions / builders do not
     ("push-v14", None, {"builder_id": GENERATOR_ID}),
     ("push-v14", None, {"builder_id": GENERATOR_ID + "@v2.1.0"}),
@@ -143,7 +144,7 @@ DELEGATOR_CASES = [
     ("push-v14.2", None, {"builder_id": TRW_BUILDER, "source_versioned_tag": "v14.2"}),
     ("push-v13.0.30", None, {"builder_id": TRW_BUILDER, "source_tag": "v13.0.30"}),
     ("workflow_dispatch", None, {"builder_id": TRW_BUILDER, "source_branch": "main"}),
-    ("workflow_dispatch", "invalid-ref", {"builder_id": TRW_BUILDER, "source_tag": "v14"}),
+    ("workflow_dispatch", "mismatch-tag", {"builder_id": TRW_BUILDER, "source_tag": "v14"}),
     ("push-v14", "mismatch-source", {"builder_id": TRW_BUILDER, "source_uri": "github.com/o/r"}),
 ]
 

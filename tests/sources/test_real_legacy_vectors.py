@@ -104,7 +104,8 @@ def g(name: str) -> Path:
     ("push-v14.2", "mismatch-versioned-tag", {"source_versioned_tag": "v14.3"}),
     ("push-v13.0.30", None, {"source_tag": "v13.0.30"}),
     ("workflow_dispatch", None, {"source_branch": "main"}),
-    ("workflow_dispatch", "invalid-ref", {"source_tag": "v14"}),
+    ("workflow_dispatch", "mismatch-tag", {"source_tag": "v1.2.3"}),
+    ("workflow_dispatch", "invalid-semver", {"source_versioned_tag": "v1"}),
 ])
 def test_generic_v170(rekor: str, prov: str, expect: str | None, kw: dict[str, Any]) -> None:
     check(rekor, BIN, g(prov), expect, **kw)
@@ -116,6 +117,15 @@ def test_generic_v170_changed_artifact(rekor: str, tmp_path: Path) -> None:
     art = tmp_path / "binary"
     art.write_bytes(bytes(data))
     check(rekor, art, g("push-v14"), "mismatch-hash")
+
+
+def test_annotated_tag_on_no_branch(rekor: str) -> None:
+    """slsa-verifier's regression table: "no branch" -> ErrorMismatchBranch."""
+    with pytest.raises(VerificationError) as info:
+        pyslsa.verify_artifact(str(LEGACY_MISC / "annotated-tag"), LEGACY_MISC / "annotated-tag.intoto.jsonl",
+                               source_uri="github.com/asraa/slsa-on-github-test", source_versioned_tag="v1.5.0",
+                               source_branch="main", trusted_root=ROOT, rekor_url=rekor)
+    assert info.value.code == "mismatch-branch"
 
 
 def test_annotated_tag(rekor: str) -> None:

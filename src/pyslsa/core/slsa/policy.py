@@ -47,6 +47,7 @@ from pyslsa.errors import (
     CertificateError,
     InvalidProvenanceError,
     InvalidRefError,
+    InvalidSemverError,
     MalformedURIError,
     MismatchBranchError,
     MismatchBuilderIDError,
@@ -246,19 +247,30 @@ def verify_digest(statement: Statement, sha256_hex: str) -> None:
 
 
 def verify_branch(prov: Provenance, expected: str) -> None:
-    branch = refs.branch_from_ref(prov.branch_ref())
+    ref = prov.branch_ref()
+    if not ref:  # e.g. a tag on no branch: slsa-verifier's regression table calls this a branch mismatch
+        raise MismatchBranchError(f"branch: expected {expected!r}, got no branch (the build ran for a tag on no "
+                                  f"branch)")
+    branch = refs.branch_from_ref(ref)
     if branch != expected:
         raise MismatchBranchError(f"branch: expected {expected!r}, got {branch!r}")
 
 
 def verify_tag(prov: Provenance, expected: str) -> None:
-    tag = refs.tag_from_ref(prov.tag_ref())
+    ref = prov.tag_ref()
+    if not ref:  # a branch build has no tag
+        raise MismatchTagError(f"tag: expected {expected!r}, got no tag (the build ran for a branch)")
+    tag = refs.tag_from_ref(ref)
     if tag != expected:
         raise MismatchTagError(f"tag: expected {expected!r}, got {tag!r}")
 
 
 def verify_versioned_tag(prov: Provenance, expected: str) -> None:
-    refs.verify_versioned_tag(refs.tag_from_ref(prov.tag_ref()), expected)
+    ref = prov.tag_ref()
+    if not ref:  # "" is not a semantic version (slsa-verifier: ErrorInvalidSemver)
+        raise InvalidSemverError(f"versioned tag: expected a version matching {expected!r}, got no tag (the build "
+                                 f"ran for a branch)")
+    refs.verify_versioned_tag(refs.tag_from_ref(ref), expected)
 
 
 def verify_workflow_inputs(prov: Provenance, expected: Mapping[str, str]) -> None:

@@ -25,16 +25,20 @@ def is_valid_semver(v: str) -> bool:
     return _SEMVER.match(v) is not None
 
 
+def _ref_name(kind: str, ref: str) -> str:
+    prefix = f"refs/{kind}/"
+    name = ref[len(prefix):] if ref.startswith(prefix) else ""
+    if not name.strip():
+        raise InvalidRefError(f"expected a ref of the form {prefix}<name>, got {ref!r}")
+    return name
+
+
 def tag_from_ref(ref: str) -> str:
-    if not ref.startswith("refs/tags/"):
-        raise InvalidRefError(f"expected a tag ref refs/tags/..., got {ref!r}")
-    return ref[len("refs/tags/"):]
+    return _ref_name("tags", ref)
 
 
 def branch_from_ref(ref: str) -> str:
-    if not ref.startswith("refs/heads/"):
-        raise InvalidRefError(f"expected a branch ref refs/heads/..., got {ref!r}")
-    return ref[len("refs/heads/"):]
+    return _ref_name("heads", ref)
 
 
 def is_release_tag(pin: str) -> bool:
