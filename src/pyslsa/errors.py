@@ -16,6 +16,7 @@ from __future__ import annotations
 __all__ = [
     "CODES",
     "CertificateError",
+    "DownloadError",
     "InvalidProvenanceError",
     "InvalidRefError",
     "InvalidSemverError",
@@ -27,13 +28,16 @@ __all__ = [
     "MismatchBuilderIDError",
     "MismatchHashError",
     "MismatchIdentityError",
+    "MismatchIndexDigestError",
     "MismatchSourceError",
     "MismatchTagError",
     "MismatchVersionedTagError",
     "MismatchWorkflowInputsError",
     "PyslsaError",
+    "ReleaseNotFoundError",
     "TlogEntryNotFoundError",
     "TlogUnreachableError",
+    "UnattestedError",
     "UnsupportedFormatError",
     "UntrustedBuilderError",
     "UsageError",
@@ -209,6 +213,35 @@ class UnsupportedFormatError(VerificationError):
     code = "unsupported-format"
 
 
+# -- Fetching release files and their evidence --------------------------------------------------------------------
+
+
+class DownloadError(VerificationError):
+    """A file or document could not be fetched: network error, timeout, HTTP error, too large, a hostile name.
+
+    Evidence that cannot be fetched is not evidence: the verdict is a failure (exit 1), never a pass."""
+
+    code = "download-failed"
+
+
+class MismatchIndexDigestError(VerificationError):
+    """A downloaded file's SHA-256 is not the digest the package index lists for it."""
+
+    code = "mismatch-index-digest"
+
+
+class UnattestedError(VerificationError):
+    """No evidence (PEP 740 attestation, SLSA provenance) covers the file."""
+
+    code = "unattested"
+
+
+class ReleaseNotFoundError(UsageError):
+    """The package index has no such project or version (an input error: exit 2)."""
+
+    code = "release-not-found"
+
+
 _CLASSES: tuple[type[VerificationError], ...] = (
     MismatchSourceError,
     MismatchBranchError,
@@ -230,6 +263,9 @@ _CLASSES: tuple[type[VerificationError], ...] = (
     MismatchIdentityError,
     InvalidProvenanceError,
     UnsupportedFormatError,
+    DownloadError,
+    MismatchIndexDigestError,
+    UnattestedError,
 )
 
 #: Every stable verification error code, mapped to its class.

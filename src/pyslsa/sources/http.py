@@ -1,0 +1,246 @@
+"""Bounded HTTP for the edges that fetch (package indexes, GitHub releases): nothing here decides trust.
+
+Every request has a per-request timeout, a size cap enforced while reading (a ``Content-Length`` above the cap is
+refused before the body is read), a few retries with back-off on connection errors, timeouts and 5xx answers
+(GET only: idempotent), and an overall deadline. Redirects are followed (at most :data:`MAX_REDIRECTS`), never
+from ``https`` down to ``http``, never to another scheme.
+
+Downloads stream to ``<dir>/.<name>.part`` while hashing, are checked against the expected SHA-256, and only then
+renamed to ``<dir>/<name>``; the part file is removed on every path (errors, Ctrl-C). File names that come from a
+server are checked with :func:`safe_filename` before anything is written.
+
+Failures are :class:`~pyslsa.errors.DownloadError` (``download-failed``: network, timeout, HTTP error, too large)
+or :class:`~pyslsa.errors.MismatchIndexDigestError` (the bytes are not the ones the index promised).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urljoin, urlsplit
+
+from pyslsa.errors import DownloadError, MismatchIndexDigestError, UsageError
+
+if TYPE_CHECKING:
+    import httpx
+
+MAX_REDIRECTS = 5
+#: Default cap for one API answer (index page, releases list, provenance object).
+MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
+#: Default cap for one downloaded distribution file.
+MAX_FILE_BYTES = 512 * 1024 * 1024
+_CHUNK = 256 * 1024
+
+_SAFE_NAME = re.compile(r"\A[A-Za-z0-9][A-Za-z0-9._+!~-]*\Z")
+
+#: Called as bytes arrive: (bytes so far, total or None).
+Progress = Callable[[int, int | None], None]
+
+
+def safe_filename(name: str, what: str = "file name") -> str:
+    """``name`` if it is a plain file name (no separators, no ``..``, no control characters, not hidden), else a
+    :class:`DownloadError`: a name that comes from a server never chooses where we write."""
+    if (not isinstance(name, str) or not name or len(name) > 255 or name in (".", "..") or ".." in name
+            or not _SAFE_NAME.match(name)):
+        raise DownloadError(f"refusing {what} {name!r} from the server: expected a plain file name (letters, "
+                            f"digits, '._+-', no path separators, no '..')")
+    return name
+
+
+@dataclass(frozen=True)
+class Response:
+    url: str  # the final URL, after redirects
+    status: int
+    headers: Mapping[str, str]
+    content: bytes
+
+
+@dataclass
+class HttpClient:
+    """A small bounded GET client over ``httpx`` (imported on first use)."""
+
+    timeout: float = 20.0
+    attempts: int = 3
+    backoff: float = 0.3
+    deadline: float = 120.0  # for one get() / download(), retries included
+    user_agent: str = "pyslsa"
+    headers: Mapping[str, str] = field(default_factory=dict)
+    _client: Any = field(default=None, init=False, repr=False)
+
+    def _httpx(self) -> httpx.Client:
+        if self._client is None:
+            import httpx
+
+            self._client = httpx.Client(follow_redirects=False, headers={"User-Agent": self.user_agent,
+                                                                         **dict(self.headers)})
+        client: httpx.Client = self._client
+        return client
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    def __enter__(self) -> HttpClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _open(self, url: str, accept: str | None, stop: float) -> Iterator[httpx.Response]:
+        """A streaming response with status < 300 or 404, after redirects and retries; closed on exit."""
+        resp = self._connect(url, accept, stop)
+        try:
+            yield resp
+        finally:
+            resp.close()
+
+    def _connect(self, url: str, accept: str | None, stop: float) -> httpx.Response:
+        import httpx
+
+        _check_url(url)
+        last = "no attempt made"
+        for attempt in range(self.attempts):
+            if time.monotonic() >= stop:
+                break
+            current = url
+            try:
+                for _hop in range(MAX_REDIRECTS + 1):
+                    remaining = max(0.05, stop - time.monotonic())
+                    headers = {"Accept": accept} if accept else {}
+                    req = self._httpx().build_request("GET", current, headers=headers,
+                                                      timeout=min(self.timeout, remaining))
+                    resp = self._httpx().send(req, stream=True)
+                    if resp.is_redirect:
+                        location = resp.headers.get("location", "")
+                        resp.close()
+                        nxt = urljoin(current, location)
+                        _check_redirect(current, nxt)
+                        current = nxt
+                        continue
+                    break
+                else:
+                    resp.close()
+                    raise DownloadError(f"{url}: more than {MAX_REDIRECTS} redirects")
+                if resp.status_code >= 500:
+                    last = f"HTTP {resp.status_code}"
+                    resp.close()
+                elif resp.status_code >= 400 and resp.status_code != 404:
+                    resp.close()
+                    raise DownloadError(f"{_show(current)} answered HTTP {resp.status_code}")
+                else:
+                    return resp
+            except httpx.TimeoutException:
+                last = "timed out"
+            except httpx.TransportError as exc:
+                last = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            except httpx.InvalidURL as exc:
+                raise DownloadError(f"invalid URL {_show(current)}: {exc}") from None
+            if attempt + 1 < self.attempts:
+                time.sleep(max(0.0, min(self.backoff * (2 ** attempt), stop - time.monotonic())))
+        raise DownloadError(f"{_show(url)} unreachable after {self.attempts} attempts: {last}")
+
+    def get(self, url: str, *, accept: str | None = None, max_bytes: int = MAX_DOCUMENT_BYTES) -> Response | None:
+        """The whole answer, or None for a 404."""
+        stop = time.monotonic() + self.deadline
+        with self._open(url, accept, stop) as resp:
+            if resp.status_code == 404:
+                return None
+            chunks: list[bytes] = []
+            for chunk in _bounded(resp, max_bytes, stop, self.deadline, url):
+                chunks.append(chunk)
+            return Response(str(resp.url), resp.status_code, dict(resp.headers), b"".join(chunks))
+
+    def download(self, url: str, directory: Path, filename: str, *, sha256: str | None,
+                 max_bytes: int = MAX_FILE_BYTES, progress: Progress | None = None) -> tuple[Path, str]:
+        """Stream ``url`` into ``directory/filename``; returns (path, sha256 hex).
+
+        With ``sha256`` given, the file is kept only if its digest matches. A 404 is a DownloadError here.
+        """
+        name = safe_filename(filename)
+        final = directory / name
+        part = directory / f".{name}.part"
+        stop = time.monotonic() + self.deadline
+        h = hashlib.sha256()
+        try:
+            with self._open(url, None, stop) as resp:
+                if resp.status_code == 404:
+                    raise DownloadError(f"{_show(url)} answered HTTP 404 (not found)")
+                total = _declared_length(resp)
+                fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
+                with os.fdopen(fd, "wb") as out:
+                    size = 0
+                    for chunk in _bounded(resp, max_bytes, stop, self.deadline, url):
+                        out.write(chunk)
+                        h.update(chunk)
+                        size += len(chunk)
+                        if progress is not None:
+                            progress(size, total)
+            got = h.hexdigest()
+            if sha256 is not None and got != sha256.lower():
+                raise MismatchIndexDigestError(f"{name}: the index promised sha256:{sha256.lower()}, the download "
+                                               f"has sha256:{got}")
+            part.replace(final)
+            return final, got
+        finally:
+            # Gone whatever happened (error, hash mismatch, KeyboardInterrupt); after a success it was renamed.
+            with suppress(FileNotFoundError):
+                part.unlink()
+
+
+def _declared_length(resp: httpx.Response) -> int | None:
+    declared = resp.headers.get("content-length", "")
+    return int(declared) if declared.isdigit() else None
+
+
+def _bounded(resp: httpx.Response, max_bytes: int, stop: float, deadline: float, url: str) -> Iterator[bytes]:
+    import httpx
+
+    declared = _declared_length(resp)
+    if declared is not None and declared > max_bytes:
+        raise DownloadError(f"{_show(url)}: answer too large ({declared} bytes, limit {max_bytes})")
+    size = 0
+    try:
+        for chunk in resp.iter_bytes(_CHUNK):
+            size += len(chunk)
+            if size > max_bytes:
+                raise DownloadError(f"{_show(url)}: answer larger than the limit of {max_bytes} bytes")
+            if time.monotonic() > stop:
+                raise DownloadError(f"{_show(url)}: too slow (deadline {deadline:.0f} s)")
+            yield chunk
+    except httpx.TimeoutException:
+        raise DownloadError(f"{_show(url)}: timed out while reading the answer") from None
+    except httpx.TransportError as exc:
+        raise DownloadError(f"{_show(url)}: connection failed while reading: {type(exc).__name__}") from None
+
+
+def _check_url(url: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise UsageError(f"not an http(s) URL: {url!r}")
+
+
+def _check_redirect(current: str, nxt: str) -> None:
+    a, b = urlsplit(current), urlsplit(nxt)
+    if b.scheme not in ("http", "https") or not b.netloc:
+        raise DownloadError(f"{_show(current)} redirected to a non-http(s) URL {_show(nxt)}")
+    if a.scheme == "https" and b.scheme == "http":
+        raise DownloadError(f"{_show(current)} redirected from https down to http ({_show(nxt)})")
+
+
+def _show(url: str) -> str:
+    """A URL for messages: no query string (signed download URLs carry tokens), bounded length."""
+    p = urlsplit(url)
+    shown = f"{p.scheme}://{p.netloc}{p.path}" if p.netloc else url
+    return shown if len(shown) <= 200 else shown[:197] + "..."
+
+
+__all__ = ["MAX_DOCUMENT_BYTES", "MAX_FILE_BYTES", "HttpClient", "Progress", "Response", "safe_filename"]

@@ -1,0 +1,259 @@
+"""A package index (PyPI or a mirror): the files of one release, and their PEP 740 provenance. The network edge.
+
+Files are listed from the simple API: PEP 691 JSON when the index speaks it, PEP 503 HTML otherwise (the portable
+way: some mirrors lack the JSON API's per-version endpoint or give relative URLs, which are resolved against the
+page's URL). A file's PEP 740 provenance comes from its ``provenance`` URL in the simple API, or, for an index
+whose pages do not mention provenance at all, from the integrity API next to the simple API
+(``<root>/integrity/<project>/<version>/<filename>/provenance``).
+
+Nothing here is trusted: digests are checked when the files are downloaded, attestations by the core.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from typing import Any
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+from pyslsa.core import jsonutil as j
+from pyslsa.errors import DownloadError, ReleaseNotFoundError, UsageError
+from pyslsa.sources.http import MAX_DOCUMENT_BYTES, HttpClient, safe_filename
+
+DEFAULT_INDEX_URL = "https://pypi.org/simple/"
+JSON_V1 = "application/vnd.pypi.simple.v1+json"
+HTML_V1 = "application/vnd.pypi.simple.v1+html"
+_ACCEPT = f"{JSON_V1}, {HTML_V1};q=0.2, text/html;q=0.01"
+INTEGRITY_V1 = "application/vnd.pypi.integrity.v1+json"
+_HEX64 = re.compile(r"\A[0-9a-fA-F]{64}\Z")
+
+
+@dataclass(frozen=True)
+class DistFile:
+    """One file of a release as the index lists it (unverified until downloaded and checked)."""
+
+    filename: str
+    url: str
+    sha256: str | None
+    kind: str  # "wheel" | "sdist"
+    size: int | None = None
+    upload_time: dt.datetime | None = None
+    yanked: bool = False
+    provenance_url: str | None = None
+    provenance_listed: bool = False  # the index said something about provenance (a URL, or null for none)
+
+
+def normalize_name(name: str) -> str:
+    """PEP 503 normalised project name."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def parse_requirement(spec: str) -> tuple[str, str]:
+    """``NAME==VERSION`` -> (name, version). Anything else is a usage error."""
+    name, sep, version = spec.partition("==")
+    name, version = name.strip(), version.strip()
+    if not sep or not name or not version or "=" in version or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", name):
+        raise UsageError(f"expected NAME==VERSION (e.g. aws-lambda-powertools==2.20.0), got {spec!r}")
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        Version(version)
+    except InvalidVersion:
+        raise UsageError(f"{version!r} is not a valid version (PEP 440)") from None
+    return name, version
+
+
+def file_kind_and_version(filename: str, project: str) -> tuple[str, str] | None:
+    """("wheel" | "sdist", version) if ``filename`` is a distribution of ``project``, else None."""
+    from packaging.utils import (
+        InvalidSdistFilename,
+        InvalidWheelFilename,
+        canonicalize_name,
+        parse_sdist_filename,
+        parse_wheel_filename,
+    )
+
+    want = canonicalize_name(project)
+    try:
+        if filename.endswith(".whl"):
+            wname, wver, _, _ = parse_wheel_filename(filename)
+            return ("wheel", str(wver)) if wname == want else None
+        if filename.endswith((".tar.gz", ".zip")):
+            sname, sver = parse_sdist_filename(filename)
+            return ("sdist", str(sver)) if sname == want else None
+    except (InvalidWheelFilename, InvalidSdistFilename, ValueError):
+        return None
+    return None
+
+
+def _same_version(a: str, b: str) -> bool:
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        return Version(a) == Version(b)
+    except InvalidVersion:
+        return False
+
+
+class _AnchorParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.anchors: list[tuple[dict[str, str | None], str]] = []
+        self._current: dict[str, str | None] | None = None
+        self._text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "a":
+            self._current = dict(attrs)
+            self._text = []
+
+    def handle_data(self, data: str) -> None:
+        if self._current is not None:
+            self._text.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "a" and self._current is not None:
+            self.anchors.append((self._current, "".join(self._text).strip()))
+            self._current = None
+
+
+def _parse_time(value: Any) -> dt.datetime | None:
+    if not isinstance(value, str):
+        return None
+    text = value[:-1] + "+00:00" if value.endswith("Z") else value
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+
+
+def parse_json_page(data: bytes, page_url: str) -> list[DistFile]:
+    """A PEP 691 project page -> every file it lists (any project version)."""
+    doc = j.loads(data, "index page", DownloadError)
+    if not isinstance(doc, dict):
+        raise DownloadError(f"index page {page_url}: expected a JSON object")
+    files = doc.get("files")
+    if not isinstance(files, list):
+        raise DownloadError(f"index page {page_url}: 'files' is not a list")
+    out = []
+    for f in files:
+        if not isinstance(f, dict) or not isinstance(f.get("filename"), str) or not isinstance(f.get("url"), str):
+            raise DownloadError(f"index page {page_url}: a file entry without filename/url")
+        hashes = f.get("hashes")
+        sha = hashes.get("sha256") if isinstance(hashes, dict) else None
+        size = f.get("size")
+        prov = f.get("provenance")
+        out.append(DistFile(
+            filename=f["filename"], url=urljoin(page_url, f["url"]),
+            sha256=sha.lower() if isinstance(sha, str) and _HEX64.match(sha) else None,
+            kind="", size=size if isinstance(size, int) and not isinstance(size, bool) and size >= 0 else None,
+            upload_time=_parse_time(f.get("upload-time")), yanked=bool(f.get("yanked")),
+            provenance_url=urljoin(page_url, prov) if isinstance(prov, str) and prov else None,
+            provenance_listed="provenance" in f,
+        ))
+    return out
+
+
+def parse_html_page(data: bytes, page_url: str) -> list[DistFile]:
+    """A PEP 503 project page -> every file it lists (hash from the URL fragment)."""
+    parser = _AnchorParser()
+    try:
+        parser.feed(data.decode("utf-8", "replace"))
+        parser.close()
+    except Exception as exc:  # noqa: BLE001 - html.parser raises assorted errors on hostile input
+        raise DownloadError(f"index page {page_url} is not parseable HTML: {type(exc).__name__}") from None
+    out = []
+    for attrs, text in parser.anchors:
+        href = attrs.get("href")
+        if not href:
+            continue
+        url, _, fragment = href.partition("#")
+        sha = None
+        algo, _, value = fragment.partition("=")
+        if algo == "sha256" and _HEX64.match(value):
+            sha = value.lower()
+        filename = text or urlsplit(url).path.rsplit("/", 1)[-1]
+        prov = attrs.get("data-provenance")
+        out.append(DistFile(filename=filename, url=urljoin(page_url, url), sha256=sha, kind="",
+                            yanked="data-yanked" in attrs,
+                            provenance_url=urljoin(page_url, prov) if prov else None,
+                            provenance_listed="data-provenance" in attrs))
+    return out
+
+
+@dataclass
+class PackageIndex:
+    """The simple API at ``index_url`` (default: PyPI), read through a bounded :class:`HttpClient`."""
+
+    index_url: str = DEFAULT_INDEX_URL
+    client: HttpClient | None = None
+
+    def __post_init__(self) -> None:
+        if not self.index_url.endswith("/"):
+            self.index_url += "/"
+        parts = urlsplit(self.index_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise UsageError(f"--index-url must be an http(s) URL, got {self.index_url!r}")
+        if self.client is None:
+            self.client = HttpClient()
+
+    @property
+    def http(self) -> HttpClient:
+        assert self.client is not None
+        return self.client
+
+    def project_files(self, name: str) -> list[DistFile]:
+        """Every file the index lists for the project (unfiltered)."""
+        page = urljoin(self.index_url, normalize_name(name) + "/")
+        resp = self.http.get(page, accept=_ACCEPT, max_bytes=MAX_DOCUMENT_BYTES)
+        if resp is None:
+            raise ReleaseNotFoundError(f"the index {self.index_url} has no project {name!r}")
+        ctype = resp.headers.get("content-type", "").split(";")[0].strip().lower()
+        if ctype == JSON_V1 or (ctype.endswith("json") and resp.content.lstrip()[:1] == b"{"):
+            return parse_json_page(resp.content, resp.url)
+        return parse_html_page(resp.content, resp.url)
+
+    def release_files(self, name: str, version: str) -> list[DistFile]:
+        """The wheels and sdists of ``name==version``, sorted by file name; ReleaseNotFoundError if none."""
+        out: dict[str, DistFile] = {}
+        for f in self.project_files(name):
+            kv = file_kind_and_version(f.filename, name)
+            if kv is None or not _same_version(kv[1], version):
+                continue
+            safe_filename(f.filename, "distribution file name")
+            if f.filename in out:
+                raise DownloadError(f"the index lists {f.filename!r} twice")
+            out[f.filename] = DistFile(f.filename, f.url, f.sha256, kv[0], f.size, f.upload_time, f.yanked,
+                                       f.provenance_url, f.provenance_listed)
+        if not out:
+            raise ReleaseNotFoundError(f"the index {self.index_url} lists no wheel or sdist for {name}=={version}")
+        return [out[k] for k in sorted(out)]
+
+    def integrity_url(self, name: str, version: str, filename: str) -> str | None:
+        """The integrity API URL beside a ``.../simple/`` index, or None if the index is not shaped so."""
+        parts = urlsplit(self.index_url)
+        path = parts.path.rstrip("/")
+        if not path.endswith("/simple") and path != "/simple":
+            return None
+        root = path[: -len("simple")]
+        return urlunsplit((parts.scheme, parts.netloc,
+                           f"{root}integrity/{normalize_name(name)}/{version}/{filename}/provenance", "", ""))
+
+    def provenance(self, name: str, version: str, f: DistFile) -> tuple[str, bytes] | None:
+        """(URL, bytes) of the file's PEP 740 provenance object, or None if the index has none for it."""
+        url = f.provenance_url
+        if url is None and not f.provenance_listed:
+            url = self.integrity_url(name, version, f.filename)
+        if url is None:
+            return None
+        resp = self.http.get(url, accept=INTEGRITY_V1, max_bytes=MAX_DOCUMENT_BYTES)
+        if resp is None:
+            return None
+        return resp.url, resp.content
+
+
+__all__ = ["DEFAULT_INDEX_URL", "DistFile", "PackageIndex", "file_kind_and_version", "normalize_name",
+           "parse_html_page", "parse_json_page", "parse_requirement"]
