@@ -1,0 +1,633 @@
+"""``reproduce``: rebuild a release's pure-Python wheel(s) from its sdist, in isolation, and compare bit for bit.
+
+The edge of :mod:`pyslsa.core.reproduce`: it downloads (hash-checked, from the index) or reads the sdist and the
+wheels, extracts the sdist afresh for every attempt (its own safe extraction: regular files and directories only,
+nothing outside the attempt's directory), runs ``python -m build --wheel`` (PEP 517, a fresh isolated environment
+per attempt) in a subprocess with a time limit, and hands the bytes to the core to compare.
+
+Everything is written under one working directory: a private temporary one removed on every path (errors,
+Ctrl-C), or ``--keep DIR``, which is kept. The builds get ``TZ=UTC`` unless a zone is inferred, their own pip
+cache and ``TMPDIR`` under that directory, the package index as their only source (``PIP_INDEX_URL`` when
+``--index-url`` is not PyPI; ``PIP_EXTRA_INDEX_URL`` and ``PIP_FIND_LINKS`` are dropped), and the inferred pins as
+a pip constraints file (``PIP_CONSTRAINT``). ``--env`` is applied last.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import importlib.util
+import os
+import posixpath
+import shutil
+import signal
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from collections import deque
+from collections.abc import Mapping
+from contextlib import suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pyslsa.core import reproduce as core
+from pyslsa.errors import (
+    MismatchIndexDigestError,
+    PyslsaError,
+    UnsupportedFormatError,
+    UsageError,
+)
+from pyslsa.sources.pypi import DEFAULT_INDEX_URL, DistFile, PackageIndex, file_kind_and_version, parse_requirement
+
+#: Limits on what an sdist may unpack to.
+MAX_SDIST_MEMBERS = 100_000
+MAX_SDIST_BYTES = 2 * 1024 * 1024 * 1024
+MAX_WHEEL_BYTES = 512 * 1024 * 1024
+LOG_TAIL_LINES = 40
+#: Inherited variables that would change what a build sees or where it fetches from.
+_DROPPED_ENV = ("SOURCE_DATE_EPOCH", "TZ", "PIP_CONSTRAINT", "PIP_BUILD_CONSTRAINT", "PIP_EXTRA_INDEX_URL",
+                "PIP_FIND_LINKS", "PIP_NO_INDEX", "PIP_REQUIRE_VIRTUALENV", "PYTHONPATH", "PYTHONHOME",
+                "PIP_TARGET", "PIP_PREFIX", "PIP_USER", "UV_CONSTRAINT")
+
+
+@dataclass
+class SourceFile:
+    filename: str
+    sha256: str
+    origin: str  # "index" | "local"
+    url: str | None = None
+    upload_time: dt.datetime | None = None
+
+
+@dataclass
+class ReproduceReport:
+    """What ``reproduce`` found; rendered by :mod:`pyslsa.formats.reproduce_view`."""
+
+    command: str = "reproduce"
+    error: PyslsaError | None = None
+    requirement: str | None = None
+    index_url: str | None = None
+    sdist: SourceFile | None = None
+    wheels: list[core.WheelOutcome] = field(default_factory=list)
+    wheel_files: dict[str, SourceFile] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    python: str = field(default_factory=lambda: sys.version.split()[0])
+    seconds: float = 0.0
+    kept: str | None = None
+
+    @property
+    def verdict(self) -> str:
+        return core.overall_verdict(self.wheels)
+
+    @property
+    def exit_status(self) -> int:
+        if self.error is not None:
+            return self.error.exit_status
+        return 0 if self.verdict == core.REPRODUCIBLE else 1
+
+
+# -- inputs ----------------------------------------------------------------------------------------------------
+
+
+def _sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1024 * 1024), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _read_local(path_text: str, what: str) -> Path:
+    path = Path(path_text)
+    if not path.is_file():
+        raise UsageError(f"{what} not found: {path_text}")
+    return path
+
+
+def _is_pure_name(filename: str) -> bool:
+    from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+
+    try:
+        _, _, _, tags = parse_wheel_filename(filename)
+    except InvalidWheelFilename:
+        return False
+    return bool(tags) and all(t.abi == "none" and t.platform == "any" for t in tags)
+
+
+def _say(progress: bool, message: str) -> None:
+    if progress:
+        sys.stderr.write(f"pyslsa: {message}\n")
+        sys.stderr.flush()
+
+
+# -- the sdist -------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class SdistInfo:
+    top: str
+    mtimes: dict[str, float]  # regular files, path below the top directory -> mtime (UTC epoch seconds)
+    pyproject: bytes | None
+    skipped_links: list[str] = field(default_factory=list)
+
+
+def _member_path(name: str) -> str:
+    """The member's normalised relative path; UnsupportedFormatError for absolute paths or ``..``."""
+    if not name or "\0" in name or name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":"):
+        raise UnsupportedFormatError(f"sdist member {name!r}: absolute paths are refused")
+    parts = [p for p in name.replace("\\", "/").split("/") if p not in ("", ".")]
+    if ".." in parts:
+        raise UnsupportedFormatError(f"sdist member {name!r}: '..' is refused")
+    return "/".join(parts)
+
+
+def _open_tar(path: Path) -> tarfile.TarFile:
+    try:
+        return tarfile.open(path, "r:*")
+    except (tarfile.TarError, OSError, EOFError) as exc:
+        raise UnsupportedFormatError(f"{path.name}: not a readable tar archive: {exc}") from None
+
+
+def _members(tf: tarfile.TarFile) -> list[tuple[str, tarfile.TarInfo]]:
+    out: list[tuple[str, tarfile.TarInfo]] = []
+    total = 0
+    try:
+        for m in tf:
+            if len(out) >= MAX_SDIST_MEMBERS:
+                raise UnsupportedFormatError(f"the sdist has more than {MAX_SDIST_MEMBERS} members")
+            rel = _member_path(m.name)
+            if not rel:
+                continue
+            if m.isreg():
+                total += m.size
+                if total > MAX_SDIST_BYTES:
+                    raise UnsupportedFormatError(f"the sdist unpacks to more than {MAX_SDIST_BYTES} bytes")
+            out.append((rel, m))
+    except (tarfile.TarError, OSError, EOFError) as exc:
+        raise UnsupportedFormatError(f"the sdist is not a readable tar archive: {exc}") from None
+    tops = {rel.split("/", 1)[0] for rel, _ in out}
+    if len(tops) != 1 or not any("/" in rel for rel, _ in out):
+        raise UnsupportedFormatError(f"the sdist should hold one top-level directory, it holds {sorted(tops)[:5]}")
+    return out
+
+
+def _link_source(rel: str, m: tarfile.TarInfo) -> str | None:
+    """For a hard or symbolic link, the member path it names (inside the archive), else None."""
+    if m.islnk():
+        target = m.linkname
+    elif m.issym():
+        if m.linkname.startswith("/"):
+            return None
+        target = posixpath.join(posixpath.dirname(rel), m.linkname)
+    else:
+        return None
+    norm = posixpath.normpath(target.replace("\\", "/"))
+    if norm.startswith(("../", "/")) or norm in ("..", "."):
+        return None
+    return norm
+
+
+def scan_sdist(path: Path) -> SdistInfo:
+    """Member times and ``pyproject.toml`` of an sdist, without extracting it."""
+    with _open_tar(path) as tf:
+        members = _members(tf)
+        top = members[0][0].split("/", 1)[0]
+        mtimes: dict[str, float] = {}
+        pyproject: bytes | None = None
+        links: list[str] = []
+        for rel, m in members:
+            below = rel.split("/", 1)[1] if "/" in rel else ""
+            if m.isreg() and below:
+                mtimes[below] = float(m.mtime)
+                if below == "pyproject.toml":
+                    try:
+                        fh = tf.extractfile(m)
+                        pyproject = fh.read() if fh is not None else None
+                    except (tarfile.TarError, OSError, EOFError) as exc:
+                        raise UnsupportedFormatError(f"the sdist's pyproject.toml is unreadable: {exc}") from None
+            elif m.issym() or m.islnk():
+                links.append(rel)
+    return SdistInfo(top, mtimes, pyproject, links)
+
+
+def extract_sdist(path: Path, dest: Path) -> Path:
+    """Unpack the sdist below ``dest`` (which must exist and be empty); returns its top directory.
+
+    Only regular files and directories are written (modes limited to the permission bits, times kept); a link is
+    written as a copy of the member it names when that is a regular file of the archive, else skipped. Every path
+    is checked to stay below ``dest``, and no symbolic link is ever created, so nothing is written elsewhere.
+    """
+    root = dest.resolve()
+    written: dict[str, Path] = {}
+    dirs: list[tuple[Path, tarfile.TarInfo]] = []
+
+    def target(rel: str) -> Path:
+        p = root.joinpath(*rel.split("/"))
+        if root not in p.parents:
+            raise UnsupportedFormatError(f"sdist member {rel!r} would be written outside the build directory")
+        return p
+
+    def make_parent(p: Path) -> None:
+        for parent in reversed(p.parents):
+            if parent == root or root not in parent.parents:
+                continue
+            if parent.is_symlink() or (parent.exists() and not parent.is_dir()):
+                raise UnsupportedFormatError(f"sdist path {parent.relative_to(root)} is both a file and a directory")
+            if not parent.exists():
+                parent.mkdir(mode=0o700)
+
+    def write(p: Path, data: bytes, mode: int, mtime: float) -> None:
+        make_parent(p)
+        if p.is_symlink() or p.is_dir():
+            raise UnsupportedFormatError(f"sdist path {p.relative_to(root)} is both a file and a directory")
+        with suppress(FileNotFoundError):
+            p.unlink()
+        fd = os.open(p, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+                     | getattr(os, "O_BINARY", 0), 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        p.chmod((mode & 0o777) | 0o600)
+        os.utime(p, (mtime, mtime))
+
+    with _open_tar(path) as tf:
+        members = _members(tf)
+        for rel, m in members:
+            p = target(rel)
+            try:
+                if m.isdir():
+                    make_parent(p)
+                    if p.is_symlink() or (p.exists() and not p.is_dir()):
+                        raise UnsupportedFormatError(f"sdist path {rel!r} is both a file and a directory")
+                    p.mkdir(mode=0o700, exist_ok=True)
+                    dirs.append((p, m))
+                elif m.isreg():
+                    write(p, _read_member(tf, m), m.mode, float(m.mtime))
+                    written[rel] = p
+                elif m.issym() or m.islnk():
+                    source = _link_source(rel, m)
+                    src_path = written.get(source) if source else None
+                    if src_path is not None:
+                        mode = m.mode if m.islnk() else src_path.stat().st_mode
+                        write(p, src_path.read_bytes(), mode, float(m.mtime))
+                        written[rel] = p
+                # devices, fifos and links to nowhere in the archive are skipped
+            except OSError as exc:
+                raise UnsupportedFormatError(f"cannot unpack sdist member {rel!r}: {exc}") from None
+        for p, m in reversed(dirs):
+            with suppress(OSError):
+                p.chmod((m.mode & 0o777) | 0o700)
+                os.utime(p, (float(m.mtime), float(m.mtime)))
+    return root / members[0][0].split("/", 1)[0]
+
+
+def _read_member(tf: tarfile.TarFile, m: tarfile.TarInfo) -> bytes:
+    try:
+        fh = tf.extractfile(m)
+        return fh.read() if fh is not None else b""
+    except (tarfile.TarError, OSError, EOFError) as exc:
+        raise UnsupportedFormatError(f"sdist member {m.name!r} is unreadable: {exc}") from None
+
+
+# -- building --------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class BuildResult:
+    wheel: Path | None
+    seconds: float
+    log_tail: list[str]
+    reason: str = ""
+
+
+def _kill(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is not None:
+        return
+    try:
+        if os.name == "posix":
+            os.killpg(proc.pid, signal.SIGKILL)
+        else:  # pragma: no cover
+            proc.kill()
+    except (ProcessLookupError, PermissionError):
+        pass
+    with suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=10)
+
+
+def _tail(log: Path) -> list[str]:
+    try:
+        with log.open("rb") as fh:
+            lines = deque((ln.decode("utf-8", "replace").rstrip("\r\n") for ln in fh), maxlen=LOG_TAIL_LINES)
+    except OSError:
+        return []
+    return list(lines)
+
+
+def build_wheel(src: Path, outdir: Path, log: Path, env: Mapping[str, str], timeout: float) -> BuildResult:
+    """``python -m build --wheel`` on ``src`` in a fresh isolated environment, bounded by ``timeout``."""
+    outdir.mkdir(parents=True, exist_ok=True)
+    cmd = [sys.executable, "-m", "build", "--wheel", "--outdir", str(outdir), str(src)]
+    start = time.monotonic()
+    with log.open("wb") as logfh:
+        logfh.write(("$ " + " ".join(cmd) + "\n").encode())
+        logfh.flush()
+        try:
+            proc = subprocess.Popen(cmd, cwd=src.parent, env=dict(env), stdin=subprocess.DEVNULL, stdout=logfh,
+                                    stderr=subprocess.STDOUT, start_new_session=os.name == "posix")
+        except OSError as exc:
+            return BuildResult(None, 0.0, [], f"could not start the build: {exc}")
+        try:
+            rc = proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            _kill(proc)
+            return BuildResult(None, time.monotonic() - start, _tail(log), f"timed out after {timeout:g} s")
+        except BaseException:
+            _kill(proc)
+            raise
+        finally:
+            _kill(proc)  # the process group: nothing the build started outlives it
+    seconds = time.monotonic() - start
+    tail = _tail(log)
+    if rc != 0:
+        return BuildResult(None, seconds, tail, f"the build exited with status {rc}")
+    wheels = sorted(outdir.glob("*.whl"))
+    if len(wheels) != 1:
+        return BuildResult(None, seconds, tail, f"the build made {len(wheels)} wheels, expected one")
+    return BuildResult(wheels[0], seconds, tail)
+
+
+def _base_env(workdir: Path, index_url: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in _DROPPED_ENV}
+    env.update({
+        "TZ": "UTC",
+        "PIP_CACHE_DIR": str(workdir / "pip-cache"),
+        "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+        "PIP_NO_INPUT": "1",
+        "PYTHONDONTWRITEBYTECODE": "1",
+    })
+    if index_url.rstrip("/") != DEFAULT_INDEX_URL.rstrip("/"):
+        env["PIP_INDEX_URL"] = index_url
+    return env
+
+
+# -- one wheel -------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Context:
+    workdir: Path
+    sdist: Path
+    sdist_info: SdistInfo
+    index: PackageIndex | None
+    index_url: str
+    build_requirements: list[str]
+    env: dict[str, str]
+    timeout: float
+    progress: bool
+    dated_cache: dict[str, dict[str, dt.datetime] | None] = field(default_factory=dict)
+    attempt_counter: int = 0
+
+
+def _dated_pins(ctx: _Context, names: list[str], when: dt.datetime | None, notes: list[str],
+                generator: core.Generator | None) -> dict[str, str]:
+    if not names:
+        return {}
+    if when is None or ctx.index is None:
+        notes.append(f"no upload time for the wheel: {', '.join(names)} not pinned by date")
+        return {}
+    out: dict[str, str] = {}
+    for name in names:
+        if name not in ctx.dated_cache:
+            try:
+                files = ctx.index.project_files(name)
+            except PyslsaError as exc:
+                notes.append(f"could not list {name} on the index ({exc}): not pinned")
+                ctx.dated_cache[name] = None
+                continue
+            rows: list[tuple[str, dt.datetime | None, bool]] = []
+            for f in files:
+                kv = file_kind_and_version(f.filename, name)
+                if kv is not None:
+                    rows.append((kv[1], f.upload_time, f.yanked))
+            ctx.dated_cache[name] = core.first_uploads(rows)
+        releases = ctx.dated_cache[name]
+        if releases is None:
+            continue
+        if name == "setuptools" and generator is not None and "setuptools<70.1" in generator.extra_constraints:
+            from packaging.version import InvalidVersion, Version
+
+            def _below(v: str) -> bool:
+                try:
+                    return Version(v) < Version("70.1")
+                except InvalidVersion:
+                    return False
+
+            releases = {v: t for v, t in releases.items() if _below(v)}
+        version = core.newest_before(releases, when)
+        if version is None:
+            notes.append(f"{name}: no release before the wheel's upload ({when.isoformat()}): not pinned")
+        else:
+            out[name] = version
+    return out
+
+
+def _infer(ctx: _Context, wheel: core.Wheel, upload_time: dt.datetime | None) -> core.Inference:
+    inf = core.Inference()
+    try:
+        build = core.parse_build_system(ctx.sdist_info.pyproject)
+    except core.PyprojectError as exc:
+        raise UnsupportedFormatError(f"the sdist's {exc}") from None
+    generator = core.parse_generator(wheel.generator)
+    inf.generator = wheel.generator
+    inf.backend = build.backend
+    inf.build_requires = list(build.requires)
+    inf.backend_path = list(build.backend_path)
+    if not build.from_pyproject:
+        inf.notes.append(f"the sdist has no [build-system]: build uses {build.backend} with "
+                         f"{', '.join(build.requires)}")
+    dated = _dated_pins(ctx, core.date_pinned_names(build, generator), upload_time, inf.notes, generator)
+    try:
+        inf.pins, notes = core.plan_pins(build, generator, dated, ctx.build_requirements)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    inf.notes.extend(notes)
+    inf.source_date_epoch, inf.source_date_epoch_why = core.infer_source_date_epoch(wheel)
+    zone, inf.tz_why = core.infer_timezone(wheel, ctx.sdist_info.mtimes)
+    inf.tz = zone.tz if zone else None
+    if ctx.sdist_info.skipped_links:
+        inf.notes.append(f"the sdist holds {len(ctx.sdist_info.skipped_links)} link(s), unpacked as copies of "
+                         f"their targets (or skipped): {', '.join(ctx.sdist_info.skipped_links[:3])}")
+    return inf
+
+
+def _attempt(ctx: _Context, plan: core.AttemptPlan, pins: list[core.Pin], published: bytes,
+             published_name: str) -> core.Attempt:
+    ctx.attempt_counter += 1
+    n = ctx.attempt_counter
+    adir = ctx.workdir / f"attempt-{n}"
+    adir.mkdir()
+    (adir / "tmp").mkdir()
+    (adir / "src").mkdir()
+    src = extract_sdist(ctx.sdist, adir / "src")
+    env = _base_env(ctx.workdir, ctx.index_url)
+    env["TMPDIR"] = str(adir / "tmp")
+    if pins:
+        constraints = adir / "constraints.txt"
+        constraints.write_text("".join(p.requirement + "\n" for p in pins), encoding="utf-8")
+        env["PIP_CONSTRAINT"] = str(constraints)
+    env.update(plan.env)
+    attempt = core.Attempt(n, plan.label, [p.requirement for p in pins], dict(plan.env), core.COULD_NOT_BUILD, 0.0)
+    _say(ctx.progress, f"attempt {n}: {attempt.explain()}")
+    result = build_wheel(src, adir / "dist", adir / "build.log", env, ctx.timeout)
+    attempt.seconds = round(result.seconds, 2)
+    if result.wheel is None:
+        attempt.reason = result.reason
+        attempt.log_tail = result.log_tail
+        return attempt
+    attempt.rebuilt_filename = result.wheel.name
+    try:
+        attempt.comparison = core.compare_wheels(published, result.wheel.read_bytes())
+    except core.WheelFormatError as exc:
+        attempt.reason = f"the rebuilt wheel is unreadable: {exc}"
+        return attempt
+    attempt.verdict = attempt.comparison.verdict
+    if result.wheel.name != published_name and attempt.verdict != core.DIFFERENT:
+        attempt.comparison.metadata.append(f"the rebuilt wheel is named {result.wheel.name}")
+    return attempt
+
+
+def _reproduce_wheel(ctx: _Context, path: Path, upload_time: dt.datetime | None) -> core.WheelOutcome:
+    data = path.read_bytes()
+    outcome = core.WheelOutcome(path.name, core.NOT_APPLICABLE, sha256=hashlib.sha256(data).hexdigest())
+    try:
+        wheel = core.read_wheel(data)
+    except core.WheelFormatError as exc:
+        raise UnsupportedFormatError(f"{path.name}: {exc}") from None
+    if not wheel.pure or not _is_pure_name(path.name):
+        outcome.reason = (f"a platform wheel (tags {', '.join(wheel.tags) or 'none'}): only pure-Python wheels are "
+                          f"rebuilt")
+        return outcome
+    outcome.inference = inf = _infer(ctx, wheel, upload_time)
+    for plan in core.plan_attempts(inf.source_date_epoch, core.Zone(inf.tz, inf.tz_why) if inf.tz else None,
+                                   ctx.env):
+        if outcome.attempts and outcome.attempts[-1].verdict == core.COULD_NOT_BUILD:
+            inf.notes.append(f"not tried after a failed build: {plan.label} "
+                             f"({', '.join(f'{k}={v}' for k, v in plan.env.items())})")
+            continue
+        attempt = _attempt(ctx, plan, inf.pins, data, path.name)
+        outcome.attempts.append(attempt)
+        _say(ctx.progress, f"attempt {attempt.number}: {attempt.verdict} ({attempt.seconds:.1f} s)")
+        if attempt.verdict == core.REPRODUCIBLE:
+            break
+    best = outcome.best
+    outcome.verdict = best.verdict if best else core.COULD_NOT_BUILD
+    return outcome
+
+
+# -- the command -----------------------------------------------------------------------------------------------
+
+
+def _download(index: PackageIndex, f: DistFile, directory: Path, progress: bool) -> SourceFile:
+    if not f.sha256:
+        raise MismatchIndexDigestError(f"the index gives no sha256 for {f.filename}: refusing an unchecked download")
+    _say(progress, f"downloading {f.filename}")
+    _, sha = index.http.download(f.url, directory, f.filename, sha256=f.sha256, max_bytes=MAX_WHEEL_BYTES)
+    return SourceFile(f.filename, sha, "index", f.url, f.upload_time)
+
+
+def run(*, requirement: str | None, sdist: str | None, wheels: list[str], index_url: str | None,
+        build_requirements: list[str], env: dict[str, str], timeout: float, keep: str | None,
+        progress: bool) -> ReproduceReport:
+    started = time.monotonic()
+    if requirement and (sdist or wheels):
+        raise UsageError("give NAME==VERSION or --sdist with --wheel, not both")
+    if not requirement and not sdist:
+        raise UsageError("give NAME==VERSION, or --sdist X.tar.gz with --wheel Y.whl")
+    if sdist and not wheels:
+        raise UsageError("--sdist needs at least one --wheel to compare with")
+    if not (timeout > 0):
+        raise UsageError("--timeout must be a positive number of seconds")
+    for req in build_requirements:
+        if core.requirement_name(req) is None:
+            raise UsageError(f"--build-requirement expects PKG==VERSION (or another PEP 508 requirement), got {req!r}")
+    if importlib.util.find_spec("build") is None:
+        raise UsageError("reproduce needs the 'build' package (PEP 517 front end): pip install build")
+    index_url = index_url or os.environ.get("PYSLSA_INDEX_URL") or DEFAULT_INDEX_URL
+    index = PackageIndex(index_url)
+    report = ReproduceReport(requirement=requirement, index_url=index.index_url)
+
+    if keep:
+        workdir = Path(keep)
+        if workdir.exists() and (not workdir.is_dir() or any(workdir.iterdir())):
+            raise UsageError(f"--keep {keep}: expected a new or empty directory")
+        workdir.mkdir(parents=True, exist_ok=True)
+        workdir = workdir.resolve()
+        report.kept = str(workdir)
+    else:
+        workdir = Path(tempfile.mkdtemp(prefix="pyslsa-reproduce-"))
+    try:
+        _run_in(report, workdir, index, requirement, sdist, wheels, build_requirements, env, timeout, progress)
+    finally:
+        if not keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+        report.seconds = round(time.monotonic() - started, 2)
+    return report
+
+
+def _run_in(report: ReproduceReport, workdir: Path, index: PackageIndex, requirement: str | None,
+            sdist: str | None, wheels: list[str], build_requirements: list[str], env: dict[str, str],
+            timeout: float, progress: bool) -> None:
+    downloads = workdir / "downloads"
+    downloads.mkdir()
+    wheel_paths: list[tuple[Path, dt.datetime | None]] = []
+    if requirement:
+        name, version = parse_requirement(requirement)
+        files = index.release_files(name, version)
+        sdists = [f for f in files if f.kind == "sdist" and f.filename.endswith(".tar.gz")]
+        wheel_files = [f for f in files if f.kind == "wheel"]
+        if not wheel_files:
+            raise UsageError(f"{name}=={version} has no wheel on {index.index_url}: nothing to compare with")
+        if not sdists:
+            kinds = ", ".join(f.filename for f in files if f.kind == "sdist") or "none"
+            for f in wheel_files:
+                report.wheels.append(core.WheelOutcome(f.filename, core.NOT_APPLICABLE,
+                                                       reason=f"no .tar.gz sdist to rebuild from (sdists: {kinds})",
+                                                       sha256=f.sha256))
+            return
+        if len(sdists) > 1:
+            report.notes.append(f"{len(sdists)} sdists listed; using {sdists[0].filename}")
+        report.sdist = _download(index, sdists[0], downloads, progress)
+        sdist_path = downloads / sdists[0].filename
+        for f in wheel_files:
+            if f.yanked:
+                report.notes.append(f"{f.filename} is yanked")
+            if not _is_pure_name(f.filename):
+                report.wheels.append(core.WheelOutcome(
+                    f.filename, core.NOT_APPLICABLE, sha256=f.sha256,
+                    reason="a platform wheel: only pure-Python wheels are rebuilt"))
+                continue
+            src = _download(index, f, downloads, progress)
+            report.wheel_files[f.filename] = src
+            wheel_paths.append((downloads / f.filename, f.upload_time))
+    else:
+        assert sdist is not None
+        sdist_path = _read_local(sdist, "sdist")
+        if not sdist_path.name.endswith(".tar.gz"):
+            raise UsageError(f"--sdist {sdist}: expected a .tar.gz sdist")
+        report.sdist = SourceFile(sdist_path.name, _sha256_file(sdist_path), "local")
+        for w in wheels:
+            wp = _read_local(w, "wheel")
+            if not wp.name.endswith(".whl"):
+                raise UsageError(f"--wheel {w}: expected a .whl file")
+            if wp.stat().st_size > MAX_WHEEL_BYTES:
+                raise UsageError(f"--wheel {w}: larger than {MAX_WHEEL_BYTES} bytes")
+            report.wheel_files[wp.name] = SourceFile(wp.name, _sha256_file(wp), "local")
+            wheel_paths.append((wp, None))
+    info = scan_sdist(sdist_path)
+    ctx = _Context(workdir, sdist_path, info, index, index.index_url, build_requirements, env, timeout, progress)
+    for wp, uploaded in wheel_paths:
+        report.wheels.append(_reproduce_wheel(ctx, wp, uploaded))
+
+
+__all__ = ["ReproduceReport", "SourceFile", "build_wheel", "extract_sdist", "run", "scan_sdist"]

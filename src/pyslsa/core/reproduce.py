@@ -1,0 +1,758 @@
+"""Rebuilding a wheel from its sdist: what to build with, and how the rebuilt wheel compares. Pure.
+
+Nothing here touches a file, the network or the clock: the edge (:mod:`pyslsa.commands.reproduce`) hands in bytes
+(the wheels, the sdist's ``pyproject.toml``), the sdist's member times and the index's upload times, and gets back
+decisions (which backend version to pin, which ``SOURCE_DATE_EPOCH`` and ``TZ`` to try) and verdicts.
+
+How a build is inferred
+    * the backend and its exact version from the wheel's ``WHEEL`` file, ``Generator:`` line (``flit X`` is
+      ``flit_core``, ``bdist_wheel (X)`` is ``wheel`` with a setuptools older than 70.1, ``setuptools (X)``,
+      ``hatchling X``, ``poetry-core X``, ``pdm-backend (X)``, ...);
+    * the other build requirements from the sdist's ``pyproject.toml`` (``[build-system]``), pinned to their newest
+      release uploaded before the wheel when the index says when that was (setuptools-scm / hatch-vcs matter);
+      nothing is pinned when ``backend-path`` builds in-tree;
+    * ``SOURCE_DATE_EPOCH`` from the wheel's zip timestamps when most entries share one that is not the 1980
+      default (backends write ``gmtime(SOURCE_DATE_EPOCH)``);
+    * the time zone from the offset between the sdist's member times (tar mtimes, UTC) and the wheel's zip times
+      (local wall-clock, as flit writes them without ``SOURCE_DATE_EPOCH``): one offset is a fixed zone, two an
+      hour apart a zone with daylight saving (EU, US or southern rules, whichever explains every file).
+
+How wheels compare
+    byte-identical is ``reproducible``; the same members with the same bytes in another zip (timestamps, modes,
+    order, compression) is ``content-identical``, with what differs; anything else is ``different``, with the
+    members only in one of the wheels and the changed ones (a unified diff of text members, capped).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import difflib
+import hashlib
+import io
+import re
+import sys
+import zipfile
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+REPRODUCIBLE = "reproducible"
+CONTENT_IDENTICAL = "content-identical"
+DIFFERENT = "different"
+COULD_NOT_BUILD = "could-not-build"
+NOT_APPLICABLE = "not-applicable"
+#: Best first: the verdict of a wheel is the best of its attempts.
+VERDICTS = (REPRODUCIBLE, CONTENT_IDENTICAL, DIFFERENT, COULD_NOT_BUILD, NOT_APPLICABLE)
+
+ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+#: What build (PEP 517) assumes for a project without pyproject.toml.
+LEGACY_REQUIRES = ("setuptools >= 40.8.0",)
+LEGACY_BACKEND = "setuptools.build_meta:__legacy__"
+
+#: Caps on the diff summary (per member, and overall).
+MAX_DIFF_LINES_PER_FILE = 60
+MAX_DIFF_LINES = 400
+MAX_EXAMPLES = 5
+MAX_TEXT_BYTES = 1024 * 1024
+
+
+class WheelFormatError(ValueError):
+    """The bytes are not a wheel we can read (not a zip, no ``.dist-info/WHEEL``)."""
+
+
+def canonical(name: str) -> str:
+    """PEP 503 normalised project name."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+# -- the wheel -------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Member:
+    """One zip entry, as the comparison sees it."""
+
+    name: str
+    data: bytes
+    date_time: tuple[int, int, int, int, int, int]
+    external_attr: int
+    compress_type: int
+    compress_size: int
+    create_system: int
+    create_version: int
+    extract_version: int
+    flag_bits: int
+    extra: bytes
+    comment: bytes
+
+
+@dataclass(frozen=True)
+class Wheel:
+    members: tuple[Member, ...]
+    comment: bytes
+    wheel_metadata: Mapping[str, tuple[str, ...]]  # the WHEEL file's fields (every value of each)
+
+    @property
+    def generator(self) -> str | None:
+        values = self.wheel_metadata.get("generator", ())
+        return values[0] if values else None
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        return self.wheel_metadata.get("tag", ())
+
+    @property
+    def pure(self) -> bool:
+        """Root-Is-Purelib and every tag ``*-none-any``."""
+        purelib = self.wheel_metadata.get("root-is-purelib", ("",))[0].strip().lower() == "true"
+        return purelib and bool(self.tags) and all(t.endswith("-none-any") for t in self.tags)
+
+    def member(self, name: str) -> Member | None:
+        for m in self.members:
+            if m.name == name:
+                return m
+        return None
+
+
+def read_wheel(data: bytes) -> Wheel:
+    """Parse a wheel held in memory; :class:`WheelFormatError` if it is not one."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            members = tuple(
+                Member(name=i.filename, data=zf.read(i), date_time=tuple(i.date_time),  # type: ignore[arg-type]
+                       external_attr=i.external_attr, compress_type=i.compress_type,
+                       compress_size=i.compress_size, create_system=i.create_system,
+                       create_version=i.create_version, extract_version=i.extract_version,
+                       flag_bits=i.flag_bits, extra=i.extra, comment=i.comment)
+                for i in zf.infolist())
+            comment = zf.comment
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError, EOFError, ValueError) as exc:
+        raise WheelFormatError(f"not a readable zip archive: {exc}") from None
+    wheel_files = [m for m in members if re.fullmatch(r"[^/]+\.dist-info/WHEEL", m.name)]
+    if len(wheel_files) != 1:
+        raise WheelFormatError(f"expected one .dist-info/WHEEL file, found {len(wheel_files)}")
+    return Wheel(members, comment, parse_wheel_file(wheel_files[0].data))
+
+
+def parse_wheel_file(data: bytes) -> dict[str, tuple[str, ...]]:
+    """The ``WHEEL`` file's ``Key: value`` lines, keys lower-cased, every value kept (``Tag`` repeats)."""
+    fields: dict[str, list[str]] = {}
+    for line in data.decode("utf-8", "replace").splitlines():
+        key, sep, value = line.partition(":")
+        if sep and key.strip():
+            fields.setdefault(key.strip().lower(), []).append(value.strip())
+    return {k: tuple(v) for k, v in fields.items()}
+
+
+# -- the backend -----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Generator:
+    """What the ``Generator:`` line says: the package that wrote the wheel and its version."""
+
+    raw: str
+    package: str | None  # the distribution to pin (canonical name), None if unknown
+    version: str | None
+    note: str = ""
+    extra_constraints: tuple[str, ...] = ()  # e.g. setuptools<70.1 for bdist_wheel
+
+
+_GENERATOR = re.compile(r"\A\s*(?P<name>[A-Za-z0-9][A-Za-z0-9_.+-]*)\s*(?:\(?\s*(?P<ver>[0-9][^\s()]*)\s*\)?)?")
+_ALIASES = {"flit": "flit-core", "bdist-wheel": "wheel", "poetry-core": "poetry-core", "poetry": "poetry-core"}
+
+
+def parse_generator(raw: str | None) -> Generator | None:
+    """The backend named by a ``Generator:`` line, or None if there is none or it is unreadable."""
+    if not raw:
+        return None
+    m = _GENERATOR.match(raw)
+    if m is None:
+        return None
+    name, version = canonical(m.group("name")), m.group("ver")
+    package = _ALIASES.get(name, name)
+    if name == "poetry":
+        # Poetry (the tool) names its own version, not the poetry-core it bundled: pin poetry-core by date.
+        return Generator(raw, package, None, note=f"'{raw}' names Poetry {version}, not a poetry-core version")
+    if name == "bdist-wheel":
+        return Generator(raw, package, version, extra_constraints=("setuptools<70.1",),
+                         note="bdist_wheel from the 'wheel' package: setuptools older than 70.1")
+    return Generator(raw, package, version)
+
+
+@dataclass(frozen=True)
+class BuildSystem:
+    requires: tuple[str, ...]
+    backend: str
+    backend_path: tuple[str, ...] = ()
+    from_pyproject: bool = True
+
+    @property
+    def in_tree(self) -> bool:
+        return bool(self.backend_path)
+
+
+class PyprojectError(ValueError):
+    """``pyproject.toml`` is not valid TOML or its ``[build-system]`` is malformed."""
+
+
+def parse_build_system(pyproject: bytes | None) -> BuildSystem:
+    """``[build-system]`` of an sdist's ``pyproject.toml`` (None: no such file, the legacy setuptools default)."""
+    if pyproject is None:
+        return BuildSystem(LEGACY_REQUIRES, LEGACY_BACKEND, from_pyproject=False)
+    try:
+        doc: dict[str, Any] = tomllib.loads(pyproject.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise PyprojectError(f"pyproject.toml is not valid TOML: {exc}") from None
+    bs = doc.get("build-system")
+    if bs is None:
+        return BuildSystem(LEGACY_REQUIRES, LEGACY_BACKEND, from_pyproject=False)
+    if not isinstance(bs, dict):
+        raise PyprojectError("pyproject.toml: [build-system] is not a table")
+    requires = bs.get("requires", [])
+    backend = bs.get("build-backend", LEGACY_BACKEND)
+    path = bs.get("backend-path", [])
+    if (not isinstance(requires, list) or not all(isinstance(r, str) for r in requires)
+            or not isinstance(backend, str) or not isinstance(path, list)
+            or not all(isinstance(p, str) for p in path)):
+        raise PyprojectError("pyproject.toml: [build-system] requires/build-backend/backend-path are malformed")
+    return BuildSystem(tuple(requires), backend, tuple(path))
+
+
+def requirement_name(req: str) -> str | None:
+    """The canonical project name of a PEP 508 requirement string (None if unreadable)."""
+    m = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", req)
+    return canonical(m.group(1)) if m else None
+
+
+def newest_before(releases: Mapping[str, dt.datetime], when: dt.datetime) -> str | None:
+    """The newest final version (PEP 440) first uploaded at or before ``when``; ``releases`` maps version ->
+    first upload time."""
+    from packaging.version import InvalidVersion, Version
+
+    best: Version | None = None
+    for text, uploaded in releases.items():
+        try:
+            v = Version(text)
+        except InvalidVersion:
+            continue
+        if v.is_prerelease or v.is_devrelease or uploaded > when:
+            continue
+        if best is None or v > best:
+            best = v
+    return str(best) if best is not None else None
+
+
+def first_uploads(files: Iterable[tuple[str, dt.datetime | None, bool]]) -> dict[str, dt.datetime]:
+    """version -> earliest upload time, from (version, upload time, yanked) of every file of a project."""
+    out: dict[str, dt.datetime] = {}
+    for version, uploaded, yanked in files:
+        if uploaded is None or yanked:
+            continue
+        if version not in out or uploaded < out[version]:
+            out[version] = uploaded
+    return out
+
+
+@dataclass(frozen=True)
+class Pin:
+    requirement: str  # e.g. "poetry-core==1.6.0"
+    why: str  # "WHEEL Generator: poetry-core 1.6.0", "--build-requirement", "newest before the wheel's upload"
+
+    @property
+    def name(self) -> str:
+        return requirement_name(self.requirement) or self.requirement
+
+
+def date_pinned_names(build: BuildSystem, generator: Generator | None) -> list[str]:
+    """The build requirements to pin to their newest release before the wheel's upload (the edge looks them up):
+    every requirement that is not the backend the Generator names (and setuptools for bdist_wheel)."""
+    if build.in_tree:
+        return []
+    backend = generator.package if generator and generator.version else None
+    names: list[str] = []
+    for req in build.requires:
+        name = requirement_name(req)
+        if name and name != backend and name not in names and "==" not in req:
+            names.append(name)
+    if generator is not None:
+        if generator.package and not generator.version and generator.package not in names:
+            names.append(generator.package)  # poetry: poetry-core by date
+        if generator.extra_constraints and "setuptools" not in names:
+            names.append("setuptools")
+    return names
+
+
+def plan_pins(build: BuildSystem, generator: Generator | None, dated: Mapping[str, str],
+              overrides: Sequence[str]) -> tuple[list[Pin], list[str]]:
+    """(the constraints to build with, notes). ``dated`` maps requirement name -> newest version before the
+    wheel's upload; ``overrides`` are ``--build-requirement`` lines and win over everything inferred."""
+    notes: list[str] = []
+    pins: dict[str, Pin] = {}
+    if build.in_tree:
+        notes.append(f"backend-path {list(build.backend_path)} builds in-tree: no build requirement is pinned")
+    else:
+        if generator is None:
+            notes.append("the wheel's WHEEL file names no Generator: the backend version is not pinned")
+        elif generator.package is None:
+            notes.append(f"Generator {generator.raw!r} names no known backend: nothing pinned from it")
+        else:
+            if generator.note:
+                notes.append(generator.note)
+            if generator.version:
+                pins[generator.package] = Pin(f"{generator.package}=={generator.version}",
+                                              f"WHEEL Generator: {generator.raw}")
+            required = {requirement_name(r) for r in build.requires}
+            if generator.package not in required and generator.package != "wheel":
+                notes.append(f"{generator.package} is not among the sdist's build requirements "
+                             f"{list(build.requires)}: its pin may have no effect")
+        for name, version in dated.items():
+            if name in pins:
+                continue
+            cap = ""
+            if generator and name == "setuptools" and "setuptools<70.1" in generator.extra_constraints:
+                cap = " (setuptools < 70.1 for bdist_wheel)"
+            pins[name] = Pin(f"{name}=={version}", f"newest release before the wheel's upload{cap}")
+        if generator:
+            for c in generator.extra_constraints:
+                n = requirement_name(c) or c
+                if n not in pins:
+                    pins[n] = Pin(c, generator.note or "implied by the Generator")
+    for o in overrides:
+        oname = requirement_name(o)
+        if oname is None:
+            raise ValueError(f"--build-requirement: cannot read {o!r}")
+        pins[oname] = Pin(o.strip(), "--build-requirement")
+    return list(pins.values()), notes
+
+
+# -- SOURCE_DATE_EPOCH and the time zone -----------------------------------------------------------------------
+
+
+def infer_source_date_epoch(wheel: Wheel) -> tuple[int | None, str]:
+    """(SOURCE_DATE_EPOCH, why) from the zip timestamps: the timestamp most entries share, if it is not the 1980
+    zip epoch (backends write ``gmtime(SOURCE_DATE_EPOCH)``, so it is read as UTC)."""
+    counts = Counter(m.date_time for m in wheel.members)
+    if not counts:
+        return None, "the wheel has no entries"
+    stamp, n = counts.most_common(1)[0]
+    if stamp == ZIP_EPOCH:
+        return None, "the zip timestamps are the 1980 default"
+    if 2 * n < len(wheel.members):
+        return None, (f"the zip timestamps vary ({len(counts)} distinct, the commonest on {n} of "
+                      f"{len(wheel.members)} entries): not one SOURCE_DATE_EPOCH")
+    epoch = calendar.timegm((*stamp, 0, 0, 0))
+    return epoch, f"{n} of {len(wheel.members)} zip entries are dated {_fmt(stamp)}"
+
+
+@dataclass(frozen=True)
+class Zone:
+    """A time zone as a POSIX ``TZ`` value, and why."""
+
+    tz: str
+    why: str
+
+
+def posix_offset(seconds: int) -> str:
+    """POSIX TZ offset text for a zone ``seconds`` east of UTC (POSIX counts west: the sign is inverted)."""
+    sign = "-" if seconds > 0 else "+"
+    s = abs(seconds)
+    h, m = divmod(s // 60, 60)
+    return f"{sign}{h:02d}:{m:02d}" if m else f"{sign}{h}"
+
+
+def _zone_name(seconds: int) -> str:
+    sign = "+" if seconds >= 0 else "-"
+    h, m = divmod(abs(seconds) // 60, 60)
+    return f"<{sign}{h:02d}{m:02d}>" if m else f"<{sign}{h:02d}>"
+
+
+def _fixed_tz(offset: int) -> str:
+    return f"{_zone_name(offset)}{posix_offset(offset)}"
+
+
+def _nth_weekday(year: int, month: int, week: int, weekday: int) -> int:
+    """Day of month of POSIX ``Mm.w.d`` (d: 0 = Sunday; w = 5: the last)."""
+    first = (dt.date(year, month, 1).weekday() + 1) % 7  # Sunday = 0
+    day = 1 + (weekday - first) % 7 + (week - 1) * 7
+    days = calendar.monthrange(year, month)[1]
+    while day > days:
+        day -= 7
+    return day
+
+
+@dataclass(frozen=True)
+class _DstRule:
+    label: str
+    start: tuple[int, int, int, int]  # month, week, weekday, local hour (standard time)
+    end: tuple[int, int, int, int]  # month, week, weekday, local hour (daylight time)
+
+    def posix(self, std: int) -> str:
+        def part(r: tuple[int, int, int, int]) -> str:
+            mo, w, d, hour = r
+            return f"M{mo}.{w}.{d}" + ("" if hour == 2 else f"/{hour}")
+
+        return f"{_zone_name(std)}{posix_offset(std)}{_zone_name(std + 3600)},{part(self.start)},{part(self.end)}"
+
+    def offset_at(self, std: int, t: float) -> int:
+        """The zone's offset east of UTC at the instant ``t`` (seconds since the epoch, UTC)."""
+        year = dt.datetime.fromtimestamp(t, dt.timezone.utc).year
+        mo, w, d, hour = self.start
+        start = calendar.timegm((year, mo, _nth_weekday(year, mo, w, d), hour, 0, 0)) - std
+        mo, w, d, hour = self.end
+        end = calendar.timegm((year, mo, _nth_weekday(year, mo, w, d), hour, 0, 0)) - (std + 3600)
+        in_dst = start <= t < end if start < end else not (end <= t < start)
+        return std + 3600 if in_dst else std
+
+
+def _dst_rules(std: int) -> list[_DstRule]:
+    eu_start = (1 + std // 3600) % 24  # EU: 01:00 UTC both ways
+    return [
+        _DstRule("EU rules (last Sunday of March to the last Sunday of October, 01:00 UTC)",
+                 (3, 5, 0, eu_start), (10, 5, 0, (eu_start + 1) % 24)),
+        _DstRule("US rules (second Sunday of March to the first Sunday of November)", (3, 2, 0, 2), (11, 1, 0, 2)),
+        _DstRule("southern rules (first Sunday of October to the first Sunday of April)",
+                 (10, 1, 0, 2), (4, 1, 0, 3)),
+    ]
+
+
+def _wheel_to_sdist_paths(wheel: Wheel, sdist_paths: Iterable[str]) -> dict[str, str]:
+    """Wheel member -> the one sdist member (path below the sdist's top directory) it was most likely copied
+    from: the same path, or the same path below one directory (``src/``), or for dist-info licence files the
+    same name at the top."""
+    by_path = set(sdist_paths)
+    by_tail: dict[str, list[str]] = {}
+    for p in by_path:
+        parts = p.split("/")
+        for i in range(len(parts)):
+            by_tail.setdefault("/".join(parts[i:]), []).append(p)
+    out: dict[str, str] = {}
+    for m in wheel.members:
+        name = m.name
+        if ".dist-info/" in name.split("/", 1)[0] + "/":
+            rest = name.split("/", 1)[1] if "/" in name else ""
+            if rest.startswith("licenses/"):
+                rest = rest[len("licenses/"):]
+            elif rest in ("METADATA", "WHEEL", "RECORD", "entry_points.txt", "top_level.txt", "INSTALLER"):
+                continue
+            name = rest
+        if not name:
+            continue
+        if name in by_path:
+            out[m.name] = name
+            continue
+        cands = by_tail.get(name, [])
+        if len(cands) == 1:
+            out[m.name] = cands[0]
+    return out
+
+
+def infer_timezone(wheel: Wheel, sdist_mtimes: Mapping[str, float]) -> tuple[Zone | None, str]:
+    """(zone, why): the zone in which the wheel's zip times are the sdist's member times (UTC) as wall-clock
+    time; None when the times agree in UTC or say nothing (the builds run with ``TZ=UTC`` by default)."""
+    matched = _wheel_to_sdist_paths(wheel, sdist_mtimes)
+    observations: list[tuple[float, int]] = []  # (UTC instant, offset east of UTC)
+    for wname, spath in matched.items():
+        member = wheel.member(wname)
+        if member is None or member.date_time == ZIP_EPOCH:
+            continue
+        t = sdist_mtimes[spath]
+        raw = calendar.timegm((*member.date_time, 0, 0, 0)) - int(t // 1)
+        q = round(raw / 900) * 900
+        if abs(raw - q) <= 2 and abs(q) <= 14 * 3600:
+            observations.append((t, q))
+    if not observations:
+        return None, "no wheel entry carries its sdist file's time in any time zone"
+    counts = Counter(o for _, o in observations)
+    top, n = counts.most_common(1)[0]
+    partner = max((o for o in counts if abs(o - top) == 3600), key=lambda o: counts[o], default=None)
+    if partner is None:
+        if top == 0:
+            return None, f"{n} wheel entries carry their sdist file's time in UTC"
+        if n < 2 and len(matched) > 1:
+            return None, "only one wheel entry carries its sdist file's time with an offset: no zone inferred"
+        return (Zone(_fixed_tz(top), f"{n} wheel entries carry their sdist file's time at UTC{_hm(top)}"),
+                f"UTC{_hm(top)}")
+    std = min(top, partner)
+    best: tuple[int, _DstRule] | None = None
+    for rule in _dst_rules(std):
+        fit = sum(1 for t, o in observations if o in (std, std + 3600) and rule.offset_at(std, t) == o)
+        if best is None or fit > best[0]:
+            best = (fit, rule)
+    assert best is not None
+    fit, rule = best
+    k = sum(1 for _, o in observations if o in (std, std + 3600))
+    why = (f"{k} wheel entries carry their sdist file's time at UTC{_hm(std)} or UTC{_hm(std + 3600)} (daylight "
+           f"saving); {rule.label} explain {fit} of them")
+    return Zone(rule.posix(std), why), why
+
+
+def _hm(seconds: int) -> str:
+    sign = "+" if seconds >= 0 else "-"
+    h, m = divmod(abs(seconds) // 60, 60)
+    return f"{sign}{h:02d}:{m:02d}"
+
+
+def _fmt(stamp: tuple[int, ...]) -> str:
+    y, mo, d, h, mi, s = stamp[:6]
+    return f"{y:04d}-{mo:02d}-{d:02d} {h:02d}:{mi:02d}:{s:02d}"
+
+
+# -- the attempts ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AttemptPlan:
+    label: str  # "pinned backend", "+ SOURCE_DATE_EPOCH", "+ TZ"
+    env: Mapping[str, str]  # what this attempt sets on top of the defaults (TZ=UTC)
+
+
+def plan_attempts(epoch: int | None, zone: Zone | None, user_env: Mapping[str, str]) -> list[AttemptPlan]:
+    """A small sequence: the pinned backend alone; then with the inferred SOURCE_DATE_EPOCH; then in the
+    inferred time zone. Attempts that would build with the same environment are dropped; ``--env`` wins."""
+    raw: list[AttemptPlan] = [AttemptPlan("pinned build requirements", {})]
+    if epoch is not None:
+        raw.append(AttemptPlan("+ SOURCE_DATE_EPOCH", {"SOURCE_DATE_EPOCH": str(epoch)}))
+    if zone is not None:
+        raw.append(AttemptPlan("+ TZ", {"TZ": zone.tz}))
+    out: list[AttemptPlan] = []
+    seen: list[dict[str, str]] = []
+    for a in raw:
+        env = {**a.env, **user_env}
+        if env in seen:
+            continue
+        seen.append(env)
+        out.append(AttemptPlan(a.label, env))
+    return out
+
+
+# -- comparison ------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class FileChange:
+    name: str
+    published_size: int
+    rebuilt_size: int
+    published_sha256: str
+    rebuilt_sha256: str
+    diff: list[str] = field(default_factory=list)  # unified diff, rebuilt -> published (text members only)
+    binary: bool = False
+    diff_truncated: bool = False
+
+
+@dataclass
+class Comparison:
+    verdict: str  # reproducible | content-identical | different
+    published_sha256: str
+    rebuilt_sha256: str
+    added: list[str] = field(default_factory=list)  # only in the published wheel
+    removed: list[str] = field(default_factory=list)  # only in the rebuilt wheel
+    changed: list[FileChange] = field(default_factory=list)
+    metadata: list[str] = field(default_factory=list)  # zip-level differences, one line each
+    diff_truncated: bool = False
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _text(data: bytes) -> list[str] | None:
+    if len(data) > MAX_TEXT_BYTES or b"\0" in data:
+        return None
+    try:
+        return data.decode("utf-8").splitlines(keepends=True)
+    except UnicodeDecodeError:
+        return None
+
+
+_FIELDS: tuple[tuple[str, str], ...] = (
+    ("date_time", "timestamps"), ("external_attr", "file modes (external attributes)"),
+    ("compress_type", "compression methods"), ("compress_size", "compressed sizes"),
+    ("create_system", "creating systems"), ("create_version", "creator versions"),
+    ("extract_version", "versions needed to extract"), ("flag_bits", "flag bits"),
+    ("extra", "extra fields"), ("comment", "entry comments"),
+)
+
+
+def _show_field(attr: str, value: Any) -> str:
+    if attr == "date_time":
+        return _fmt(value)
+    if attr == "external_attr":
+        return f"{value >> 16:o}" if value >> 16 else f"0x{value:x}"
+    if isinstance(value, bytes):
+        return value.hex() or "(none)"
+    return str(value)
+
+
+def compare_wheels(published: bytes, rebuilt: bytes) -> Comparison:
+    """Compare the published wheel with the rebuilt one (raises :class:`WheelFormatError` if either is not a
+    readable wheel)."""
+    cmp = Comparison(REPRODUCIBLE, _sha(published), _sha(rebuilt))
+    if published == rebuilt:
+        return cmp
+    pub, reb = read_wheel(published), read_wheel(rebuilt)
+    pub_names = [m.name for m in pub.members]
+    reb_names = [m.name for m in reb.members]
+    pub_by = {m.name: m for m in pub.members}
+    reb_by = {m.name: m for m in reb.members}
+    cmp.added = [n for n in pub_names if n not in reb_by]
+    cmp.removed = [n for n in reb_names if n not in pub_by]
+    budget = MAX_DIFF_LINES
+    for name in pub_names:
+        if name not in reb_by or pub_by[name].data == reb_by[name].data:
+            continue
+        a, b = reb_by[name].data, pub_by[name].data
+        change = FileChange(name, len(b), len(a), _sha(b), _sha(a))
+        ta, tb = _text(a), _text(b)
+        if ta is None or tb is None:
+            change.binary = True
+        else:
+            lines = [ln if ln.endswith("\n") else ln + "\n" for ln in
+                     difflib.unified_diff(ta, tb, f"rebuilt/{name}", f"published/{name}", n=2)]
+            cap = min(MAX_DIFF_LINES_PER_FILE, budget)
+            if len(lines) > cap:
+                change.diff_truncated = True
+                cmp.diff_truncated = True
+            change.diff = lines[:cap]
+            budget -= len(change.diff)
+        cmp.changed.append(change)
+    if cmp.added or cmp.removed or cmp.changed:
+        cmp.verdict = DIFFERENT
+        return cmp
+    cmp.verdict = CONTENT_IDENTICAL
+    if len(pub_by) != len(pub_names) or len(reb_by) != len(reb_names):
+        cmp.metadata.append("an entry name appears more than once in one of the archives")
+    if pub_names != reb_names:
+        cmp.metadata.append("the entries are in another order")
+    for attr, label in _FIELDS:
+        diffs = [(n, getattr(reb_by[n], attr), getattr(pub_by[n], attr)) for n in pub_names
+                 if getattr(reb_by[n], attr) != getattr(pub_by[n], attr)]
+        if attr == "compress_size" and any(reb_by[n].compress_type != pub_by[n].compress_type
+                                           for n, _, _ in diffs):
+            continue  # implied by the compression method
+        if diffs:
+            shown = "; ".join(f"{n}: {_show_field(attr, p)} published, {_show_field(attr, r)} rebuilt"
+                              for n, r, p in diffs[:MAX_EXAMPLES])
+            more = f" (and {len(diffs) - MAX_EXAMPLES} more)" if len(diffs) > MAX_EXAMPLES else ""
+            cmp.metadata.append(f"{label} differ on {len(diffs)} of {len(pub_names)} entries: {shown}{more}")
+    if pub.comment != reb.comment:
+        cmp.metadata.append("the archive comments differ")
+    if not cmp.metadata:
+        cmp.metadata.append("the zip structure differs (headers or layout) though every entry's metadata and "
+                            "contents agree")
+    return cmp
+
+
+# -- the report ------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Attempt:
+    number: int
+    label: str
+    pins: list[str]
+    env: dict[str, str]  # what the attempt set (SOURCE_DATE_EPOCH, TZ, --env), not the whole environment
+    verdict: str  # reproducible | content-identical | different | could-not-build
+    seconds: float
+    comparison: Comparison | None = None
+    log_tail: list[str] = field(default_factory=list)
+    reason: str = ""  # why it could not build
+    rebuilt_filename: str | None = None
+
+    def explain(self) -> str:
+        parts = [f"built with {', '.join(self.pins)}" if self.pins else "built with the sdist's own build "
+                 "requirements (unpinned)"]
+        parts += [f"{k}={v}" for k, v in self.env.items()]
+        return ", ".join(parts)
+
+
+@dataclass
+class Inference:
+    generator: str | None = None
+    backend: str | None = None
+    build_requires: list[str] = field(default_factory=list)
+    backend_path: list[str] = field(default_factory=list)
+    pins: list[Pin] = field(default_factory=list)
+    source_date_epoch: int | None = None
+    source_date_epoch_why: str = ""
+    tz: str | None = None
+    tz_why: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class WheelOutcome:
+    filename: str
+    verdict: str
+    reason: str = ""  # for not-applicable, or a summary
+    sha256: str | None = None
+    inference: Inference | None = None
+    attempts: list[Attempt] = field(default_factory=list)
+
+    @property
+    def best(self) -> Attempt | None:
+        """The first reproducible attempt, else the first with the best verdict."""
+        if not self.attempts:
+            return None
+        return min(self.attempts, key=lambda a: (VERDICTS.index(a.verdict), a.number))
+
+
+def best_verdict(verdicts: Iterable[str]) -> str:
+    return min(verdicts, key=VERDICTS.index, default=NOT_APPLICABLE)
+
+
+def overall_verdict(outcomes: Sequence[WheelOutcome]) -> str:
+    """Reproducible when every wheel that could be rebuilt (pure-Python) was; else the worst such wheel's verdict;
+    not-applicable when no wheel could be tried."""
+    tried = [o.verdict for o in outcomes if o.verdict != NOT_APPLICABLE]
+    if not tried:
+        return NOT_APPLICABLE
+    return max(tried, key=VERDICTS.index)
+
+
+__all__ = [
+    "CONTENT_IDENTICAL",
+    "COULD_NOT_BUILD",
+    "DIFFERENT",
+    "NOT_APPLICABLE",
+    "REPRODUCIBLE",
+    "VERDICTS",
+    "Attempt",
+    "AttemptPlan",
+    "BuildSystem",
+    "Comparison",
+    "FileChange",
+    "Generator",
+    "Inference",
+    "Member",
+    "Pin",
+    "PyprojectError",
+    "Wheel",
+    "WheelFormatError",
+    "WheelOutcome",
+    "best_verdict",
+    "canonical",
+    "compare_wheels",
+    "date_pinned_names",
+    "first_uploads",
+    "infer_source_date_epoch",
+    "infer_timezone",
+    "newest_before",
+    "overall_verdict",
+    "parse_build_system",
+    "parse_generator",
+    "parse_wheel_file",
+    "plan_attempts",
+    "plan_pins",
+    "posix_offset",
+    "read_wheel",
+    "requirement_name",
+]
