@@ -362,7 +362,7 @@ class Zone:
 
 def posix_offset(seconds: int) -> str:
     """POSIX TZ offset text for a zone ``seconds`` east of UTC (POSIX counts west: the sign is inverted)."""
-    sign = "-" if seconds > 0 else "+"
+    sign = "-" if seconds > 0 else ""
     s = abs(seconds)
     h, m = divmod(s // 60, 60)
     return f"{sign}{h:02d}:{m:02d}" if m else f"{sign}{h}"
