@@ -4,7 +4,8 @@ The order of checks (each failure raises its own error code):
 
 1. the transparency-log entry is proven: SET and/or inclusion proof with a signed checkpoint, by a log of the
    trusted root -> ``invalid-tlog-entry``
-2. every RFC 3161 timestamp verifies -> ``invalid-timestamp``; at least one verified time exists
+2. every RFC 3161 timestamp verifies -> ``invalid-timestamp``; at least one verified time exists (a bundle
+   signed with a trusted key needs none: the key has no validity period)
 3. the certificate chains to a Fulcio CA of the trusted root, valid at every verified time, with an embedded
    SCT from a trusted CT log -> ``invalid-certificate``
 4. the envelope's (or message) signature verifies under the certificate or key -> ``invalid-signature``
@@ -76,8 +77,13 @@ def _prove_entry(bundle: Bundle, entry: TlogEntry, root: TrustedRoot) -> Verifie
                         require_proof=bundle.version != BUNDLE_V01)
 
 
-def _verified_times(bundle: Bundle, proven: VerifiedEntry, root: TrustedRoot, signature: bytes
-                    ) -> tuple[dt.datetime, ...]:
+def _verified_times(bundle: Bundle, proven: VerifiedEntry, root: TrustedRoot, signature: bytes, *,
+                    required: bool) -> tuple[dt.datetime, ...]:
+    """The signing times the evidence proves: the SET's integrated time, every verified RFC 3161 time.
+
+    A certificate needs one (``required``): it is only valid for minutes. A trusted key has no validity period,
+    so a key-signed bundle may prove no time at all (conformance: intoto-canonical-log-entry); timestamps it
+    does carry must still verify."""
     times: list[dt.datetime] = []
     reasons: list[str] = []
     if proven.integrated_time is not None:
@@ -87,6 +93,8 @@ def _verified_times(bundle: Bundle, proven: VerifiedEntry, root: TrustedRoot, si
 
         stamped, reasons = verify_timestamps(bundle.rfc3161_timestamps, signature, root)
         times.extend(stamped)
+    if not times and not required and not reasons:
+        return ()
     if not times:
         why = "; ".join(reasons) if reasons else ("the log entry has no signed entry timestamp and the bundle "
                                                   "has no RFC 3161 timestamp")
@@ -138,7 +146,7 @@ def verify_dsse_bundle(bundle: Bundle, root: TrustedRoot, *, key: object | None 
         return VerifiedSignature(None, None, env, None, "", None, ())
     entry = _single_entry(bundle)
     proven = _prove_entry(bundle, entry, root)
-    times = _verified_times(bundle, proven, root, env.signatures[0].sig)
+    times = _verified_times(bundle, proven, root, env.signatures[0].sig, required=cert is not None)
     if cert is not None:
         check_certificate(cert, root, times)
     verify_signature(signer, env.signatures[0].sig, env.pae, "DSSE envelope signature")
@@ -160,7 +168,7 @@ def verify_message_bundle(bundle: Bundle, digest_sha256: bytes, root: TrustedRoo
         return VerifiedSignature(None, None, None, None, "", None, ())
     entry = _single_entry(bundle)
     proven = _prove_entry(bundle, entry, root)
-    times = _verified_times(bundle, proven, root, msg.signature)
+    times = _verified_times(bundle, proven, root, msg.signature, required=cert is not None)
     if cert is not None:
         check_certificate(cert, root, times)
     verify_signature(signer, msg.signature, digest_sha256, "message signature", prehashed_sha256=True)

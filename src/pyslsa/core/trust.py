@@ -221,8 +221,7 @@ def _parse_key_authority(o: Any, path: str) -> KeyAuthority:
 
 def _parse_ca(o: Any, path: str) -> CertificateAuthority:
     o = j.obj(o, path)
-    chain_obj = j.get_obj(o, "certChain", path)
-    raw_certs = j.get_list(chain_obj, "certificates", f"{path}.certChain")
+    raw_certs = _chain_list(o, path)
     if not raw_certs:
         raise TrustedRootError(f"{path}.certChain: no certificates")
     certs = []
@@ -236,6 +235,23 @@ def _parse_ca(o: Any, path: str) -> CertificateAuthority:
     return CertificateAuthority(j.opt_str(o, "uri", path) or "", tuple(certs), _parse_validity(o, path))
 
 
+def _chain_list(o: dict[str, Any], path: str) -> list[Any]:
+    return j.get_list(j.get_obj(o, "certChain", path), "certificates", f"{path}.certChain")
+
+
+def _parse_tsas(doc: dict[str, Any]) -> tuple[CertificateAuthority, ...]:
+    """Timestamp authorities. One with no certificate can verify no token, so it is left out (as the
+    specification advises; it must never lend its validity window to another authority's token:
+    conformance rekor2-timestamp-wrong-tsa-validity-borrow_fail)."""
+    tsas = []
+    for i, c in enumerate(j.opt_list(doc, "timestampAuthorities", "$")):
+        path = f"$.timestampAuthorities[{i}]"
+        if not _chain_list(j.obj(c, path), path):
+            continue
+        tsas.append(_parse_ca(c, path))
+    return tuple(tsas)
+
+
 def _parse_trusted_root(doc: Any) -> TrustedRoot:
     doc = j.obj(doc, "$")
     media_type = j.opt_str(doc, "mediaType", "$") or ""
@@ -247,8 +263,7 @@ def _parse_trusted_root(doc: Any) -> TrustedRoot:
                                f"{sorted(TRUSTED_ROOT_MEDIA_TYPES)}, got {media_type!r}")
     cas = tuple(_parse_ca(c, f"$.certificateAuthorities[{i}]")
                 for i, c in enumerate(j.opt_list(doc, "certificateAuthorities", "$")))
-    tsas = tuple(_parse_ca(c, f"$.timestampAuthorities[{i}]")
-                 for i, c in enumerate(j.opt_list(doc, "timestampAuthorities", "$")))
+    tsas = _parse_tsas(doc)
     tlogs = tuple(_parse_key_authority(t, f"$.tlogs[{i}]") for i, t in enumerate(j.opt_list(doc, "tlogs", "$")))
     ctlogs = tuple(_parse_key_authority(t, f"$.ctlogs[{i}]")
                    for i, t in enumerate(j.opt_list(doc, "ctlogs", "$")))
