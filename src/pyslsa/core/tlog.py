@@ -228,6 +228,10 @@ def verify_entry(entry: TlogEntry, root: TrustedRoot, *, require_set: bool, requ
                         f"{integrated.isoformat()} within {log.validity.describe()}")
     cp = None
     if entry.inclusion_proof is not None:
+        if (entry.kind, entry.version) in REKOR_V2_KINDS and entry.log_index != entry.inclusion_proof.log_index:
+            # A Rekor v2 shard has no global index: the entry's index is its leaf index (what rekor-tiles checks).
+            raise _fail(f"log index of a {entry.kind} {entry.version} entry (Rekor v2): expected the inclusion "
+                        f"proof's {entry.inclusion_proof.log_index}, got {entry.log_index}")
         cp = verify_inclusion_proof(entry, entry.inclusion_proof, log)
     return VerifiedEntry(entry, log, integrated, cp)
 
