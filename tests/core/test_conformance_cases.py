@@ -962,3 +962,88 @@ def _tlog_missing_start(auth: Authority, tmp: Path) -> None:
 @pytest.mark.parametrize("name", list(CASES))
 def test_conformance_case(name: str, auth: Authority, tmp_path: Path) -> None:
     CASES[name](auth, tmp_path)
+
+
+# -- the local TSA's other rejection paths (not conformance cases of their own) -----------------------------------
+
+
+def test_tsa_duplicate_timestamps_are_refused(auth: Authority) -> None:
+    b = v2_msg(auth)
+    item = b["verificationMaterial"]["timestampVerificationData"]["rfc3161Timestamps"][0]
+    stamps(b, [item, item])
+    assert "more than once" in fails(b, root(auth), "invalid-timestamp")
+
+
+def test_tsa_at_most_32_timestamps(auth: Authority) -> None:
+    b = v2_msg(auth)
+    many = [auth.timestamper.stamp(sig_of(b), t_in(auth) + dt.timedelta(seconds=i)) for i in range(33)]
+    stamps(b, many[:32])
+    passes(b, root(auth))
+    stamps(b, many)
+    assert "more than the 32" in fails(b, root(auth), "invalid-timestamp")
+
+
+def test_tsa_timestamps_need_a_tsa_in_the_root(auth: Authority) -> None:
+    b = v2_msg(auth)
+    fails(b, root(auth, tsas=[]), "invalid-timestamp")
+    fails(auth.message_bundle(ARTIFACT, timestamps=(t_in(auth),)), root(auth, tsas=[]), "invalid-timestamp")
+
+
+@pytest.mark.parametrize("status", [2, 1])  # rejection; grantedWithMods (rfc3161-client insists on granted)
+def test_tsa_response_not_granted(auth: Authority, status: int) -> None:
+    b = v2_msg(auth)
+    stamps(b, [auth.timestamper.stamp(sig_of(b), t_in(auth), status=status)])
+    fails(b, root(auth), "invalid-timestamp")
+
+
+def test_tsa_garbage_token(auth: Authority) -> None:
+    b = v2_msg(auth)
+    stamps(b, [{"signedTimestamp": b64(b"\x30\x03\x02\x01\x00")}])
+    fails(b, root(auth), "invalid-timestamp")
+
+
+def test_tsa_bad_stamps_are_skipped_when_another_verifies(auth: Authority) -> None:
+    b = v2_msg(auth)
+    good = b["verificationMaterial"]["timestampVerificationData"]["rfc3161Timestamps"][0]
+    rogue = TSA(now=auth.now, name="rogue")
+    stamps(b, [rogue.stamp(sig_of(b), t_in(auth)), good,
+               auth.timestamper.stamp(b"another signature", t_in(auth))])
+    r = passes(b, root(auth))
+    assert r.integrated_time is None
+
+
+def test_tsa_second_authority_verifies_with_its_own_window(auth: Authority) -> None:
+    second = TSA(now=auth.now, name="second-tsa")
+    b = v2_msg(auth)
+    stamps(b, [second.stamp(sig_of(b), t_in(auth))])
+    passes(b, root(auth, tsas=[auth.timestamper.authority(), second.authority()]))
+    fails(b, root(auth, tsas=[auth.timestamper.authority(), second.authority(end=auth.now)]), "invalid-timestamp")
+
+
+def test_tsa_with_rekor_v1_set_both_times_are_checked(auth: Authority) -> None:
+    r = passes(auth.message_bundle(ARTIFACT, timestamps=(t_in(auth),)), root(auth))
+    assert r.integrated_time is not None
+    fails(auth.message_bundle(ARTIFACT, timestamps=(t_out(auth),)), root(auth), "invalid-certificate")
+
+
+def test_key_bundle_timestamps_must_verify(auth: Authority) -> None:
+    key = ec.generate_private_key(ec.SECP256R1())
+    b = auth.message_bundle(ARTIFACT, key=key, cert=None, rekor="v2", timestamps=(t_in(auth),))
+    passes(b, root(auth), key=pem_public_key(key))
+    stamps(b, [auth.timestamper.stamp(b"another signature", t_in(auth))])
+    fails(b, root(auth), "invalid-timestamp", key=pem_public_key(key))
+    stamps(b, [])
+    passes(b, root(auth), key=pem_public_key(key))  # no time needed for a trusted key
+
+
+def test_rekor_v2_log_index_is_the_leaf_index(auth: Authority) -> None:
+    b = v2_msg(auth)
+    entry(b)["logIndex"] = str(int(entry(b)["logIndex"]) + 1)
+    assert "log index" in fails(b, root(auth), "invalid-tlog-entry")
+
+
+def test_rekor_v2_entries_carry_no_set(auth: Authority) -> None:
+    b = v2_msg(auth)
+    donor = auth.message_bundle(ARTIFACT)
+    entry(b)["inclusionPromise"] = entry(donor)["inclusionPromise"]
+    fails(b, root(auth), "invalid-tlog-entry")
