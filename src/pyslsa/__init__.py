@@ -24,12 +24,14 @@ __all__ = [
     "verify_artifact",
     "verify_bundle",
     "verify_github_attestation",
+    "verify_release",
 ]
 
 _LAZY = {
     "verify_artifact": "pyslsa.api",
     "verify_github_attestation": "pyslsa.api",
     "verify_bundle": "pyslsa.api",
+    "verify_release": "pyslsa.api",
     "VerificationResult": "pyslsa.api",
     "ArtifactResult": "pyslsa.api",
     "TrustedRoot": "pyslsa.core.trust",
@@ -45,6 +47,7 @@ if TYPE_CHECKING:
         verify_artifact,
         verify_bundle,
         verify_github_attestation,
+        verify_release,
     )
     from pyslsa.core.trust import TrustedRoot
     from pyslsa.errors import PyslsaError, UsageError, VerificationError

@@ -192,3 +192,38 @@ def verify_bundle(
     item = ArtifactResult(name, digest, signer, "", None, None, stmt, sig.integrated_time,
                           sig.log_index)
     return VerificationResult((item,))
+
+
+def verify_release(
+    requirement: str,
+    *,
+    source_uri: str,
+    release_tag: str | None = None,
+    provenance: str | os.PathLike[str] | None = None,
+    builder_id: str | None = None,
+    only: str | None = None,
+    index_url: str | None = None,
+    github_url: str | None = None,
+    github_api_url: str | None = None,
+    keep: str | os.PathLike[str] | None = None,
+    trusted_root: str | os.PathLike[str] | None = None,
+    rekor_url: str | None = None,
+) -> Any:
+    """Verify every file of ``NAME==VERSION`` (see ``pyslsa verify-release --help``).
+
+    Returns the :class:`pyslsa.report.ReleaseReport` when every selected file verified; raises the first file's
+    :class:`pyslsa.VerificationError` otherwise. Downloads go to a temporary directory removed afterwards, or to
+    ``keep``. Legacy provenance is looked up in Rekor only if ``rekor_url`` is given.
+    """
+    from pyslsa.commands.verify_release import run
+
+    report = run(requirement=requirement, source_uri=source_uri, release_tag=release_tag,
+                 provenance_path=os.fspath(provenance) if provenance is not None else None, builder_id=builder_id,
+                 only=only, index_url=index_url, github_url=github_url, github_api_url=github_api_url,
+                 keep=os.fspath(keep) if keep is not None else None, rekor_url=rekor_url,
+                 offline_tlog=rekor_url is None,
+                 trusted_root_path=os.fspath(trusted_root) if trusted_root is not None else None)
+    if not report.verified:
+        err = report.first_error
+        raise err if err is not None else VerificationError("release not verified")
+    return report

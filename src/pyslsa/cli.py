@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, NoReturn
 
 if TYPE_CHECKING:
-    from pyslsa.report import Report
+    from pyslsa.report import CommandReport
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -35,6 +35,22 @@ _UPGRADE_EXAMPLES = """\
 example:
   pyslsa upgrade-provenance multiple.intoto.jsonl --output multiple.sigstore.json
   pyslsa verify-artifact --offline --provenance-path multiple.sigstore.json --source-uri ... FILE
+
+"""
+
+
+_RELEASE_EXAMPLES = """\
+examples:
+  pyslsa verify-release aws-lambda-powertools==2.20.0 \\
+      --source-uri github.com/aws-powertools/powertools-lambda-python
+  pyslsa verify-release pypi-attestations==0.0.19 --source-uri github.com/trailofbits/pypi-attestations --only sdist
+
+"""
+
+_REPRODUCE_EXAMPLES = """\
+examples:
+  pyslsa reproduce idna==3.10
+  pyslsa reproduce --sdist dist/pkg-1.0.tar.gz --wheel dist/pkg-1.0-py3-none-any.whl
 
 """
 
@@ -155,22 +171,113 @@ def _build_parser() -> _Parser:
     vb.add_argument("--certificate-oidc-issuer", metavar="ISS", help="expected OIDC issuer, exact match")
     vb.add_argument("--key", metavar="PUB.pem", help="verify with this public key instead of an identity")
     _add_common(vb)
+
+    vr = sub.add_parser(
+        "verify-release",
+        help="verify every file of a PyPI release: PEP 740 attestations and SLSA provenance from its GitHub "
+             "release",
+        description="Resolve NAME==VERSION on the package index, download each wheel and sdist (hash-checked "
+                    "against the index, size- and time-bounded, into a private temporary directory removed "
+                    "afterwards), and verify, for each file: its PEP 740 attestations (Trusted Publisher = "
+                    "--source-uri) and the SLSA provenance of the GitHub release (tag v{VERSION} by default: "
+                    "multiple.intoto.jsonl or every *.intoto.jsonl asset), with verify-artifact's policy. A file "
+                    "passes when at least one piece of evidence verifies it and none that names it fails; a file "
+                    "that no evidence covers is 'unattested' (a failure).",
+        epilog=_RELEASE_EXAMPLES + _EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    vr.add_argument("requirement", metavar="NAME==VERSION", help="the release, e.g. aws-lambda-powertools==2.20.0")
+    vr.add_argument("--source-uri", required=True, metavar="URI",
+                    help="the repository the release must come from, e.g. github.com/ORG/REPO")
+    vr.add_argument("--release-tag", metavar="TAG",
+                    help="the GitHub release (and git tag) that holds the provenance (default: v{VERSION})")
+    vr.add_argument("--provenance", metavar="FILE",
+                    help="use this SLSA provenance file instead of the GitHub release's")
+    vr.add_argument("--builder-id", metavar="ID",
+                    help="expected builder of the SLSA provenance (required for BYOB/delegator builds)")
+    vr.add_argument("--only", choices=("wheel", "sdist"), help="verify only the wheels, or only the sdist")
+    vr.add_argument("--index-url", metavar="URL",
+                    help="simple-API index to resolve the release on (default: $PYSLSA_INDEX_URL or "
+                         "https://pypi.org/simple/)")
+    vr.add_argument("--github-url", metavar="URL",
+                    help="GitHub host for release downloads (default: https://github.com)")
+    vr.add_argument("--github-api-url", metavar="URL",
+                    help="GitHub API for the releases list (default: https://api.github.com)")
+    vr.add_argument("--no-pep740", action="store_true", help="ignore PEP 740 attestations")
+    vr.add_argument("--no-github", action="store_true",
+                    help="do not look for SLSA provenance on the GitHub release")
+    vr.add_argument("--keep", metavar="DIR",
+                    help="keep the downloaded files (and evidence) in DIR instead of a temporary directory")
+    vr.add_argument("--rekor-url", metavar="URL",
+                    help="transparency log for legacy provenance lookups (default: $PYSLSA_REKOR_URL or "
+                         "https://rekor.sigstore.dev)")
+    vr.add_argument("--offline-tlog", action="store_true",
+                    help="never look up legacy provenance in the transparency log")
+    _add_common(vr)
+
+    rp = sub.add_parser(
+        "reproduce",
+        help="rebuild a release's wheel from its sdist, in isolation, and compare it bit for bit",
+        description="Download the sdist and the pure-Python wheel(s) of NAME==VERSION (or take --sdist and "
+                    "--wheel), infer how the wheel was built (backend and version from its WHEEL file, "
+                    "SOURCE_DATE_EPOCH and time zone from its zip timestamps), rebuild it from the sdist with "
+                    "PEP 517 in a fresh isolated environment, and compare: reproducible (exit 0), "
+                    "content-identical, different, could-not-build or not-applicable (exit 1).",
+        epilog=_REPRODUCE_EXAMPLES + _EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    rp.add_argument("requirement", nargs="?", metavar="NAME==VERSION", help="the release to rebuild")
+    rp.add_argument("--sdist", metavar="X.tar.gz", help="a local sdist (with --wheel) instead of the index")
+    rp.add_argument("--wheel", metavar="Y.whl", action="append", default=[],
+                    help="a local wheel to compare with (repeatable)")
+    rp.add_argument("--index-url", metavar="URL",
+                    help="simple-API index for the release files and the build requirements (default: "
+                         "$PYSLSA_INDEX_URL or https://pypi.org/simple/)")
+    rp.add_argument("--build-requirement", metavar="PKG==V", action="append", default=[],
+                    help="pin a build requirement (repeatable; overrides the inferred backend version)")
+    rp.add_argument("--env", metavar="K=V", action="append", default=[],
+                    help="set an environment variable for the build (repeatable; e.g. SOURCE_DATE_EPOCH=...)")
+    rp.add_argument("--timeout", metavar="SECONDS", type=float, default=600.0,
+                    help="time limit for each build attempt (default: 600)")
+    rp.add_argument("--keep", metavar="DIR", help="keep the downloads, builds and logs in DIR")
+    rp.add_argument("--format", choices=("text", "json"), default="text",
+                    help="output format: text (default) or one JSON object on stdout")
+    rp.add_argument("--debug", action="store_true", help="show a traceback for unexpected internal errors")
     return parser
 
 
-def _workflow_inputs(pairs: Sequence[str]) -> dict[str, str]:
+def _pairs(pairs: Sequence[str], flag: str) -> dict[str, str]:
     from pyslsa.errors import UsageError
 
     out: dict[str, str] = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key:
-            raise UsageError(f"--build-workflow-input expects KEY=VALUE, got {pair!r}")
+            raise UsageError(f"{flag} expects KEY=VALUE, got {pair!r}")
         out[key] = value
     return out
 
 
-def _run(args: argparse.Namespace) -> Report:
+def _run(args: argparse.Namespace) -> CommandReport:
+    if args.command == "verify-release":
+        from pyslsa.commands import verify_release
+
+        return verify_release.run(
+            requirement=args.requirement, source_uri=args.source_uri, release_tag=args.release_tag,
+            provenance_path=args.provenance, builder_id=args.builder_id, only=args.only,
+            index_url=args.index_url, github_url=args.github_url, github_api_url=args.github_api_url,
+            pep740=not args.no_pep740, github=not args.no_github, keep=args.keep, rekor_url=args.rekor_url,
+            offline_tlog=args.offline_tlog, trusted_root_path=args.trusted_root,
+            progress=args.format == "text" and sys.stderr.isatty(),
+        )
+    if args.command == "reproduce":
+        from pyslsa.commands import reproduce
+
+        return reproduce.run(
+            requirement=args.requirement, sdist=args.sdist, wheels=args.wheel, index_url=args.index_url,
+            build_requirements=args.build_requirement, env=_pairs(args.env, "--env"), timeout=args.timeout,
+            keep=args.keep, progress=args.format == "text" and sys.stderr.isatty(),
+        )
     if args.command == "upgrade-provenance":
         from pyslsa.commands import upgrade_provenance
 
@@ -189,7 +296,7 @@ def _run(args: argparse.Namespace) -> Report:
             artifacts=args.artifacts, provenance_path=args.provenance_path, source_uri=args.source_uri,
             source_tag=args.source_tag, source_branch=args.source_branch,
             source_versioned_tag=args.source_versioned_tag, builder_id=args.builder_id,
-            build_workflow_inputs=_workflow_inputs(args.build_workflow_input),
+            build_workflow_inputs=_pairs(args.build_workflow_input, "--build-workflow-input"),
             trusted_root_path=args.trusted_root, print_provenance=args.print_provenance,
             rekor_url=args.rekor_url, offline=args.offline,
         )
@@ -216,6 +323,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from pyslsa.formats import renderer
         from pyslsa.report import Report
 
+        report: CommandReport
         try:
             report = _run(args)
         except PyslsaError as exc:

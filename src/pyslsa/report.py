@@ -4,9 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from pyslsa.errors import PyslsaError
+
+
+class CommandReport(Protocol):
+    """What every command hands to the output formats: its name, an error that stopped it (if any), and the
+    exit status its verdict implies. :class:`Report` (verify-*), the release and reproduce reports are ones."""
+
+    command: str
+    error: PyslsaError | None
+
+    @property
+    def exit_status(self) -> int: ...
 
 
 @dataclass
@@ -65,6 +76,39 @@ class Report:
         for a in self.artifacts:
             if a.error is not None:
                 return a.error
+        return None
+
+    @property
+    def exit_status(self) -> int:
+        if self.verified:
+            return 0
+        err = self.first_error
+        return err.exit_status if err is not None else 1
+
+
+@dataclass
+class ReleaseReport:
+    """``verify-release``: the release, where its evidence came from, and a verdict per file."""
+
+    requirement: str
+    index_url: str
+    files: list[Any] = field(default_factory=list)  # core.release.FileVerdict
+    sources: list[str] = field(default_factory=list)  # what was consulted, for the record
+    notes: list[str] = field(default_factory=list)  # e.g. "kept downloads in DIR", "release v1 not found"
+    error: PyslsaError | None = None
+    command: str = "verify-release"
+
+    @property
+    def verified(self) -> bool:
+        return self.error is None and bool(self.files) and all(f.verified for f in self.files)
+
+    @property
+    def first_error(self) -> PyslsaError | None:
+        if self.error is not None:
+            return self.error
+        for f in self.files:
+            if f.error is not None:
+                return f.error  # type: ignore[no-any-return]
         return None
 
     @property

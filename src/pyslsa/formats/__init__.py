@@ -8,11 +8,11 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from pyslsa.report import Report
+    from pyslsa.report import CommandReport
 
 FORMATS = ("text", "json")
 
-Renderer = Callable[["Report"], tuple[str, str]]
+Renderer = Callable[["CommandReport"], tuple[str, str]]
 
 
 def renderer(name: str) -> Renderer:

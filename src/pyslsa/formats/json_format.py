@@ -12,7 +12,26 @@ from typing import Any
 from pyslsa.report import Report
 
 
-def render(report: Report) -> tuple[str, str]:
+def render(report: Any) -> tuple[str, str]:
+    if isinstance(report, Report):  # verify-*, upgrade-provenance, and any command that failed before a verdict
+        return _dump(_verify_doc(report))
+    command = getattr(report, "command", "")
+    if command == "verify-release":
+        from pyslsa.formats.release_view import json_doc
+
+        return _dump(json_doc(report))
+    if command == "reproduce":
+        from pyslsa.formats.reproduce_view import json_doc as reproduce_doc
+
+        return _dump(reproduce_doc(report))
+    raise TypeError(f"no JSON rendering for {type(report).__name__}")
+
+
+def _dump(doc: dict[str, Any]) -> tuple[str, str]:
+    return json.dumps(doc, indent=2, sort_keys=False) + "\n", ""
+
+
+def _verify_doc(report: Report) -> dict[str, Any]:
     err = report.first_error
     doc: dict[str, Any] = {
         "verified": report.verified,
@@ -23,4 +42,4 @@ def render(report: Report) -> tuple[str, str]:
         for a, out in zip(report.artifacts, doc["artifacts"], strict=True):
             if a.verified and a.statement is not None:
                 out["provenance"] = a.statement
-    return json.dumps(doc, indent=2, sort_keys=False) + "\n", ""
+    return doc

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from pyslsa.report import ArtifactOutcome, Report
 
@@ -19,7 +20,22 @@ def _describe(a: ArtifactOutcome, signed: bool) -> str:
     return ", ".join(parts)
 
 
-def render(report: Report) -> tuple[str, str]:
+def render(report: Any) -> tuple[str, str]:
+    if isinstance(report, Report):  # verify-*, upgrade-provenance, and any command that failed before a verdict
+        return _render_verify(report)
+    command = getattr(report, "command", "")
+    if command == "verify-release":
+        from pyslsa.formats.release_view import text
+
+        return text(report)
+    if command == "reproduce":
+        from pyslsa.formats.reproduce_view import text as reproduce_text
+
+        return reproduce_text(report)
+    raise TypeError(f"no text rendering for {type(report).__name__}")
+
+
+def _render_verify(report: Report) -> tuple[str, str]:
     out: list[str] = []
     err: list[str] = []
     verdicts = err if report.print_provenance else out

@@ -36,7 +36,6 @@ MAX_REDIRECTS = 5
 MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
 #: Default cap for one downloaded distribution file.
 MAX_FILE_BYTES = 512 * 1024 * 1024
-_CHUNK = 256 * 1024
 
 _SAFE_NAME = re.compile(r"\A[A-Za-z0-9][A-Za-z0-9._+!~-]*\Z")
 
@@ -209,7 +208,7 @@ def _bounded(resp: httpx.Response, max_bytes: int, stop: float, deadline: float,
         raise DownloadError(f"{_show(url)}: answer too large ({declared} bytes, limit {max_bytes})")
     size = 0
     try:
-        for chunk in resp.iter_bytes(_CHUNK):
+        for chunk in resp.iter_bytes():  # as it arrives (a chunk_size would buffer past the deadline)
             size += len(chunk)
             if size > max_bytes:
                 raise DownloadError(f"{_show(url)}: answer larger than the limit of {max_bytes} bytes")

@@ -1,0 +1,248 @@
+"""The verdict on a release: every file, every piece of evidence, decided from bytes (no I/O, no clock).
+
+Evidence for a file is of two kinds:
+
+* **PEP 740**: the attestations the index serves for the file (the integrity API's provenance object). Each one
+  claims the file it is attached to: it must verify as a Sigstore bundle, its single subject must be the file
+  (name and SHA-256), its certificate must be the Trusted Publisher's, and the publisher must be the expected
+  repository (``--source-uri``).
+* **SLSA**: the provenance documents of the release (one per line of ``multiple.intoto.jsonl``, or several
+  files). A verified document claims a file when one of its subjects has the file's SHA-256, or the file's name
+  (a subject with the name but another digest is a tampered file: ``mismatch-hash``); the file must then pass
+  verify-artifact's policy with the release tag as the expected tag. A document that does *not* verify claims
+  every file its (unverified) statement names, and every file if it cannot even be read: failing evidence is
+  never ignored.
+
+A file passes when at least one piece of evidence verifies for it and none that claims it fails. A file that no
+evidence covers is ``unattested``, or ``mismatch-hash`` when the release's verified provenance exists but lists
+another digest for everything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from pyslsa.core.bundle import Bundle, LegacyEnvelope, parse_document
+from pyslsa.core.dsse import Statement
+from pyslsa.core.pep740 import Publisher, check_publisher, parse_provenance_object, verify_attestation
+from pyslsa.core.sigstore import VerifiedSignature, verify_dsse_bundle, verify_legacy_envelope
+from pyslsa.core.slsa.builders import DEFAULT_ARTIFACT_BUILDERS
+from pyslsa.core.slsa.policy import SlsaPolicy, verify_slsa
+from pyslsa.core.trust import TrustedRoot
+from pyslsa.errors import (
+    MismatchHashError,
+    MismatchSourceError,
+    UnattestedError,
+    VerificationError,
+)
+
+#: Finds and verifies a legacy envelope's log entry (injected by the edge); None means no lookups.
+Resolver = Callable[[LegacyEnvelope, Sequence[str], TrustedRoot], VerifiedSignature]
+
+PEP740 = "pep740"
+SLSA = "slsa"
+
+
+@dataclass(frozen=True)
+class ReleaseFile:
+    filename: str
+    sha256: str
+
+
+@dataclass
+class Evidence:
+    """One piece of evidence about one file, and what became of it."""
+
+    kind: str  # PEP740 | SLSA
+    source: str  # where it came from: a URL, an asset name, a path (with '#N' for the N-th document)
+    verified: bool = False
+    signer: str | None = None  # the builder id (SLSA) or the Trusted Publisher (PEP 740)
+    detail: str | None = None  # predicate type (PEP 740), or source ref and commit (SLSA)
+    error: VerificationError | None = None
+    log_index: int | None = None
+
+
+@dataclass
+class FileVerdict:
+    filename: str
+    sha256: str
+    evidence: list[Evidence] = field(default_factory=list)
+    error: VerificationError | None = None
+
+    @property
+    def verified(self) -> bool:
+        return self.error is None and any(e.verified for e in self.evidence)
+
+
+@dataclass(frozen=True)
+class SlsaDocument:
+    """One JSON document of a provenance file, with where it came from."""
+
+    source: str
+    raw: bytes
+
+
+def expected_repository(source_uri: str) -> str:
+    """``github.com/ORG/REPO`` (or with a scheme) -> ``ORG/REPO`` (as PyPI names a GitHub publisher)."""
+    text = source_uri.strip()
+    for prefix in ("git+https://", "https://", "http://"):
+        if text.startswith(prefix):
+            text = text[len(prefix):]
+            break
+    text = text.removesuffix(".git").rstrip("/")
+    host, _, repo = text.partition("/")
+    if host.lower() != "github.com":
+        return text
+    return repo
+
+
+def _publisher_text(p: Publisher) -> str:
+    text = f"{p.kind} {p.repository}"
+    if p.workflow:
+        text += f" ({p.workflow})"
+    return text
+
+
+def pep740_evidence(f: ReleaseFile, source: str, provenance_object: bytes, root: TrustedRoot,
+                    source_uri: str) -> list[Evidence]:
+    """Every attestation of one provenance object, verified for ``f``; a malformed object is one failure."""
+    try:
+        bundles = parse_provenance_object(provenance_object)
+    except VerificationError as exc:
+        return [Evidence(PEP740, source, error=exc)]
+    if not bundles or not any(atts for _, atts in bundles):
+        return [Evidence(PEP740, source, error=UnattestedError("the provenance object holds no attestation"))]
+    want = expected_repository(source_uri)
+    out = []
+    for publisher, attestations in bundles:
+        for i, doc in enumerate(attestations):
+            ev = Evidence(PEP740, f"{source}#{i}", signer=_publisher_text(publisher))
+            try:
+                if publisher.kind == "GitHub" and publisher.repository != want:
+                    raise MismatchSourceError(f"Trusted Publisher repository: expected {want!r}, got "
+                                              f"{publisher.repository!r}")
+                verified = verify_attestation(doc, f.filename, f.sha256, root, publisher)
+                check_publisher(verified.signature, publisher)
+                ev.verified = True
+                ev.detail = verified.predicate_type
+                ev.log_index = verified.signature.log_index
+            except VerificationError as exc:
+                ev.error = exc
+            out.append(ev)
+    return out
+
+
+@dataclass
+class _Doc:
+    source: str
+    signature: VerifiedSignature | None = None
+    statement: Statement | None = None  # verified when signature is set; unverified (for claims) otherwise
+    error: VerificationError | None = None
+
+
+def _unverified_statement(raw: bytes) -> Statement | None:
+    """What a document that failed verification says it covers (to know which files it claims)."""
+    try:
+        parsed = parse_document(raw)
+        env = parsed.envelope if isinstance(parsed, (Bundle, LegacyEnvelope)) else None
+        return Statement.from_envelope(env) if env is not None else None
+    except VerificationError:
+        return None
+
+
+def _verify_docs(docs: Sequence[SlsaDocument], root: TrustedRoot, digests: Sequence[str],
+                 resolver: Resolver | None) -> list[_Doc]:
+    out = []
+    for doc in docs:
+        d = _Doc(doc.source)
+        try:
+            parsed = parse_document(doc.raw)
+            if isinstance(parsed, Bundle):
+                d.signature = verify_dsse_bundle(parsed, root)
+            elif resolver is None:
+                d.signature = verify_legacy_envelope(parsed, root)
+            else:
+                d.signature = resolver(parsed, digests, root)
+            d.statement = d.signature.statement()
+        except VerificationError as exc:
+            d.signature = None
+            d.error = exc
+            d.statement = _unverified_statement(doc.raw)
+        out.append(d)
+    return out
+
+
+def _claims(statement: Statement | None, f: ReleaseFile) -> str | None:
+    """'digest' if a subject has the file's digest, 'name' if one only has its name, else None."""
+    if statement is None:
+        return None
+    if statement.matching_subjects(f.sha256):
+        return "digest"
+    if any(s.name == f.filename for s in statement.subjects):
+        return "name"
+    return None
+
+
+def decide_release(files: Sequence[ReleaseFile], pep740: Mapping[str, Sequence[tuple[str, bytes]]],
+                   slsa_docs: Sequence[SlsaDocument], policy: SlsaPolicy, root: TrustedRoot,
+                   resolver: Resolver | None = None) -> list[FileVerdict]:
+    """The verdict for every file (see the module docstring for the rules)."""
+    verdicts = [FileVerdict(f.filename, f.sha256) for f in files]
+    docs = _verify_docs(slsa_docs, root, [f.sha256 for f in files], resolver) if slsa_docs else []
+    for f, v in zip(files, verdicts, strict=True):
+        for source, obj in pep740.get(f.filename, ()):
+            v.evidence.extend(pep740_evidence(f, source, obj, root, policy.source_uri))
+        for d in docs:
+            claim = _claims(d.statement, f)
+            if d.signature is None:
+                if claim is not None or d.statement is None:
+                    assert d.error is not None
+                    v.evidence.append(Evidence(SLSA, d.source, error=d.error))
+                continue
+            if claim is None:
+                continue
+            ev = Evidence(SLSA, d.source, log_index=d.signature.log_index)
+            if claim == "name":
+                ev.error = MismatchHashError(f"provenance subject {f.filename!r}: expected sha256:{f.sha256}, got "
+                                             f"sha256:{_digest_named(d.statement, f.filename)}")
+            else:
+                try:
+                    verdict = verify_slsa(d.signature, f.sha256, policy, DEFAULT_ARTIFACT_BUILDERS)
+                    ev.verified = True
+                    ev.signer = verdict.builder_id
+                    ev.detail = f"{verdict.source_uri}@{verdict.ref}" + (f" {verdict.commit}" if verdict.commit
+                                                                          else "")
+                except VerificationError as exc:
+                    ev.error = exc
+            v.evidence.append(ev)
+        failed = [e for e in v.evidence if e.error is not None]
+        if failed:
+            v.error = failed[0].error
+        elif not any(e.verified for e in v.evidence):
+            v.error = _uncovered(f, docs)
+    return verdicts
+
+
+def _digest_named(statement: Statement | None, name: str) -> str:
+    if statement is None:
+        return "?"
+    for s in statement.subjects:
+        if s.name == name:
+            return s.digest.get("sha256", "<no sha256>")
+    return "?"
+
+
+def _uncovered(f: ReleaseFile, docs: Sequence[_Doc]) -> VerificationError:
+    statements = [d.statement for d in docs if d.signature is not None and d.statement is not None]
+    if statements:
+        names = sorted({s.name or s.digest.get("sha256", "?") for st in statements for s in st.subjects})
+        shown = ", ".join(names[:4]) + (f" (+{len(names) - 4} more)" if len(names) > 4 else "")
+        return MismatchHashError(f"{f.filename}: no subject of the release's provenance has sha256:{f.sha256} "
+                                 f"(subjects: {shown}), and no PEP 740 attestation covers it")
+    return UnattestedError(f"{f.filename}: no evidence covers it (no PEP 740 attestation, no SLSA provenance "
+                           f"subject with sha256:{f.sha256})")
+
+
+__all__ = ["PEP740", "SLSA", "Evidence", "FileVerdict", "ReleaseFile", "Resolver", "SlsaDocument",
+           "decide_release", "expected_repository", "pep740_evidence"]
