@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 if TYPE_CHECKING:
     from pyslsa.report import CommandReport
@@ -318,6 +318,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
     debug = bool(getattr(args, "debug", False))
+    previous = _on_sigterm_interrupt()
     try:
         from pyslsa.errors import PyslsaError
         from pyslsa.formats import renderer
@@ -346,6 +347,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"pyslsa: internal error: {type(exc).__name__}: {exc} (run with --debug for a "
                          f"traceback); treating as a verification failure\n")
         return EXIT_FAILED
+    finally:
+        if previous is not None:
+            import signal
+
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _on_sigterm_interrupt() -> Any:
+    """SIGTERM unwinds like Ctrl-C, so temporary files are removed on the way out (as for KeyboardInterrupt).
+    Returns the previous handler (None when not in the main thread, where handlers cannot be set)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    return signal.signal(signal.SIGTERM, interrupt)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -9,6 +9,7 @@ left in the temporary directory.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -505,3 +506,76 @@ def test_real_powertools_release(tmp_path: Path) -> None:
     code = main(["verify-release", "aws-lambda-powertools==2.20.0", "--source-uri",
                  "github.com/aws-powertools/powertools-lambda-python", "--format", "json"])
     assert code == 0
+
+
+def test_ctrl_c_mid_download_leaves_nothing(hosts: tuple[Host, Host], capsys: pytest.CaptureFixture[str],
+                                            tmpdir_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """KeyboardInterrupt after the first bytes were written: exit 130, the part file and the temp dir are gone."""
+    from pyslsa.sources import http as http_mod
+
+    index, gh = hosts
+    slsa_release(index, gh)
+    real = http_mod._bounded
+    seen: list[list[str]] = []
+
+    def interrupted(*args: Any, **kw: Any) -> Any:
+        for chunk in real(*args, **kw):
+            yield chunk
+            now = leftovers(tmpdir_env)
+            if any(name.endswith(".part") for name in now):  # inside a file download, not an index page
+                seen.append(now)
+                raise KeyboardInterrupt
+
+    monkeypatch.setattr(http_mod, "_bounded", interrupted)
+    code = main(["verify-release", "example-package==14", "--source-uri", EXAMPLE_REPO, "--index-url",
+                 f"{index.base}/simple/", "--github-url", gh.base, "--github-api-url", f"{gh.base}/api"])
+    assert code == 130
+    assert "interrupted" in capsys.readouterr().err
+    # while downloading, the part file was in a private directory; afterwards, nothing is left
+    assert len(seen) == 1 and any(name.endswith(f"{WHEEL}.part") for name in seen[0])
+    assert leftovers(tmpdir_env) == []
+
+
+def test_progress_bar_callbacks(hosts: tuple[Host, Host], tmpdir_env: Path) -> None:
+    """With progress on (a terminal), downloads report their progress and still verify."""
+    from pyslsa.commands.verify_release import run as run_release
+
+    index, gh = hosts
+    slsa_release(index, gh)
+    report = run_release(requirement="example-package==14", source_uri=EXAMPLE_REPO,
+                         index_url=f"{index.base}/simple/", github_url=gh.base, github_api_url=f"{gh.base}/api",
+                         progress=True)
+    assert report.verified
+    assert leftovers(tmpdir_env) == []
+
+
+@pytest.mark.parametrize("signame", ["SIGINT", "SIGTERM"])
+def test_signal_mid_download_in_a_real_process(hosts: tuple[Host, Host], tmpdir_env: Path, signame: str) -> None:
+    """A real `pyslsa verify-release` process, interrupted while a slow download is under way."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    index, gh = hosts
+    slsa_release(index, gh)
+    index.routes[f"/files/{WHEEL}"].drip = 0.01  # ~8 hours for the whole file: it will be interrupted
+    env = {**os.environ, "TMPDIR": str(tmpdir_env)}
+    proc = subprocess.Popen([sys.executable, "-m", "pyslsa", "verify-release", "example-package==14", "--source-uri",
+                             EXAMPLE_REPO, "--index-url", f"{index.base}/simple/", "--github-url", gh.base,
+                             "--github-api-url", f"{gh.base}/api"], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    try:
+        for _ in range(400):
+            if any(n.endswith(".part") for n in leftovers(tmpdir_env)):
+                break
+            time.sleep(0.025)
+        else:
+            pytest.fail(f"the download never started: {leftovers(tmpdir_env)}")
+        proc.send_signal(getattr(signal, signame))
+        _, err = proc.communicate(timeout=20)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, err
+    assert b"Traceback" not in err
+    assert leftovers(tmpdir_env) == []
