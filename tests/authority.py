@@ -234,7 +234,8 @@ TSA_POLICY = "1.3.6.1.4.1.57264.2"
 class TSA:
     """An RFC 3161 timestamp authority: a TSA root CA and a leaf with the (critical) timeStamping EKU.
 
-    ``leaf_validity`` bounds the leaf certificate (default: the CA's years). :meth:`response` answers with a
+    ``leaf_validity`` bounds the leaf certificate (default: the CA's years); ``intermediate`` puts a CA between
+    root and leaf; ``eku_critical`` False makes the leaf break RFC 3161 §2.3. :meth:`response` answers with a
     DER TimeStampResp whose token is a CMS SignedData over a TSTInfo imprinting SHA-256 of the message.
     """
 
@@ -242,35 +243,46 @@ class TSA:
     name: str = "test-tsa"
     leaf_validity: tuple[dt.datetime, dt.datetime] | None = None
     uri: str = "https://tsa.test/api/v1/timestamp"
+    intermediate: bool = False
+    eku_critical: bool = True
 
     def __post_init__(self) -> None:
         self.root_key = ec.generate_private_key(ec.SECP384R1())
         self.leaf_key = ec.generate_private_key(ec.SECP256R1())
         nb, na = self.now - dt.timedelta(days=365), self.now + dt.timedelta(days=3650)
         self.root = _cert(f"{self.name}-root", None, self.root_key.public_key(), self.root_key, nb, na,  # type: ignore[arg-type]
-                          True, 0)
+                          True, 1 if self.intermediate else 0)
+        issuer, issuer_key = self.root, self.root_key
+        self.cas = [self.root]
+        if self.intermediate:
+            self.inter_key = ec.generate_private_key(ec.SECP384R1())
+            issuer = _cert(f"{self.name}-intermediate", self.root.subject, self.inter_key.public_key(),
+                           self.root_key, nb, na, True, 0)
+            issuer_key = self.inter_key
+            self.cas.insert(0, issuer)
         lnb, lna = self.leaf_validity or (nb, na)
         pub = self.leaf_key.public_key()
         self.leaf = (x509.CertificateBuilder()
                      .subject_name(x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "pyslsa-test"),
                                               x509.NameAttribute(NameOID.COMMON_NAME, self.name)]))
-                     .issuer_name(self.root.subject).public_key(pub).serial_number(x509.random_serial_number())
+                     .issuer_name(issuer.subject).public_key(pub).serial_number(x509.random_serial_number())
                      .not_valid_before(lnb).not_valid_after(lna)
                      .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
                      .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=False,
                                                   key_encipherment=False, data_encipherment=False,
                                                   key_agreement=False, key_cert_sign=False, crl_sign=False,
                                                   encipher_only=False, decipher_only=False), critical=True)
-                     .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+                     .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]),
+                                    critical=self.eku_critical)
                      .add_extension(x509.SubjectKeyIdentifier.from_public_key(pub), critical=False)
-                     .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(self.root_key.public_key()),
+                     .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()),
                                     critical=False)
-                     .sign(self.root_key, hashes.SHA384()))
+                     .sign(issuer_key, hashes.SHA384()))
         self._serial = 1
 
     @property
     def chain(self) -> list[x509.Certificate]:
-        return [self.leaf, self.root]
+        return [self.leaf, *self.cas]
 
     def authority(self, start: dt.datetime | None = None, end: dt.datetime | None = None,
                   chain: list[x509.Certificate] | None = None) -> dict[str, Any]:
