@@ -45,6 +45,9 @@ STAGING = DATA / "trust-roots" / "staging-trusted_root.json"
 Case = Callable[[Authority, Path], None]
 CASES: dict[str, Case] = {}
 
+# The conformance harness runs every case twice: with the artifact's path, and with "sha256:<hex>" (DIGEST).
+_INPUT: dict[str, str] = {"artifact": DIGEST}
+
 
 def case(name: str) -> Callable[[Case], Case]:
     def register(fn: Case) -> Case:
@@ -82,14 +85,15 @@ def _policy(b: dict[str, Any], kw: dict[str, Any]) -> dict[str, Any]:
 
 def passes(b: dict[str, Any], trusted: bytes, **kw: Any) -> Any:
     kw = _policy(b, kw)
-    return pyslsa.verify_bundle(kw.pop("artifact", DIGEST), json.dumps(b).encode(), trusted_root=trusted, **kw)
+    return pyslsa.verify_bundle(kw.pop("artifact", _INPUT["artifact"]), json.dumps(b).encode(),
+                                trusted_root=trusted, **kw)
 
 
 def fails(b: dict[str, Any] | bytes, trusted: bytes, code: str, **kw: Any) -> str:
     raw = b if isinstance(b, bytes) else json.dumps(b).encode()
     kw = _policy(b if isinstance(b, dict) else {}, kw)
     with pytest.raises(VerificationError) as info:
-        pyslsa.verify_bundle(kw.pop("artifact", DIGEST), raw, trusted_root=trusted, **kw)
+        pyslsa.verify_bundle(kw.pop("artifact", _INPUT["artifact"]), raw, trusted_root=trusted, **kw)
     assert info.value.code == code, info.value.message
     return info.value.message
 
@@ -140,6 +144,18 @@ def t_out(auth: Authority) -> dt.datetime:
     return auth.now + dt.timedelta(hours=1)
 
 
+REAL_V2 = SIGSTORE_PY / "staging-rekor-v2.txt.sigstore.json"  # hashedrekord 0.0.2, Ed25519 checkpoint, staging TSA
+REAL_V2_POLICY = {"identity": "jku@goto.fi", "issuer": "https://github.com/login/oauth"}
+
+
+def real_v2(doc: dict[str, Any] | None = None, trusted: dict[str, Any] | None = None) -> Any:
+    """Verify the real Rekor v2 vector (optionally edited, optionally under an edited staging root)."""
+    data = json.dumps(doc).encode() if doc is not None else vector(REAL_V2)
+    root_data = json.dumps(trusted).encode() if trusted is not None else vector(STAGING)
+    return pyslsa.verify_bundle(str(SIGSTORE_PY / "staging-rekor-v2.txt"), data, trusted_root=root_data,
+                                **REAL_V2_POLICY)
+
+
 def v2_msg(auth: Authority, **kw: Any) -> dict[str, Any]:
     kw.setdefault("timestamps", (t_in(auth),))
     return auth.message_bundle(ARTIFACT, rekor="v2", **kw)
@@ -170,6 +186,10 @@ def resign_dsse(b: dict[str, Any], key: ec.EllipticCurvePrivateKey, payload: byt
 @case("happy-path")
 def _happy_path(auth: Authority, tmp: Path) -> None:
     assert passes(auth.message_bundle(ARTIFACT), root(auth)).builder_id == EMAIL
+    whl_id = "https://github.com/trailofbits/rfc8785.py/.github/workflows/release.yml@refs/tags/v0.1.2"
+    r = pyslsa.verify_bundle(str(SIGSTORE_PY / "bundle_v3_github.whl"),  # a real production bundle
+                             vector(SIGSTORE_PY / "bundle_v3_github.whl.sigstore"), identity=whl_id, issuer=GH_ISSUER)
+    assert r.builder_id == whl_id
 
 
 @case("happy-path-v0.1")
@@ -276,6 +296,7 @@ def _rekor2_happy(auth: Authority, tmp: Path) -> None:
     assert e["logIndex"] == e["inclusionProof"]["logIndex"]
     r = passes(b, root(auth))
     assert r.integrated_time is None and r.builder_id == EMAIL
+    assert real_v2().integrated_time is None  # the real thing (staging)
 
 
 @case("rekor2-dsse-happy-path")
@@ -299,6 +320,10 @@ def _cp_cosigned(auth: Authority, tmp: Path) -> None:
     note, sigs = note_and_sigs(cp_text(b))
     set_cp(b, note + "\n" + "\n".join([*sigs, cosig(note)]) + "\n")
     passes(b, root(auth))
+    doc = json.loads(vector(REAL_V2))  # and a witness cosignature added to the real staging checkpoint
+    note, sigs = note_and_sigs(cp_text(doc))
+    set_cp(doc, note + "\n" + "\n".join([*sigs, cosig(note)]) + "\n")
+    assert real_v2(doc).builder_id == REAL_V2_POLICY["identity"]
 
 
 @case("rekor2-checkpoint-multiple-cosigs")
@@ -386,6 +411,16 @@ def _tsa_end_inclusive(auth: Authority, tmp: Path) -> None:
     passes(b, root(auth, tsas=[auth.timestamper.authority(end=when)]))  # genTime == validFor.end
     fails(b, root(auth, tsas=[auth.timestamper.authority(end=when - dt.timedelta(seconds=1))]),
           "invalid-timestamp")
+    # the real staging vector, its TSA window ending exactly at the token's genTime (2025-06-09T11:57:38Z)
+    trusted = json.loads(vector(STAGING))
+    for tsa in trusted["timestampAuthorities"]:
+        tsa["validFor"]["end"] = "2025-06-09T11:57:38Z"
+    real_v2(trusted=trusted)
+    for tsa in trusted["timestampAuthorities"]:
+        tsa["validFor"]["end"] = "2025-06-09T11:57:37.999Z"
+    with pytest.raises(VerificationError) as info:
+        real_v2(trusted=trusted)
+    assert info.value.code == "invalid-timestamp"
 
 
 # -- Must FAIL: bundle format ---------------------------------------------------------------------------------------
@@ -896,6 +931,13 @@ def _ts_payload_mismatch(auth: Authority, tmp: Path) -> None:
     b = v2_msg(auth)
     stamps(b, [auth.timestamper.stamp(sig_of(b) + b"!", t_in(auth))])  # the imprint of another signature
     fails(b, root(auth), "invalid-timestamp")
+    doc = json.loads(vector(REAL_V2))  # the real token, next to another bundle's timestamp
+    doc["verificationMaterial"]["timestampVerificationData"] = json.loads(vector(
+        SIGSTORE_PY / "a.dsse.staging-rekor-v2.txt.sigstore.json"))["verificationMaterial"][
+        "timestampVerificationData"]
+    with pytest.raises(VerificationError) as info:
+        real_v2(doc)
+    assert info.value.code == "invalid-timestamp"
 
 
 @case("rekor2-timestamp-untrusted-tsa-with-embedded-cert_fail")
@@ -940,6 +982,14 @@ def _ts_borrow(auth: Authority, tmp: Path) -> None:
     unrelated["validFor"] = covering  # a real, unrelated TSA whose window covers the time: no borrowing either
     fails(b, root(auth, tsas=[expired, unrelated]), "invalid-timestamp")
     fails(b, root(auth, tsas=[unrelated, expired]), "invalid-timestamp")
+    # the fixture's own shape: the real staging token, its TSA's window ended, an empty-chain TSA covering it
+    trusted = json.loads(vector(STAGING))
+    trusted["timestampAuthorities"][0]["validFor"]["end"] = "2025-06-01T00:00:00Z"
+    trusted["timestampAuthorities"].append({**empty, "validFor": {"start": "2025-06-01T00:00:00Z",
+                                                                  "end": "2025-07-01T00:00:00Z"}})
+    with pytest.raises(VerificationError) as info:
+        real_v2(trusted=trusted)
+    assert info.value.code == "invalid-timestamp"
 
 
 # -- Must FAIL: trusted root ----------------------------------------------------------------------------------------
@@ -959,9 +1009,16 @@ def _tlog_missing_start(auth: Authority, tmp: Path) -> None:
 # -- the parametrized test: one id per case ---------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("mode", ["digest", "path"])
 @pytest.mark.parametrize("name", list(CASES))
-def test_conformance_case(name: str, auth: Authority, tmp_path: Path) -> None:
-    CASES[name](auth, tmp_path)
+def test_conformance_case(name: str, mode: str, auth: Authority, tmp_path: Path) -> None:
+    if mode == "path":
+        (tmp_path / "artifact").write_bytes(ARTIFACT)
+        _INPUT["artifact"] = str(tmp_path / "artifact")
+    try:
+        CASES[name](auth, tmp_path)
+    finally:
+        _INPUT["artifact"] = DIGEST
 
 
 # -- the local TSA's other rejection paths (not conformance cases of their own) -----------------------------------
@@ -1047,3 +1104,20 @@ def test_rekor_v2_entries_carry_no_set(auth: Authority) -> None:
     donor = auth.message_bundle(ARTIFACT)
     entry(b)["inclusionPromise"] = entry(donor)["inclusionPromise"]
     fails(b, root(auth), "invalid-tlog-entry")
+
+
+def test_tsa_chain_with_an_intermediate(auth: Authority) -> None:
+    chained = TSA(now=auth.now, name="chained-tsa", intermediate=True)
+    assert len(chained.chain) == 3
+    b = v2_msg(auth)
+    stamps(b, [chained.stamp(sig_of(b), t_in(auth))])
+    passes(b, root(auth, tsas=[chained.authority()]))
+    # without its intermediate the trusted root cannot vouch for the leaf
+    fails(b, root(auth, tsas=[chained.authority(chain=[chained.leaf, chained.root])]), "invalid-timestamp")
+
+
+def test_tsa_leaf_needs_a_critical_timestamping_eku(auth: Authority) -> None:
+    lax = TSA(now=auth.now, name="lax-tsa", eku_critical=False)
+    b = v2_msg(auth)
+    stamps(b, [lax.stamp(sig_of(b), t_in(auth))])
+    fails(b, root(auth, tsas=[lax.authority()]), "invalid-timestamp")
