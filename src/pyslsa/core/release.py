@@ -117,7 +117,8 @@ def pep740_evidence(f: ReleaseFile, source: str, provenance_object: bytes, root:
     out = []
     for publisher, attestations in bundles:
         for i, doc in enumerate(attestations):
-            ev = Evidence(PEP740, f"{source}#{i}", signer=_publisher_text(publisher))
+            where = f"{source}#{i + 1}" if len(attestations) > 1 else source
+            ev = Evidence(PEP740, where, signer=_publisher_text(publisher))
             try:
                 if publisher.kind == "GitHub" and publisher.repository != want:
                     raise MismatchSourceError(f"Trusted Publisher repository: expected {want!r}, got "
@@ -238,10 +239,10 @@ def _uncovered(f: ReleaseFile, docs: Sequence[_Doc]) -> VerificationError:
     if statements:
         names = sorted({s.name or s.digest.get("sha256", "?") for st in statements for s in st.subjects})
         shown = ", ".join(names[:4]) + (f" (+{len(names) - 4} more)" if len(names) > 4 else "")
-        return MismatchHashError(f"{f.filename}: no subject of the release's provenance has sha256:{f.sha256} "
-                                 f"(subjects: {shown}), and no PEP 740 attestation covers it")
-    return UnattestedError(f"{f.filename}: no evidence covers it (no PEP 740 attestation, no SLSA provenance "
-                           f"subject with sha256:{f.sha256})")
+        return MismatchHashError(f"no subject of the release's provenance has sha256:{f.sha256} (subjects: "
+                                 f"{shown}), and no PEP 740 attestation covers the file")
+    return UnattestedError(f"no evidence covers the file: no PEP 740 attestation, no SLSA provenance subject with "
+                           f"sha256:{f.sha256}")
 
 
 __all__ = ["PEP740", "SLSA", "Evidence", "FileVerdict", "ReleaseFile", "Resolver", "SlsaDocument",
