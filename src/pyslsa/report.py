@@ -56,26 +56,28 @@ class ArtifactOutcome:
         return out
 
 
-@dataclass
-class Report:
-    """The result of one command run: per-artifact outcomes, or one error that stopped everything."""
+class _Verdicts:
+    """A report over items (artifacts, files) that each have ``verified`` and ``error``: verified when nothing
+    stopped the command and every item verified; the first error decides the exit status."""
 
-    command: str
-    artifacts: list[ArtifactOutcome] = field(default_factory=list)
-    error: PyslsaError | None = None
-    print_provenance: bool = False
+    error: PyslsaError | None
+
+    def _items(self) -> list[Any]:
+        raise NotImplementedError
 
     @property
     def verified(self) -> bool:
-        return self.error is None and bool(self.artifacts) and all(a.verified for a in self.artifacts)
+        items = self._items()
+        return self.error is None and bool(items) and all(i.verified for i in items)
 
     @property
     def first_error(self) -> PyslsaError | None:
         if self.error is not None:
             return self.error
-        for a in self.artifacts:
-            if a.error is not None:
-                return a.error
+        for i in self._items():
+            if i.error is not None:
+                err: PyslsaError = i.error
+                return err
         return None
 
     @property
@@ -87,7 +89,20 @@ class Report:
 
 
 @dataclass
-class ReleaseReport:
+class Report(_Verdicts):
+    """The result of one command run: per-artifact outcomes, or one error that stopped everything."""
+
+    command: str
+    artifacts: list[ArtifactOutcome] = field(default_factory=list)
+    error: PyslsaError | None = None
+    print_provenance: bool = False
+
+    def _items(self) -> list[Any]:
+        return self.artifacts
+
+
+@dataclass
+class ReleaseReport(_Verdicts):
     """``verify-release``: the release, where its evidence came from, and a verdict per file."""
 
     requirement: str
@@ -98,22 +113,5 @@ class ReleaseReport:
     error: PyslsaError | None = None
     command: str = "verify-release"
 
-    @property
-    def verified(self) -> bool:
-        return self.error is None and bool(self.files) and all(f.verified for f in self.files)
-
-    @property
-    def first_error(self) -> PyslsaError | None:
-        if self.error is not None:
-            return self.error
-        for f in self.files:
-            if f.error is not None:
-                return f.error  # type: ignore[no-any-return]
-        return None
-
-    @property
-    def exit_status(self) -> int:
-        if self.verified:
-            return 0
-        err = self.first_error
-        return err.exit_status if err is not None else 1
+    def _items(self) -> list[Any]:
+        return self.files
