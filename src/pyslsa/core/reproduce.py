@@ -558,6 +558,12 @@ class Comparison:
     changed: list[FileChange] = field(default_factory=list)
     metadata: list[str] = field(default_factory=list)  # zip-level differences, one line each
     diff_truncated: bool = False
+    entries_differing: int = 0  # entries whose zip metadata differ (set for content-identical)
+
+    @property
+    def distance(self) -> int:
+        """How far apart: the number of entries that differ in any way (the better attempt has fewer)."""
+        return len(self.added) + len(self.removed) + len(self.changed) + self.entries_differing
 
 
 def _sha(data: bytes) -> str:
@@ -632,6 +638,8 @@ def compare_wheels(published: bytes, rebuilt: bytes) -> Comparison:
         cmp.metadata.append("an entry name appears more than once in one of the archives")
     if pub_names != reb_names:
         cmp.metadata.append("the entries are in another order")
+    cmp.entries_differing = sum(1 for n in pub_names if n in reb_by and any(
+        getattr(reb_by[n], attr) != getattr(pub_by[n], attr) for attr, _ in _FIELDS))
     for attr, label in _FIELDS:
         diffs = [(n, getattr(reb_by[n], attr), getattr(pub_by[n], attr)) for n in pub_names
                  if getattr(reb_by[n], attr) != getattr(pub_by[n], attr)]
@@ -699,10 +707,11 @@ class WheelOutcome:
 
     @property
     def best(self) -> Attempt | None:
-        """The first reproducible attempt, else the first with the best verdict."""
+        """The first reproducible attempt, else the one with the best verdict and the fewest differing entries."""
         if not self.attempts:
             return None
-        return min(self.attempts, key=lambda a: (VERDICTS.index(a.verdict), a.number))
+        return min(self.attempts, key=lambda a: (VERDICTS.index(a.verdict),
+                                                 a.comparison.distance if a.comparison else 0, a.number))
 
 
 def best_verdict(verdicts: Iterable[str]) -> str:

@@ -56,6 +56,7 @@ def _comparison(c: Comparison | None) -> dict[str, Any] | None:
                      "binary": f.binary, "diff": "".join(f.diff), "diff_truncated": f.diff_truncated}
                     for f in c.changed],
         "metadata": c.metadata,
+        "entries_with_other_metadata": c.entries_differing,
         "diff_truncated": c.diff_truncated,
     }
 
