@@ -55,6 +55,17 @@ examples:
 """
 
 
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    """Wraps one-paragraph descriptions to the terminal; keeps multi-line texts (examples, epilogs) as written."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if "\n" in text:
+            return super()._fill_text(text, width, indent)
+        import textwrap
+
+        return textwrap.fill(text, width, initial_indent=indent, subsequent_indent=indent)
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse that reports usage errors on one line with exit status 2 (never a traceback)."""
 
@@ -88,7 +99,7 @@ def _build_parser() -> _Parser:
         description="Verify that release artifacts were built by the pipeline, from the source, they claim: "
                     "SLSA provenance and Sigstore attestations, offline, in pure Python.",
         epilog=_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_Formatter,
     )
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -102,7 +113,7 @@ def _build_parser() -> _Parser:
                     "verify-artifact.",
         epilog="example:\n  pyslsa verify-artifact --provenance-path binary.intoto.jsonl \\\n"
                "      --source-uri github.com/slsa-framework/example-package --source-tag v14 binary\n\n" + _EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_Formatter,
     )
     _add_slsa_args(va, "--provenance-path", "path to the provenance file")
     va.add_argument("--source-branch", metavar="B", help="expected branch the artifact was built from (for a tag "
@@ -132,7 +143,7 @@ def _build_parser() -> _Parser:
                "      --source-uri github.com/aspect-build/rules_lint \\\n"
                "      --builder-id https://github.com/bazel-contrib/publish-to-bcr/.github/workflows/"
                "publish.yaml MODULE.bazel\n\n" + _EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_Formatter,
     )
     _add_slsa_args(ga, "--attestation-path", "path to the attestation file")
     ga.add_argument("--builder-id", metavar="ID", help="the builder (workflow) id you trust")
@@ -146,7 +157,7 @@ def _build_parser() -> _Parser:
                     "and writes a Sigstore bundle v0.3 (envelope, certificate, log entry with its proofs): "
                     "'pyslsa verify-artifact --offline' then passes on the bundle with the same verdict.",
         epilog=_UPGRADE_EXAMPLES + _EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_Formatter,
     )
     up.add_argument("provenance", metavar="LEGACY.intoto.jsonl", help="the legacy provenance file")
     up.add_argument("--output", required=True, metavar="BUNDLE.sigstore.json", help="where to write the bundle")
@@ -162,7 +173,7 @@ def _build_parser() -> _Parser:
                     "the transparency-log proof, the signing time (SET or RFC 3161 timestamps), the certificate "
                     "chain and SCT, the signature, and the signer's identity (exact SAN and OIDC issuer) or key.",
         epilog=_BUNDLE_EXAMPLES + _EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_Formatter,
     )
     vb.add_argument("artifact", metavar="ARTIFACT_OR_DIGEST", help="the signed file, or sha256:<64 hex>")
     vb.add_argument("--bundle", required=True, metavar="FILE", help="the Sigstore bundle (.sigstore.json)")
@@ -184,7 +195,7 @@ def _build_parser() -> _Parser:
                     "passes when at least one piece of evidence verifies it and none that names it fails; a file "
                     "that no evidence covers is 'unattested' (a failure).",
         epilog=_RELEASE_EXAMPLES + _EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_Formatter,
     )
     vr.add_argument("requirement", metavar="NAME==VERSION", help="the release, e.g. aws-lambda-powertools==2.20.0")
     vr.add_argument("--source-uri", required=True, metavar="URI",
@@ -224,7 +235,7 @@ def _build_parser() -> _Parser:
                     "PEP 517 in a fresh isolated environment, and compare: reproducible (exit 0), "
                     "content-identical, different, could-not-build or not-applicable (exit 1).",
         epilog=_REPRODUCE_EXAMPLES + _EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_Formatter,
     )
     rp.add_argument("requirement", nargs="?", metavar="NAME==VERSION", help="the release to rebuild")
     rp.add_argument("--sdist", metavar="X.tar.gz", help="a local sdist (with --wheel) instead of the index")
