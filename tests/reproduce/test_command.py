@@ -213,8 +213,10 @@ def local(index: Index, sdist: Path, wheel: Path, *extra: str) -> list[str]:
 
 
 def test_from_the_index_reproducible_with_inferred_source_date_epoch(
-        capsys: pytest.CaptureFixture[str], index: Index, flit_release: tuple[Path, Path]) -> None:
-    code, doc = reproduce(capsys, "demo_flit==1.0", "--index-url", index.url)
+        capsys: pytest.CaptureFixture[str], index: Index, flit_release: tuple[Path, Path],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PYSLSA_INDEX_URL", index.url)  # the default index when --index-url is not given
+    code, doc = reproduce(capsys, "demo_flit==1.0")
     assert code == 0, doc
     assert doc["verdict"] == "reproducible" and doc["reproducible"] is True
     assert doc["sdist"]["origin"] == "index" and doc["sdist"]["filename"] == flit_release[0].name
@@ -233,11 +235,17 @@ def test_from_the_index_reproducible_with_inferred_source_date_epoch(
 def test_text_output_explains_attempts(capsys: pytest.CaptureFixture[str], index: Index,
                                        flit_release: tuple[Path, Path], tmp_path: Path) -> None:
     sdist, wheel = flit_release
+    import flit_core
+
     keep = tmp_path / "kept"
-    code = main(["reproduce", *local(index, sdist, wheel, "--env", f"SOURCE_DATE_EPOCH={SDE}", "--keep", str(keep))])
+    pin = f"flit_core=={flit_core.__version__}"
+    code = main(["reproduce", *local(index, sdist, wheel, "--env", f"SOURCE_DATE_EPOCH={SDE}", "--keep", str(keep),
+                                     "--build-requirement", pin)])
     out, err = capsys.readouterr()
     assert code == 0, out + err
-    assert "attempt 1 (pinned build requirements): built with flit-core==" in out
+    assert f"attempt 1 (pinned build requirements): built with {pin}, SOURCE_DATE_EPOCH={SDE} -> reproducible" in out
+    assert f"pin: {pin} (--build-requirement)" in out
+    assert (keep / "attempt-1" / "constraints.txt").read_text() == pin + "\n"
     assert out.splitlines()[-1].startswith("REPRODUCIBLE: ")
     assert (keep / "attempt-1" / "build.log").is_file() and list((keep / "attempt-1" / "dist").glob("*.whl"))
 
@@ -321,6 +329,70 @@ def test_hatchling_reproducible_plainly(capsys: pytest.CaptureFixture[str], inde
     assert code == 0, doc
     a = doc["wheels"][0]["attempts"][0]
     assert a["verdict"] == "reproducible" and a["pins"][0].startswith("hatchling==")
+
+
+SLOW_BACKEND = """import os, time
+
+def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
+    with open(os.environ["PIDFILE"], "w") as fh:
+        fh.write(str(os.getpid()))
+    time.sleep(120)
+"""
+
+
+def test_in_tree_backend_pins_nothing_and_the_build_is_bounded(
+        capsys: pytest.CaptureFixture[str], flit_release: tuple[Path, Path], tmp_path: Path) -> None:
+    _, wheel = flit_release
+    sdist = tmp_path / "demo_flit-1.0.tar.gz"
+    pyproject = b'[build-system]\nrequires = []\nbuild-backend = "slow_backend"\nbackend-path = ["."]\n'
+    with tarfile.open(sdist, "w:gz") as tf:
+        for name, data in {"demo_flit-1.0/pyproject.toml": pyproject,
+                           "demo_flit-1.0/slow_backend.py": SLOW_BACKEND.encode()}.items():
+            ti = tarfile.TarInfo(name)
+            ti.size, ti.mtime = len(data), SDE
+            tf.addfile(ti, io.BytesIO(data))
+    pidfile = tmp_path / "pid"
+    code, doc = reproduce(capsys, "--sdist", str(sdist), "--wheel", str(wheel), "--timeout", "6",
+                          "--env", f"PIDFILE={pidfile}", "--env", f"SOURCE_DATE_EPOCH={SDE}")
+    assert code == 1 and doc["verdict"] == "could-not-build"
+    w = doc["wheels"][0]
+    assert w["inferred"]["pins"] == [] and "in-tree" in w["inferred"]["notes"][0]
+    (a,) = w["attempts"]
+    assert a["reason"] == "timed out after 6 s" and a["pins"] == []
+    stat = Path(f"/proc/{int(pidfile.read_text())}/stat")
+    if stat.parent.parent.is_dir():  # the build's process group was killed: gone, or a zombie not yet reaped
+        import time
+
+        def dead() -> bool:
+            try:
+                return stat.read_text().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+            except OSError:
+                return True
+
+        deadline = time.monotonic() + 5
+        while not dead() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert dead()
+
+
+def test_interrupt_removes_the_work_directory(capsys: pytest.CaptureFixture[str], flit_release: tuple[Path, Path],
+                                              tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tempfile
+
+    import pyslsa.commands.reproduce as cmd
+
+    sdist, wheel = flit_release
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    seen: list[Path] = []
+
+    def interrupted(src: Path, *args: object, **kwargs: object) -> None:
+        seen.append(src)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cmd, "build_wheel", interrupted)
+    assert main(["reproduce", "--sdist", str(sdist), "--wheel", str(wheel)]) == 130
+    assert seen and seen[0].is_relative_to(tmp_path)
+    assert not list(tmp_path.glob("pyslsa-reproduce-*"))
 
 
 def test_platform_wheel_not_applicable(capsys: pytest.CaptureFixture[str], flit_release: tuple[Path, Path],
