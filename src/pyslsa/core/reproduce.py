@@ -475,11 +475,11 @@ def infer_timezone(wheel: Wheel, sdist_mtimes: Mapping[str, float]) -> tuple[Zon
     partner = max((o for o in counts if abs(o - top) == 3600), key=lambda o: counts[o], default=None)
     if partner is None:
         if top == 0:
-            return None, f"{n} wheel entries carry their sdist file's time in UTC"
+            return None, f"{_entries(n)} sdist file's time in UTC"
         if n < 2 and len(matched) > 1:
             return None, "only one wheel entry carries its sdist file's time with an offset: no zone inferred"
-        return (Zone(_fixed_tz(top), f"{n} wheel entries carry their sdist file's time at UTC{_hm(top)}"),
-                f"UTC{_hm(top)}")
+        why = f"{_entries(n)} sdist file's time at UTC{_hm(top)}"
+        return Zone(_fixed_tz(top), why), why
     std = min(top, partner)
     best: tuple[int, _DstRule] | None = None
     for rule in _dst_rules(std):
@@ -489,9 +489,13 @@ def infer_timezone(wheel: Wheel, sdist_mtimes: Mapping[str, float]) -> tuple[Zon
     assert best is not None
     fit, rule = best
     k = sum(1 for _, o in observations if o in (std, std + 3600))
-    why = (f"{k} wheel entries carry their sdist file's time at UTC{_hm(std)} or UTC{_hm(std + 3600)} (daylight "
+    why = (f"{_entries(k)} sdist file's time at UTC{_hm(std)} or UTC{_hm(std + 3600)} (daylight "
            f"saving); {rule.label} explain {fit} of them")
     return Zone(rule.posix(std), why), why
+
+
+def _entries(n: int) -> str:
+    return "1 wheel entry carries its" if n == 1 else f"{n} wheel entries carry their"
 
 
 def _hm(seconds: int) -> str:
