@@ -302,12 +302,12 @@ class BuildResult:
 
 
 def _kill(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is not None:
-        return
+    """Kill the build's whole process group (the build's own session), even after the build itself exited:
+    nothing it started outlives it."""
     try:
         if os.name == "posix":
             os.killpg(proc.pid, signal.SIGKILL)
-        else:  # pragma: no cover
+        elif proc.poll() is None:  # pragma: no cover
             proc.kill()
     except (ProcessLookupError, PermissionError):
         pass
@@ -569,6 +569,7 @@ def run(*, requirement: str | None, sdist: str | None, wheels: list[str], index_
     try:
         _run_in(report, workdir, index, requirement, sdist, wheels, build_requirements, env, timeout, progress)
     finally:
+        index.http.close()
         if not keep:
             shutil.rmtree(workdir, ignore_errors=True)
         report.seconds = round(time.monotonic() - started, 2)

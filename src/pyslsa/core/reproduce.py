@@ -41,7 +41,7 @@ from typing import Any
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
+    import tomli as tomllib  # type: ignore[import-not-found, no-redef, unused-ignore]
 
 REPRODUCIBLE = "reproducible"
 CONTENT_IDENTICAL = "content-identical"
