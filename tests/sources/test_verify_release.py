@@ -579,3 +579,29 @@ def test_signal_mid_download_in_a_real_process(hosts: tuple[Host, Host], tmpdir_
     assert proc.returncode == 130, err
     assert b"Traceback" not in err
     assert leftovers(tmpdir_env) == []
+
+
+@pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://127.0.0.1/x.whl", "gopher://127.0.0.1/x"])
+def test_index_file_url_must_be_http(hosts: tuple[Host, Host], capsys: pytest.CaptureFixture[str],
+                                     tmpdir_env: Path, url: str) -> None:
+    """A file URL from the index that is not http(s) is refused as a download failure (exit 1, not 2)."""
+    import json as _json
+
+    index, gh = hosts
+    slsa_release(index, gh)
+    route = index.routes["/simple/example-package/#json"]
+    doc = _json.loads(route.body)
+    doc["files"][0]["url"] = url
+    route.body = _json.dumps(doc).encode()
+    code, out, _ = run(capsys, index, gh, "example-package==14", "--source-uri", EXAMPLE_REPO)
+    assert code == 1 and out["error"]["code"] == "download-failed", out
+    assert leftovers(tmpdir_env) == []
+
+
+def test_too_many_release_files(hosts: tuple[Host, Host], capsys: pytest.CaptureFixture[str]) -> None:
+    index, gh = hosts
+    extra = [{"filename": f"example_package-14-py3-none-linux_{i}.whl", "url": "/x",
+              "hashes": {"sha256": "0" * 64}} for i in range(600)]
+    slsa_release(index, gh, extra_json_files=extra)
+    code, out, _ = run(capsys, index, gh, "example-package==14", "--source-uri", EXAMPLE_REPO)
+    assert code == 1 and out["error"]["code"] == "download-failed" and "limit" in out["error"]["message"], out

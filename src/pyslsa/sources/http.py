@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
-from pyslsa.errors import DownloadError, MismatchIndexDigestError, UsageError
+from pyslsa.errors import DownloadError, MismatchIndexDigestError
 
 if TYPE_CHECKING:
     import httpx
@@ -222,9 +222,11 @@ def _bounded(resp: httpx.Response, max_bytes: int, stop: float, deadline: float,
 
 
 def _check_url(url: str) -> None:
+    """URLs reach here from servers (file and provenance URLs of an index page): anything but http(s) is refused
+    as a download failure. The URLs a user gives are checked where they are given (a usage error)."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise UsageError(f"not an http(s) URL: {url!r}")
+        raise DownloadError(f"refusing to fetch {_show(url)!r}: not an http(s) URL")
 
 
 def _check_redirect(current: str, nxt: str) -> None:

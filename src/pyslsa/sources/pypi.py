@@ -28,6 +28,8 @@ HTML_V1 = "application/vnd.pypi.simple.v1+html"
 _ACCEPT = f"{JSON_V1}, {HTML_V1};q=0.2, text/html;q=0.01"
 INTEGRITY_V1 = "application/vnd.pypi.integrity.v1+json"
 _HEX64 = re.compile(r"\A[0-9a-fA-F]{64}\Z")
+#: More files than this in one release is not a genuine release (numpy has about 60).
+MAX_RELEASE_FILES = 500
 
 
 @dataclass(frozen=True)
@@ -228,6 +230,8 @@ class PackageIndex:
                 raise DownloadError(f"the index lists {f.filename!r} twice")
             out[f.filename] = DistFile(f.filename, f.url, f.sha256, kv[0], f.size, f.upload_time, f.yanked,
                                        f.provenance_url, f.provenance_listed)
+        if len(out) > MAX_RELEASE_FILES:
+            raise DownloadError(f"the index lists {len(out)} files for {name}=={version} (limit {MAX_RELEASE_FILES})")
         if not out:
             raise ReleaseNotFoundError(f"the index {self.index_url} lists no wheel or sdist for {name}=={version}")
         return [out[k] for k in sorted(out)]
