@@ -605,3 +605,24 @@ def test_too_many_release_files(hosts: tuple[Host, Host], capsys: pytest.Capture
     slsa_release(index, gh, extra_json_files=extra)
     code, out, _ = run(capsys, index, gh, "example-package==14", "--source-uri", EXAMPLE_REPO)
     assert code == 1 and out["error"]["code"] == "download-failed" and "limit" in out["error"]["message"], out
+
+
+def test_index_without_digest_is_refused(hosts: tuple[Host, Host], capsys: pytest.CaptureFixture[str]) -> None:
+    index, gh = hosts
+    slsa_release(index, gh)
+    route = index.routes["/simple/example-package/#json"]
+    doc = json.loads(route.body)
+    doc["files"][0]["hashes"] = {"md5": "0" * 32}
+    route.body = json.dumps(doc).encode()
+    code, out, _ = run(capsys, index, gh, "example-package==14", "--source-uri", EXAMPLE_REPO)
+    assert code == 1 and out["error"]["code"] == "mismatch-index-digest", out
+    assert "no sha256" in out["error"]["message"]
+    assert f"/files/{WHEEL}" not in [p for p, _, _ in index.requests]
+
+
+@pytest.mark.network
+def test_real_pypi_pep740_release() -> None:
+    """A release with PEP 740 attestations on the real PyPI (the sdist whose attestation is in tests/data)."""
+    code = main(["verify-release", "pypi-attestations==0.0.19", "--source-uri", PA_REPO, "--only", "sdist",
+                 "--no-github", "--format", "json"])
+    assert code == 0

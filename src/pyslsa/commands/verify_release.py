@@ -22,7 +22,7 @@ from pathlib import Path
 from pyslsa.commands.verify_artifact import _resolver, _testing, load_provenance, load_trusted_root
 from pyslsa.core.release import ReleaseFile, SlsaDocument, decide_release
 from pyslsa.core.slsa.policy import SlsaPolicy
-from pyslsa.errors import ReleaseNotFoundError, UsageError
+from pyslsa.errors import MismatchIndexDigestError, ReleaseNotFoundError, UsageError
 from pyslsa.report import ReleaseReport
 from pyslsa.sources.files import split_evidence
 from pyslsa.sources.github import DEFAULT_GITHUB_API_URL, DEFAULT_GITHUB_URL, GitHubReleases, repository_of
@@ -127,6 +127,10 @@ def run(*, requirement: str, source_uri: str, release_tag: str | None = None, pr
 
 def _download_all(files: list[DistFile], directory: Path, http: HttpClient, progress: bool) -> dict[str, str]:
     digests: dict[str, str] = {}
+    unlisted = [f.filename for f in files if f.sha256 is None]
+    if unlisted:  # every download is hash-checked against the index: no digest, no download
+        raise MismatchIndexDigestError(f"the index lists no sha256 for {', '.join(unlisted[:3])}"
+                                       f"{' ...' if len(unlisted) > 3 else ''}: refusing to download unchecked files")
     with progress_bar(progress) as bar:
         for f in files:
             limit = min(f.size, MAX_FILE_BYTES) if f.size is not None else MAX_FILE_BYTES
