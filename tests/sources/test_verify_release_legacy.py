@@ -7,6 +7,7 @@ loopback Rekor of ``test_real_legacy_vectors`` logs the real envelope under a te
 production trusted root names.
 """
 
+# ruff: noqa: F811 - the imported Rekor fixture is a test parameter by design
 from __future__ import annotations
 
 import json
