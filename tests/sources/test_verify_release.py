@@ -626,3 +626,15 @@ def test_real_pypi_pep740_release() -> None:
     code = main(["verify-release", "pypi-attestations==0.0.19", "--source-uri", PA_REPO, "--only", "sdist",
                  "--no-github", "--format", "json"])
     assert code == 0
+
+
+def test_yanked_file_is_noted(hosts: tuple[Host, Host], capsys: pytest.CaptureFixture[str]) -> None:
+    index, gh = hosts
+    slsa_release(index, gh)
+    route = index.routes["/simple/example-package/#json"]
+    doc = json.loads(route.body)
+    doc["files"][0]["yanked"] = "broken build"
+    route.body = json.dumps(doc).encode()
+    code, out, _ = run(capsys, index, gh, "example-package==14", "--source-uri", EXAMPLE_REPO)
+    assert code == 0
+    assert f"yanked on the index: {WHEEL}" in out["notes"]

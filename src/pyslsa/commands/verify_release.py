@@ -104,6 +104,9 @@ def run(*, requirement: str, source_uri: str, release_tag: str | None = None, pr
         files = [f for f in files if f.kind == only]
         if not files:
             raise ReleaseNotFoundError(f"{name}=={version} has no {only} on {index.index_url}")
+    yanked = [f.filename for f in files if f.yanked]
+    if yanked:  # PEP 592: still verified (provenance is about origin), but the user should know
+        report.notes.append(f"yanked on the index: {', '.join(yanked)}")
     with workdir(keep) as directory:
         digests = _download_all(files, directory, http, progress)
         release_files = [ReleaseFile(f.filename, digests[f.filename]) for f in files]
