@@ -3,14 +3,17 @@
 Every request has a per-request timeout, a size cap enforced while reading (a ``Content-Length`` above the cap is
 refused before the body is read), a few retries with back-off on connection errors, timeouts and 5xx answers
 (GET only: idempotent), and an overall deadline. Redirects are followed (at most :data:`MAX_REDIRECTS`), never
-from ``https`` down to ``http``, never to another scheme.
+from ``https`` down to ``http``, never to another scheme, and without the client's ``Authorization`` once they leave
+the origin first asked; any other 3xx is an HTTP error. The size cap counts decoded bytes (a ``Content-Encoding``
+bomb stops at the cap), and an answer that does not decode is a download failure.
 
 Downloads stream to ``<dir>/.<name>.part`` while hashing, are checked against the expected SHA-256, and only then
 renamed to ``<dir>/<name>``; the part file is removed on every path (errors, Ctrl-C). File names that come from a
 server are checked with :func:`safe_filename` before anything is written.
 
-Failures are :class:`~pyslsa.errors.DownloadError` (``download-failed``: network, timeout, HTTP error, too large)
-or :class:`~pyslsa.errors.MismatchIndexDigestError` (the bytes are not the ones the index promised).
+Failures are :class:`~pyslsa.errors.DownloadError` (``download-failed``: network, timeout, HTTP error, too large,
+a URL that does not parse), :class:`~pyslsa.errors.MismatchIndexDigestError` (the bytes are not the ones the index
+promised: digest or size), or :class:`~pyslsa.errors.UsageError` (the file cannot be written where asked).
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
-from pyslsa.errors import DownloadError, MismatchIndexDigestError
+from pyslsa.errors import DownloadError, MismatchIndexDigestError, UsageError
 
 if TYPE_CHECKING:
     import httpx
@@ -106,6 +109,7 @@ class HttpClient:
         import httpx
 
         _check_url(url)
+        origin = _origin(url)
         last = "no attempt made"
         for attempt in range(self.attempts):
             if time.monotonic() >= stop:
@@ -117,12 +121,17 @@ class HttpClient:
                     headers = {"Accept": accept} if accept else {}
                     req = self._httpx().build_request("GET", current, headers=headers,
                                                       timeout=min(self.timeout, remaining))
+                    if _origin(current) != origin:  # credentials go to the host they were given for only
+                        req.headers.pop("Authorization", None)
+                        req.headers.pop("Cookie", None)
                     resp = self._httpx().send(req, stream=True)
                     if resp.is_redirect:
                         location = resp.headers.get("location", "")
                         resp.close()
-                        nxt = urljoin(current, location)
-                        _check_redirect(current, nxt)
+                        if not location:
+                            raise DownloadError(f"{_show(current)} answered HTTP {resp.status_code} without a "
+                                                f"Location")
+                        nxt = _check_redirect(current, location)
                         current = nxt
                         continue
                     break
@@ -132,7 +141,7 @@ class HttpClient:
                 if resp.status_code >= 500:
                     last = f"HTTP {resp.status_code}"
                     resp.close()
-                elif resp.status_code >= 400 and resp.status_code != 404:
+                elif resp.status_code >= 300 and resp.status_code != 404:  # a 3xx here cannot be followed
                     resp.close()
                     raise DownloadError(f"{_show(current)} answered HTTP {resp.status_code}")
                 else:
@@ -159,26 +168,33 @@ class HttpClient:
             return Response(str(resp.url), resp.status_code, dict(resp.headers), b"".join(chunks))
 
     def download(self, url: str, directory: Path, filename: str, *, sha256: str | None,
-                 max_bytes: int = MAX_FILE_BYTES, progress: Progress | None = None) -> tuple[Path, str]:
+                 max_bytes: int = MAX_FILE_BYTES, progress: Progress | None = None,
+                 expected_size: int | None = None) -> tuple[Path, str]:
         """Stream ``url`` into ``directory/filename``; returns (path, sha256 hex).
 
-        With ``sha256`` given, the file is kept only if its digest matches. A 404 is a DownloadError here.
+        With ``sha256`` given, the file is kept only if its digest matches (and, with ``expected_size``, its size).
+        A 404 is a DownloadError here; a file that cannot be written locally is a UsageError.
         """
         name = safe_filename(filename)
         final = directory / name
         part = directory / f".{name}.part"
         stop = time.monotonic() + self.deadline
         h = hashlib.sha256()
+        created = False
         try:
             with self._open(url, None, stop) as resp:
                 if resp.status_code == 404:
                     raise DownloadError(f"{_show(url)} answered HTTP 404 (not found)")
                 total = _declared_length(resp)
-                fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
+                fd = _create(part)
+                created = True
                 with os.fdopen(fd, "wb") as out:
                     size = 0
                     for chunk in _bounded(resp, max_bytes, stop, self.deadline, url):
-                        out.write(chunk)
+                        try:
+                            out.write(chunk)
+                        except OSError as exc:
+                            raise UsageError(f"cannot write {part}: {exc.strerror or exc}") from None
                         h.update(chunk)
                         size += len(chunk)
                         if progress is not None:
@@ -187,12 +203,30 @@ class HttpClient:
             if sha256 is not None and got != sha256.lower():
                 raise MismatchIndexDigestError(f"{name}: the index promised sha256:{sha256.lower()}, the download "
                                                f"has sha256:{got}")
-            part.replace(final)
+            if expected_size is not None and size != expected_size:
+                raise MismatchIndexDigestError(f"{name}: the index lists {expected_size} bytes, the download has "
+                                               f"{size} bytes")
+            try:
+                part.replace(final)
+            except OSError as exc:
+                raise UsageError(f"cannot write {final}: {exc.strerror or exc}") from None
+            created = False
             return final, got
         finally:
             # Gone whatever happened (error, hash mismatch, KeyboardInterrupt); after a success it was renamed.
-            with suppress(FileNotFoundError):
-                part.unlink()
+            # Only a part file this call created: one that was there before is not ours to remove.
+            if created:
+                with suppress(FileNotFoundError):
+                    part.unlink()
+
+
+def _create(path: Path) -> int:
+    """A new file, ours alone (never an existing file, never through a symlink): a UsageError otherwise."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        return os.open(path, flags, 0o600)
+    except OSError as exc:
+        raise UsageError(f"cannot create {path}: {exc.strerror or exc}") from None
 
 
 def _declared_length(resp: httpx.Response) -> int | None:
@@ -217,6 +251,9 @@ def _bounded(resp: httpx.Response, max_bytes: int, stop: float, deadline: float,
             yield chunk
     except httpx.TimeoutException:
         raise DownloadError(f"{_show(url)}: timed out while reading the answer") from None
+    except httpx.DecodingError:
+        encoding = resp.headers.get("content-encoding", "")
+        raise DownloadError(f"{_show(url)}: the answer does not decode (Content-Encoding {encoding!r})") from None
     except httpx.TransportError as exc:
         raise DownloadError(f"{_show(url)}: connection failed while reading: {type(exc).__name__}") from None
 
@@ -224,24 +261,54 @@ def _bounded(resp: httpx.Response, max_bytes: int, stop: float, deadline: float,
 def _check_url(url: str) -> None:
     """URLs reach here from servers (file and provenance URLs of an index page): anything but http(s) is refused
     as a download failure. The URLs a user gives are checked where they are given (a usage error)."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:
+        raise DownloadError(f"refusing to fetch {_show(url)!r}: not a valid URL ({exc})") from None
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise DownloadError(f"refusing to fetch {_show(url)!r}: not an http(s) URL")
 
 
-def _check_redirect(current: str, nxt: str) -> None:
-    a, b = urlsplit(current), urlsplit(nxt)
+def join_url(base: str, ref: str, what: str = "URL") -> str:
+    """``ref`` resolved against ``base``; a reference urllib cannot parse is a DownloadError (it comes from a
+    server)."""
+    try:
+        return urljoin(base, ref)
+    except ValueError as exc:
+        raise DownloadError(f"{what} {_show(ref)!r} from {_show(base)} is not a valid URL ({exc})") from None
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    try:
+        p = urlsplit(url)
+        return p.scheme, (p.hostname or ""), p.port or {"http": 80, "https": 443}.get(p.scheme)
+    except ValueError:
+        return "", url, None
+
+
+def _check_redirect(current: str, location: str) -> str:
+    """The URL a redirect from ``current`` to ``location`` leads to, if it may be followed."""
+    try:
+        nxt = urljoin(current, location)
+        a, b = urlsplit(current), urlsplit(nxt)
+    except ValueError as exc:
+        raise DownloadError(f"{_show(current)} redirected to an invalid URL ({exc})") from None
     if b.scheme not in ("http", "https") or not b.netloc:
         raise DownloadError(f"{_show(current)} redirected to a non-http(s) URL {_show(nxt)}")
     if a.scheme == "https" and b.scheme == "http":
         raise DownloadError(f"{_show(current)} redirected from https down to http ({_show(nxt)})")
+    return nxt
 
 
 def _show(url: str) -> str:
     """A URL for messages: no query string (signed download URLs carry tokens), bounded length."""
-    p = urlsplit(url)
-    shown = f"{p.scheme}://{p.netloc}{p.path}" if p.netloc else url
+    try:
+        p = urlsplit(url)
+        shown = f"{p.scheme}://{p.netloc}{p.path}" if p.netloc else url
+    except ValueError:
+        shown = url.partition("?")[0]
     return shown if len(shown) <= 200 else shown[:197] + "..."
 
 
-__all__ = ["MAX_DOCUMENT_BYTES", "MAX_FILE_BYTES", "HttpClient", "Progress", "Response", "safe_filename"]
+__all__ = ["MAX_DOCUMENT_BYTES", "MAX_FILE_BYTES", "HttpClient", "Progress", "Response", "join_url",
+           "safe_filename"]
