@@ -75,11 +75,20 @@ def progress_bar(enabled: bool) -> Iterator[Callable[[str, int | None], Progress
 
 
 def _save(directory: Path, name: str, content: bytes) -> None:
+    """``content`` as ``directory/name``, through a part file of our own (never an existing file or a symlink)."""
     target = directory / safe_filename(name, "evidence file name")
     tmp = directory / f".{target.name}.part"
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOFOLLOW", 0)
     try:
-        tmp.write_bytes(content)
+        fd = os.open(tmp, flags, 0o600)
+    except OSError as exc:
+        raise UsageError(f"cannot create {tmp}: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(content)
         tmp.replace(target)
+    except OSError as exc:
+        raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from None
     finally:
         tmp.unlink(missing_ok=True)
 
@@ -92,11 +101,14 @@ def run(*, requirement: str, source_uri: str, release_tag: str | None = None, pr
         client: HttpClient | None = None) -> ReleaseReport:
     name, version = parse_requirement(requirement)
     tag = release_tag or f"v{version}"
-    if github and provenance_path is None:
-        repository_of(source_uri)  # a usage error now rather than after the downloads
+    http = client or HttpClient()
+    releases = None
+    if github and provenance_path is None:  # usage errors (source URI, GitHub URLs) now, not after the downloads
+        repository_of(source_uri)
+        releases = GitHubReleases(github_url or DEFAULT_GITHUB_URL, github_api_url or DEFAULT_GITHUB_API_URL,
+                                  client=http)
     root = load_trusted_root(trusted_root_path)
     policy = SlsaPolicy(source_uri, source_tag=tag, builder_id=builder_id or None, testing=_testing())
-    http = client or HttpClient()
     index = PackageIndex(index_url or os.environ.get("PYSLSA_INDEX_URL") or DEFAULT_INDEX_URL, client=http)
     report = ReleaseReport(requirement=f"{name}=={version}", index_url=index.index_url)
     files = index.release_files(name, version)
@@ -119,7 +131,7 @@ def run(*, requirement: str, source_uri: str, release_tag: str | None = None, pr
                     report.sources.append(found[0])
                     if keep is not None:
                         _save(directory, f"{f.filename}.provenance", found[1])
-        docs = _slsa_documents(report, source_uri, tag, provenance_path, github, github_url, github_api_url, http,
+        docs = _slsa_documents(report, source_uri, tag, provenance_path, releases,
                                directory if keep is not None else None)
         report.files = decide_release(release_files, pep740_objects, docs, policy, root,
                                       _resolver(rekor_url, offline_tlog))
@@ -139,19 +151,16 @@ def _download_all(files: list[DistFile], directory: Path, http: HttpClient, prog
             limit = min(f.size, MAX_FILE_BYTES) if f.size is not None else MAX_FILE_BYTES
             callback = bar(f.filename, f.size) if bar is not None else None
             _, digests[f.filename] = http.download(f.url, directory, f.filename, sha256=f.sha256, max_bytes=limit,
-                                                   progress=callback)
+                                                   progress=callback, expected_size=f.size)
     return digests
 
 
-def _slsa_documents(report: ReleaseReport, source_uri: str, tag: str, provenance_path: str | None, github: bool,
-                    github_url: str | None, github_api_url: str | None, http: HttpClient,
-                    keep_dir: Path | None) -> list[SlsaDocument]:
+def _slsa_documents(report: ReleaseReport, source_uri: str, tag: str, provenance_path: str | None,
+                    releases: GitHubReleases | None, keep_dir: Path | None) -> list[SlsaDocument]:
     blobs: list[tuple[str, bytes]] = []
     if provenance_path is not None:
         blobs.append((os.fspath(provenance_path), load_provenance(provenance_path)))
-    elif github:
-        releases = GitHubReleases(github_url or DEFAULT_GITHUB_URL, github_api_url or DEFAULT_GITHUB_API_URL,
-                                  client=http)
+    elif releases is not None:
         assets = releases.provenance(source_uri, tag)
         if not assets:
             report.notes.append(f"GitHub release {tag} of {source_uri}: no SLSA provenance asset")

@@ -66,7 +66,10 @@ class GitHubReleases:
         self.github_url = self.github_url.rstrip("/")
         self.api_url = self.api_url.rstrip("/")
         for flag, url in (("--github-url", self.github_url), ("--github-api-url", self.api_url)):
-            parts = urlsplit(url)
+            try:
+                parts = urlsplit(url)
+            except ValueError:
+                parts = urlsplit("")
             if parts.scheme not in ("http", "https") or not parts.netloc:
                 raise UsageError(f"{flag} must be an http(s) URL, got {url!r}")
         if self.client is None:
@@ -117,6 +120,8 @@ class GitHubReleases:
         names = self.asset_names(org, repo, tag)
         if not names:
             return []
+        if MULTIPLE in names:  # listed, yet its download answered 404: evidence that cannot be fetched fails
+            raise DownloadError(f"release {tag} lists asset {MULTIPLE!r} but its download answered 404")
         wanted = [n for n in names if n.endswith(PROVENANCE_SUFFIXES) and n != MULTIPLE]
         if len(wanted) > MAX_ASSETS:
             raise DownloadError(f"release {tag} lists {len(wanted)} provenance assets (limit {MAX_ASSETS})")

@@ -20,7 +20,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from pyslsa.core import jsonutil as j
 from pyslsa.errors import DownloadError, ReleaseNotFoundError, UsageError
-from pyslsa.sources.http import MAX_DOCUMENT_BYTES, HttpClient, safe_filename
+from pyslsa.sources.http import MAX_DOCUMENT_BYTES, HttpClient, join_url, safe_filename
 
 DEFAULT_INDEX_URL = "https://pypi.org/simple/"
 JSON_V1 = "application/vnd.pypi.simple.v1+json"
@@ -149,11 +149,11 @@ def parse_json_page(data: bytes, page_url: str) -> list[DistFile]:
         size = f.get("size")
         prov = f.get("provenance")
         out.append(DistFile(
-            filename=f["filename"], url=urljoin(page_url, f["url"]),
+            filename=f["filename"], url=join_url(page_url, f["url"], "file URL"),
             sha256=sha.lower() if isinstance(sha, str) and _HEX64.match(sha) else None,
             kind="", size=size if isinstance(size, int) and not isinstance(size, bool) and size >= 0 else None,
             upload_time=_parse_time(f.get("upload-time")), yanked=bool(f.get("yanked")),
-            provenance_url=urljoin(page_url, prov) if isinstance(prov, str) and prov else None,
+            provenance_url=join_url(page_url, prov, "provenance URL") if isinstance(prov, str) and prov else None,
             provenance_listed="provenance" in f,
         ))
     return out
@@ -177,11 +177,12 @@ def parse_html_page(data: bytes, page_url: str) -> list[DistFile]:
         algo, _, value = fragment.partition("=")
         if algo == "sha256" and _HEX64.match(value):
             sha = value.lower()
-        filename = text or urlsplit(url).path.rsplit("/", 1)[-1]
+        full = join_url(page_url, url, "file URL")
+        filename = text or urlsplit(full).path.rsplit("/", 1)[-1]
         prov = attrs.get("data-provenance")
-        out.append(DistFile(filename=filename, url=urljoin(page_url, url), sha256=sha, kind="",
+        out.append(DistFile(filename=filename, url=full, sha256=sha, kind="",
                             yanked="data-yanked" in attrs,
-                            provenance_url=urljoin(page_url, prov) if prov else None,
+                            provenance_url=join_url(page_url, prov, "provenance URL") if prov else None,
                             provenance_listed="data-provenance" in attrs))
     return out
 
@@ -196,7 +197,10 @@ class PackageIndex:
     def __post_init__(self) -> None:
         if not self.index_url.endswith("/"):
             self.index_url += "/"
-        parts = urlsplit(self.index_url)
+        try:
+            parts = urlsplit(self.index_url)
+        except ValueError:
+            parts = urlsplit("")
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise UsageError(f"--index-url must be an http(s) URL, got {self.index_url!r}")
         if self.client is None:
@@ -247,15 +251,21 @@ class PackageIndex:
                            f"{root}integrity/{normalize_name(name)}/{version}/{filename}/provenance", "", ""))
 
     def provenance(self, name: str, version: str, f: DistFile) -> tuple[str, bytes] | None:
-        """(URL, bytes) of the file's PEP 740 provenance object, or None if the index has none for it."""
+        """(URL, bytes) of the file's PEP 740 provenance object, or None if the index has none for it.
+
+        A provenance URL the index lists must answer (a 404 there is a DownloadError: evidence that cannot be
+        fetched never passes); only the integrity API, asked on a guess, may answer 404 for "none"."""
         url = f.provenance_url
-        if url is None and not f.provenance_listed:
+        guessed = url is None and not f.provenance_listed
+        if guessed:
             url = self.integrity_url(name, version, f.filename)
         if url is None:
             return None
         resp = self.http.get(url, accept=INTEGRITY_V1, max_bytes=MAX_DOCUMENT_BYTES)
         if resp is None:
-            return None
+            if guessed:
+                return None
+            raise DownloadError(f"the index lists a provenance URL for {f.filename}, and it answered HTTP 404")
         return resp.url, resp.content
 
 
