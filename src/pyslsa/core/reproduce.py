@@ -30,12 +30,16 @@ import datetime as dt
 import difflib
 import hashlib
 import io
+import lzma
+import math
 import re
 import sys
 import zipfile
+import zlib
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 if sys.version_info >= (3, 11):
@@ -61,6 +65,10 @@ MAX_DIFF_LINES_PER_FILE = 60
 MAX_DIFF_LINES = 400
 MAX_EXAMPLES = 5
 MAX_TEXT_BYTES = 1024 * 1024
+MAX_DIFF_LINE_CHARS = 400
+#: Caps on a wheel held in memory (its declared uncompressed size, checked before anything is inflated).
+MAX_WHEEL_ENTRIES = 100_000
+MAX_WHEEL_UNCOMPRESSED = 1024 * 1024 * 1024
 
 
 class WheelFormatError(ValueError):
@@ -114,26 +122,42 @@ class Wheel:
         purelib = self.wheel_metadata.get("root-is-purelib", ("",))[0].strip().lower() == "true"
         return purelib and bool(self.tags) and all(t.endswith("-none-any") for t in self.tags)
 
-    def member(self, name: str) -> Member | None:
+    @cached_property
+    def _by_name(self) -> dict[str, Member]:
+        out: dict[str, Member] = {}
         for m in self.members:
-            if m.name == name:
-                return m
-        return None
+            out.setdefault(m.name, m)
+        return out
+
+    def member(self, name: str) -> Member | None:
+        """The first entry of that name."""
+        return self._by_name.get(name)
 
 
 def read_wheel(data: bytes) -> Wheel:
     """Parse a wheel held in memory; :class:`WheelFormatError` if it is not one."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            infos = zf.infolist()
+            if len(infos) > MAX_WHEEL_ENTRIES:
+                raise WheelFormatError(f"more than {MAX_WHEEL_ENTRIES} entries")
+            declared = sum(i.file_size for i in infos)
+            if declared > MAX_WHEEL_UNCOMPRESSED:
+                raise WheelFormatError(f"the entries' uncompressed size is {declared} bytes, more than "
+                                       f"{MAX_WHEEL_UNCOMPRESSED}")
+            # zipfile stops inflating an entry at its declared size: the total above bounds the memory
             members = tuple(
                 Member(name=i.filename, data=zf.read(i), date_time=tuple(i.date_time),  # type: ignore[arg-type]
                        external_attr=i.external_attr, compress_type=i.compress_type,
                        compress_size=i.compress_size, create_system=i.create_system,
                        create_version=i.create_version, extract_version=i.extract_version,
                        flag_bits=i.flag_bits, extra=i.extra, comment=i.comment)
-                for i in zf.infolist())
+                for i in infos)
             comment = zf.comment
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError, EOFError, ValueError) as exc:
+    except WheelFormatError:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError, EOFError, ValueError,
+            RuntimeError, zlib.error, lzma.LZMAError) as exc:  # RuntimeError: an encrypted entry
         raise WheelFormatError(f"not a readable zip archive: {exc}") from None
     wheel_files = [m for m in members if re.fullmatch(r"[^/]+\.dist-info/WHEEL", m.name)]
     if len(wheel_files) != 1:
@@ -165,7 +189,8 @@ class Generator:
     extra_constraints: tuple[str, ...] = ()  # e.g. setuptools<70.1 for bdist_wheel
 
 
-_GENERATOR = re.compile(r"\A\s*(?P<name>[A-Za-z0-9][A-Za-z0-9_.+-]*)\s*(?:\(?\s*(?P<ver>[0-9][^\s()]*)\s*\)?)?")
+_GENERATOR = re.compile(r"\A\s*(?P<name>[A-Za-z0-9](?:[A-Za-z0-9_.-]*[A-Za-z0-9])?)(?![A-Za-z0-9_.+-])"
+                        r"\s*(?:\(?\s*(?P<ver>[0-9][^\s()]*)\s*\)?)?")
 _ALIASES = {"flit": "flit-core", "bdist-wheel": "wheel", "poetry-core": "poetry-core", "poetry": "poetry-core"}
 
 
@@ -178,6 +203,10 @@ def parse_generator(raw: str | None) -> Generator | None:
         return None
     name, version = canonical(m.group("name")), m.group("ver")
     package = _ALIASES.get(name, name)
+    if version is not None and not _plain_version(version):
+        # a marker, a second specifier, a URL...: it would go into the constraints file as is
+        return Generator(raw, package, None, note=f"Generator {raw!r}: {version!r} is not a plain version: "
+                                                   f"{package} is not pinned from it")
     if name == "poetry":
         # Poetry (the tool) names its own version, not the poetry-core it bundled: pin poetry-core by date.
         return Generator(raw, package, None, note=f"'{raw}' names Poetry {version}, not a poetry-core version")
@@ -185,6 +214,19 @@ def parse_generator(raw: str | None) -> Generator | None:
         return Generator(raw, package, version, extra_constraints=("setuptools<70.1",),
                          note="bdist_wheel from the 'wheel' package: setuptools older than 70.1")
     return Generator(raw, package, version)
+
+
+def _plain_version(text: str) -> bool:
+    """A PEP 440 version, and nothing else (no marker, specifier, URL or local path)."""
+    from packaging.version import InvalidVersion, Version
+
+    if not re.fullmatch(r"[0-9][0-9A-Za-z.!+_-]*", text):
+        return False
+    try:
+        Version(text)
+    except InvalidVersion:
+        return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -211,6 +253,8 @@ def parse_build_system(pyproject: bytes | None) -> BuildSystem:
         doc: dict[str, Any] = tomllib.loads(pyproject.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise PyprojectError(f"pyproject.toml is not valid TOML: {exc}") from None
+    except RecursionError:
+        raise PyprojectError("pyproject.toml is not valid TOML: nested too deeply") from None
     bs = doc.get("build-system")
     if bs is None:
         return BuildSystem(LEGACY_REQUIRES, LEGACY_BACKEND, from_pyproject=False)
@@ -223,6 +267,18 @@ def parse_build_system(pyproject: bytes | None) -> BuildSystem:
             or not isinstance(backend, str) or not isinstance(path, list)
             or not all(isinstance(p, str) for p in path)):
         raise PyprojectError("pyproject.toml: [build-system] requires/build-backend/backend-path are malformed")
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    for req in requires:
+        # build writes these lines into a pip requirements file: an option line (--index-url, -r, -e) would
+        # redirect or widen what pip installs. pip itself refuses an sdist whose requires are not PEP 508.
+        try:
+            if "\n" in req or "\r" in req:
+                raise InvalidRequirement("a line break")
+            Requirement(req)
+        except InvalidRequirement:
+            raise PyprojectError(f"pyproject.toml: [build-system] requires {req!r} is not a PEP 508 "
+                                 f"requirement") from None
     return BuildSystem(tuple(requires), backend, tuple(path))
 
 
@@ -348,8 +404,22 @@ def infer_source_date_epoch(wheel: Wheel) -> tuple[int | None, str]:
     if 2 * n < len(wheel.members):
         return None, (f"the zip timestamps vary ({len(counts)} distinct, the commonest on {n} of "
                       f"{len(wheel.members)} entries): not one SOURCE_DATE_EPOCH")
-    epoch = calendar.timegm((*stamp, 0, 0, 0))
+    epoch = _zip_epoch(stamp)
+    if epoch is None:
+        return None, f"the commonest zip timestamp {_fmt(stamp)} is not a valid date: no SOURCE_DATE_EPOCH"
     return epoch, f"{n} of {len(wheel.members)} zip entries are dated {_fmt(stamp)}"
+
+
+def _zip_epoch(stamp: tuple[int, ...]) -> int | None:
+    """Seconds since the epoch of a zip (DOS) timestamp read as UTC; None when it is no real date (a DOS date
+    can say month 13, day 0 or hour 25)."""
+    if len(stamp) < 6:
+        return None
+    try:
+        y, mo, d, h, mi, s = stamp[:6]
+        return calendar.timegm(dt.datetime(y, mo, d, h, mi, s).timetuple())
+    except (ValueError, OverflowError, TypeError):
+        return None
 
 
 @dataclass(frozen=True)
@@ -426,14 +496,11 @@ def _dst_rules(std: int) -> list[_DstRule]:
 def _wheel_to_sdist_paths(wheel: Wheel, sdist_paths: Iterable[str]) -> dict[str, str]:
     """Wheel member -> the one sdist member (path below the sdist's top directory) it was most likely copied
     from: the same path, or the same path below one directory (``src/``), or for dist-info licence files the
-    same name at the top."""
-    by_path = set(sdist_paths)
-    by_tail: dict[str, list[str]] = {}
-    for p in by_path:
-        parts = p.split("/")
-        for i in range(len(parts)):
-            by_tail.setdefault("/".join(parts[i:]), []).append(p)
-    out: dict[str, str] = {}
+    same name at the top.
+
+    Linear in the total length of the paths: each sdist path is walked from its end through a trie of the
+    (reversed) names looked up, so deep or many paths cost no more than reading them."""
+    wanted: dict[str, str] = {}  # wheel member -> the name looked up among the sdist's paths
     for m in wheel.members:
         name = m.name
         if ".dist-info/" in name.split("/", 1)[0] + "/":
@@ -443,14 +510,38 @@ def _wheel_to_sdist_paths(wheel: Wheel, sdist_paths: Iterable[str]) -> dict[str,
             elif rest in ("METADATA", "WHEEL", "RECORD", "entry_points.txt", "top_level.txt", "INSTALLER"):
                 continue
             name = rest
-        if not name:
-            continue
-        if name in by_path:
-            out[m.name] = name
-            continue
-        cands = by_tail.get(name, [])
-        if len(cands) == 1:
-            out[m.name] = cands[0]
+        if name:
+            wanted.setdefault(m.name, name)
+    children: dict[tuple[int, str], int] = {}
+    ends: dict[int, str] = {}  # trie node -> the looked-up name ending there
+    for name in set(wanted.values()):
+        node = 0
+        for part in reversed(name.split("/")):
+            node = children.setdefault((node, part), len(children) + 1)
+        ends[node] = name
+    exact: set[str] = set()
+    first: dict[str, str] = {}
+    count: Counter[str] = Counter()
+    for p in set(sdist_paths):
+        node = 0
+        parts = p.split("/")
+        for i, part in enumerate(reversed(parts)):
+            nxt = children.get((node, part))
+            if nxt is None:
+                break
+            node = nxt
+            ending = ends.get(node)
+            if ending is not None:
+                if i == len(parts) - 1:
+                    exact.add(ending)
+                first.setdefault(ending, p)
+                count[ending] += 1
+    out: dict[str, str] = {}
+    for member, name in wanted.items():
+        if name in exact:
+            out[member] = name
+        elif count[name] == 1:
+            out[member] = first[name]
     return out
 
 
@@ -464,7 +555,10 @@ def infer_timezone(wheel: Wheel, sdist_mtimes: Mapping[str, float]) -> tuple[Zon
         if member is None or member.date_time == ZIP_EPOCH:
             continue
         t = sdist_mtimes[spath]
-        raw = calendar.timegm((*member.date_time, 0, 0, 0)) - int(t // 1)
+        zipped = _zip_epoch(member.date_time)
+        if zipped is None or not math.isfinite(t) or abs(t - zipped) > 15 * 3600:
+            continue
+        raw = zipped - int(t // 1)
         q = round(raw / 900) * 900
         if abs(raw - q) <= 2 and abs(q) <= 14 * 3600:
             observations.append((t, q))
@@ -560,6 +654,10 @@ class Comparison:
     added: list[str] = field(default_factory=list)  # only in the published wheel
     removed: list[str] = field(default_factory=list)  # only in the rebuilt wheel
     changed: list[FileChange] = field(default_factory=list)
+    #: names that appear more than once in either wheel, with other contents (or counts) on the two sides: a
+    #: reader of the zip sees one of them, which one depends on the reader
+    duplicated: list[str] = field(default_factory=list)
+    duplicate_counts: dict[str, tuple[int, int]] = field(default_factory=dict)  # name -> (published, rebuilt)
     metadata: list[str] = field(default_factory=list)  # zip-level differences, one line each
     diff_truncated: bool = False
     entries_differing: int = 0  # entries whose zip metadata differ (set for content-identical)
@@ -567,7 +665,8 @@ class Comparison:
     @property
     def distance(self) -> int:
         """How far apart: the number of entries that differ in any way (the better attempt has fewer)."""
-        return len(self.added) + len(self.removed) + len(self.changed) + self.entries_differing
+        return (len(self.added) + len(self.removed) + len(self.changed) + len(self.duplicated)
+                + self.entries_differing)
 
 
 def _sha(data: bytes) -> str:
@@ -581,6 +680,39 @@ def _text(data: bytes) -> list[str] | None:
         return data.decode("utf-8").splitlines(keepends=True)
     except UnicodeDecodeError:
         return None
+
+
+#: difflib is quadratic in the lines it has to match: past this many differing lines (per side, once the common
+#: head and tail are set aside) a member is not diffed.
+MAX_DIFF_INPUT_LINES = 4000
+_HUNK = re.compile(r"@@ -(\d+)(,\d+)? \+(\d+)(,\d+)? @@")
+
+
+def _bounded_diff(a: list[str], b: list[str], name: str) -> Iterable[str]:
+    """``difflib.unified_diff(a, b)`` (context 2) computed on the differing middle only, with its hunk line
+    numbers; a single note instead when that middle is too long to diff in bounded time."""
+    head = 0
+    limit = min(len(a), len(b))
+    while head < limit and a[head] == b[head]:
+        head += 1
+    tail = 0
+    while tail < limit - head and a[-1 - tail] == b[-1 - tail]:
+        tail += 1
+    start = max(0, head - 2)
+    a_mid, b_mid = a[start:len(a) - max(0, tail - 2)], b[start:len(b) - max(0, tail - 2)]
+    if max(len(a_mid), len(b_mid)) > MAX_DIFF_INPUT_LINES + 4:
+        yield f"--- rebuilt/{name}\n"
+        yield f"+++ published/{name}\n"
+        yield (f"[not diffed: {len(a) - head - tail} rebuilt and {len(b) - head - tail} published lines differ "
+               f"from line {head + 1} on, more than {MAX_DIFF_INPUT_LINES}]\n")
+        return
+
+    def shift(m: re.Match[str]) -> str:
+        # an empty range ("-0,0") names the line before it: shifted the same way
+        return f"@@ -{int(m.group(1)) + start}{m.group(2) or ''} +{int(m.group(3)) + start}{m.group(4) or ''} @@"
+
+    for ln in difflib.unified_diff(a_mid, b_mid, f"rebuilt/{name}", f"published/{name}", n=2):
+        yield _HUNK.sub(shift, ln, count=1) if ln.startswith("@@") else ln
 
 
 _FIELDS: tuple[tuple[str, str], ...] = (
@@ -613,11 +745,22 @@ def compare_wheels(published: bytes, rebuilt: bytes) -> Comparison:
     reb_names = [m.name for m in reb.members]
     pub_by = {m.name: m for m in pub.members}
     reb_by = {m.name: m for m in reb.members}
-    cmp.added = [n for n in pub_names if n not in reb_by]
-    cmp.removed = [n for n in reb_names if n not in pub_by]
+    cmp.added = list(dict.fromkeys(n for n in pub_names if n not in reb_by))
+    cmp.removed = list(dict.fromkeys(n for n in reb_names if n not in pub_by))
+    pub_all: dict[str, list[bytes]] = {}
+    reb_all: dict[str, list[bytes]] = {}
+    for m in pub.members:
+        pub_all.setdefault(m.name, []).append(m.data)
+    for m in reb.members:
+        reb_all.setdefault(m.name, []).append(m.data)
+    for name in pub_all:
+        if name in reb_all and (len(pub_all[name]) > 1 or len(reb_all[name]) > 1) \
+                and pub_all[name] != reb_all[name]:
+            cmp.duplicated.append(name)
+            cmp.duplicate_counts[name] = (len(pub_all[name]), len(reb_all[name]))
     budget = MAX_DIFF_LINES
-    for name in pub_names:
-        if name not in reb_by or pub_by[name].data == reb_by[name].data:
+    for name in pub_all:
+        if name not in reb_by or name in cmp.duplicate_counts or pub_by[name].data == reb_by[name].data:
             continue
         a, b = reb_by[name].data, pub_by[name].data
         change = FileChange(name, len(b), len(a), _sha(b), _sha(a))
@@ -625,16 +768,25 @@ def compare_wheels(published: bytes, rebuilt: bytes) -> Comparison:
         if ta is None or tb is None:
             change.binary = True
         else:
-            lines = [ln if ln.endswith("\n") else ln + "\n" for ln in
-                     difflib.unified_diff(ta, tb, f"rebuilt/{name}", f"published/{name}", n=2)]
             cap = min(MAX_DIFF_LINES_PER_FILE, budget)
-            if len(lines) > cap:
-                change.diff_truncated = True
-                cmp.diff_truncated = True
-            change.diff = lines[:cap]
+            lines: list[str] = []
+            diff = _bounded_diff(ta, tb, name) if cap else iter(("",))
+            for ln in diff:
+                if len(lines) == cap:
+                    change.diff_truncated = True
+                    break
+                ln = ln[:-1] if ln.endswith("\n") else ln
+                if ln.startswith("[not diffed:"):  # a diff line starts with ' ', '-', '+' or '@'
+                    change.diff_truncated = True
+                if len(ln) > MAX_DIFF_LINE_CHARS:
+                    ln = f"{ln[:MAX_DIFF_LINE_CHARS]}... [{len(ln) - MAX_DIFF_LINE_CHARS} more characters]"
+                    change.diff_truncated = True
+                lines.append(ln + "\n")
+            cmp.diff_truncated = cmp.diff_truncated or change.diff_truncated
+            change.diff = lines
             budget -= len(change.diff)
         cmp.changed.append(change)
-    if cmp.added or cmp.removed or cmp.changed:
+    if cmp.added or cmp.removed or cmp.changed or cmp.duplicated:
         cmp.verdict = DIFFERENT
         return cmp
     cmp.verdict = CONTENT_IDENTICAL
