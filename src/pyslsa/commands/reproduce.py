@@ -17,6 +17,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import importlib.util
+import io
+import math
 import os
 import posixpath
 import shutil
@@ -31,6 +33,7 @@ from collections.abc import Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 from pyslsa.core import reproduce as core
 from pyslsa.errors import (
@@ -45,7 +48,13 @@ from pyslsa.sources.pypi import DEFAULT_INDEX_URL, DistFile, PackageIndex, file_
 MAX_SDIST_MEMBERS = 100_000
 MAX_SDIST_BYTES = 2 * 1024 * 1024 * 1024
 MAX_WHEEL_BYTES = 512 * 1024 * 1024
+MAX_MEMBER_NAME = 4096  # PATH_MAX: a longer name could not be unpacked anyway
+MAX_PYPROJECT_BYTES = 4 * 1024 * 1024
+#: Member times beyond this (about the year 5000) are no real file times (and overflow os.utime).
+MAX_MTIME = 1e11
 LOG_TAIL_LINES = 40
+LOG_TAIL_BYTES = 64 * 1024  # the tail is read from the last bytes of the log only
+LOG_LINE_CHARS = 500
 #: Inherited variables that would change what a build sees or where it fetches from.
 _DROPPED_ENV = ("SOURCE_DATE_EPOCH", "TZ", "PIP_CONSTRAINT", "PIP_BUILD_CONSTRAINT", "PIP_EXTRA_INDEX_URL",
                 "PIP_FIND_LINKS", "PIP_NO_INDEX", "PIP_REQUIRE_VIRTUALENV", "PYTHONPATH", "PYTHONHOME",
@@ -135,6 +144,8 @@ class SdistInfo:
 
 def _member_path(name: str) -> str:
     """The member's normalised relative path; UnsupportedFormatError for absolute paths or ``..``."""
+    if len(name) > MAX_MEMBER_NAME:
+        raise UnsupportedFormatError(f"sdist member {name[:80]!r}...: a name {len(name)} characters long is refused")
     if not name or "\0" in name or name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":"):
         raise UnsupportedFormatError(f"sdist member {name!r}: absolute paths are refused")
     parts = [p for p in name.replace("\\", "/").split("/") if p not in ("", ".")]
@@ -160,6 +171,8 @@ def _members(tf: tarfile.TarFile) -> list[tuple[str, tarfile.TarInfo]]:
             rel = _member_path(m.name)
             if not rel:
                 continue
+            if not (isinstance(m.mtime, (int, float)) and math.isfinite(m.mtime) and abs(m.mtime) <= MAX_MTIME):
+                raise UnsupportedFormatError(f"sdist member {rel!r}: modification time {m.mtime!r} is no file time")
             if m.isreg():
                 total += m.size
                 if total > MAX_SDIST_BYTES:
@@ -202,6 +215,9 @@ def scan_sdist(path: Path) -> SdistInfo:
             if m.isreg() and below:
                 mtimes[below] = float(m.mtime)
                 if below == "pyproject.toml":
+                    if m.size > MAX_PYPROJECT_BYTES:
+                        raise UnsupportedFormatError(f"the sdist's pyproject.toml is {m.size} bytes, more than "
+                                                     f"{MAX_PYPROJECT_BYTES}")
                     try:
                         fh = tf.extractfile(m)
                         pyproject = fh.read() if fh is not None else None
@@ -216,12 +232,14 @@ def extract_sdist(path: Path, dest: Path) -> Path:
     """Unpack the sdist below ``dest`` (which must exist and be empty); returns its top directory.
 
     Only regular files and directories are written (modes limited to the permission bits, times kept); a link is
-    written as a copy of the member it names when that is a regular file of the archive, else skipped. Every path
-    is checked to stay below ``dest``, and no symbolic link is ever created, so nothing is written elsewhere.
+    written as a copy of the regular file of the archive it names (following links to links, in any order of
+    the members), else skipped. Every path is checked to stay below ``dest``, no symbolic link is ever created,
+    so nothing is written elsewhere; the bytes written, copies included, are bounded by ``MAX_SDIST_BYTES``.
     """
     root = dest.resolve()
     written: dict[str, Path] = {}
     dirs: list[tuple[Path, tarfile.TarInfo]] = []
+    total = 0
 
     def target(rel: str) -> Path:
         p = root.joinpath(*rel.split("/"))
@@ -238,7 +256,12 @@ def extract_sdist(path: Path, dest: Path) -> Path:
             if not parent.exists():
                 parent.mkdir(mode=0o700)
 
-    def write(p: Path, data: bytes, mode: int, mtime: float) -> None:
+    def write(p: Path, src: IO[bytes], size: int, mode: int, mtime: float) -> None:
+        nonlocal total
+        total += size
+        if total > MAX_SDIST_BYTES:
+            raise UnsupportedFormatError(f"the sdist unpacks to more than {MAX_SDIST_BYTES} bytes (links "
+                                         f"unpacked as copies included)")
         make_parent(p)
         if p.is_symlink() or p.is_dir():
             raise UnsupportedFormatError(f"sdist path {p.relative_to(root)} is both a file and a directory")
@@ -247,13 +270,15 @@ def extract_sdist(path: Path, dest: Path) -> Path:
         fd = os.open(p, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
                      | getattr(os, "O_BINARY", 0), 0o600)
         with os.fdopen(fd, "wb") as out:
-            out.write(data)
+            shutil.copyfileobj(src, out, 1024 * 1024)
         p.chmod((mode & 0o777) | 0o600)
         os.utime(p, (mtime, mtime))
 
     with _open_tar(path) as tf:
         members = _members(tf)
-        for rel, m in members:
+        last_regular = {rel: i for i, (rel, m) in enumerate(members) if m.isreg()}
+        links: dict[str, tuple[int, tarfile.TarInfo]] = {}
+        for i, (rel, m) in enumerate(members):
             p = target(rel)
             try:
                 if m.isdir():
@@ -263,16 +288,43 @@ def extract_sdist(path: Path, dest: Path) -> Path:
                     p.mkdir(mode=0o700, exist_ok=True)
                     dirs.append((p, m))
                 elif m.isreg():
-                    write(p, _read_member(tf, m), m.mode, float(m.mtime))
+                    try:
+                        fh = tf.extractfile(m)
+                        write(p, fh if fh is not None else io.BytesIO(), m.size, m.mode, float(m.mtime))
+                    except (tarfile.TarError, EOFError) as exc:
+                        raise UnsupportedFormatError(f"sdist member {m.name!r} is unreadable: {exc}") from None
                     written[rel] = p
-                elif m.issym() or m.islnk():
-                    source = _link_source(rel, m)
-                    src_path = written.get(source) if source else None
-                    if src_path is not None:
-                        mode = m.mode if m.islnk() else src_path.stat().st_mode
-                        write(p, src_path.read_bytes(), mode, float(m.mtime))
-                        written[rel] = p
+                    links.pop(rel, None)
+                elif (m.issym() or m.islnk()) and last_regular.get(rel, -1) < i:
+                    links[rel] = (i, m)  # unpacked once every regular file is: a link may name a later member
                 # devices, fifos and links to nowhere in the archive are skipped
+            except OSError as exc:
+                raise UnsupportedFormatError(f"cannot unpack sdist member {rel!r}: {exc}") from None
+
+        def resolve(rel: str) -> Path | None:
+            """The regular file a link leads to, through at most 40 links (as ELOOP), else None."""
+            for _ in range(40):
+                entry = links.get(rel)
+                if entry is None:
+                    return written.get(rel)
+                nxt = _link_source(rel, entry[1])
+                if nxt is None:
+                    return None
+                rel = nxt
+            return None
+
+        copies: list[tuple[str, Path, tarfile.TarInfo]] = []
+        for rel, (_, m) in links.items():
+            src_path = resolve(rel)
+            if src_path is not None:
+                copies.append((rel, src_path, m))
+        for rel, src_path, m in copies:  # every source is a regular file written above, not one of these copies
+            p = target(rel)
+            try:
+                st = src_path.stat()
+                mode = m.mode if m.islnk() else st.st_mode
+                with src_path.open("rb") as src:
+                    write(p, src, st.st_size, mode, float(m.mtime))
             except OSError as exc:
                 raise UnsupportedFormatError(f"cannot unpack sdist member {rel!r}: {exc}") from None
         for p, m in reversed(dirs):
@@ -280,14 +332,6 @@ def extract_sdist(path: Path, dest: Path) -> Path:
                 p.chmod((m.mode & 0o777) | 0o700)
                 os.utime(p, (float(m.mtime), float(m.mtime)))
     return root / members[0][0].split("/", 1)[0]
-
-
-def _read_member(tf: tarfile.TarFile, m: tarfile.TarInfo) -> bytes:
-    try:
-        fh = tf.extractfile(m)
-        return fh.read() if fh is not None else b""
-    except (tarfile.TarError, OSError, EOFError) as exc:
-        raise UnsupportedFormatError(f"sdist member {m.name!r} is unreadable: {exc}") from None
 
 
 # -- building --------------------------------------------------------------------------------------------------
@@ -316,12 +360,22 @@ def _kill(proc: subprocess.Popen[bytes]) -> None:
 
 
 def _tail(log: Path) -> list[str]:
+    """The last lines of the build log, from its last ``LOG_TAIL_BYTES`` (a build may print gigabytes, or one
+    line without end), each cut to ``LOG_LINE_CHARS``."""
     try:
         with log.open("rb") as fh:
-            lines = deque((ln.decode("utf-8", "replace").rstrip("\r\n") for ln in fh), maxlen=LOG_TAIL_LINES)
+            size = fh.seek(0, os.SEEK_END)
+            fh.seek(max(0, size - LOG_TAIL_BYTES))
+            data = fh.read(LOG_TAIL_BYTES)
     except OSError:
         return []
-    return list(lines)
+    lines = data.decode("utf-8", "replace").splitlines()
+    if size > LOG_TAIL_BYTES and lines:
+        lines = lines[1:] or lines  # the first one is cut
+    out: deque[str] = deque(maxlen=LOG_TAIL_LINES)
+    for ln in lines:
+        out.append(ln if len(ln) <= LOG_LINE_CHARS else f"{ln[:LOG_LINE_CHARS]}... [{len(ln) - LOG_LINE_CHARS} more]")
+    return list(out)
 
 
 def build_wheel(src: Path, outdir: Path, log: Path, env: Mapping[str, str], timeout: float) -> BuildResult:
@@ -504,9 +558,13 @@ def _reproduce_wheel(ctx: _Context, path: Path, upload_time: dt.datetime | None)
         wheel = core.read_wheel(data)
     except core.WheelFormatError as exc:
         raise UnsupportedFormatError(f"{path.name}: {exc}") from None
-    if not wheel.pure or not _is_pure_name(path.name):
+    if not wheel.pure:
         outcome.reason = (f"a platform wheel (tags {', '.join(wheel.tags) or 'none'}): only pure-Python wheels are "
                           f"rebuilt")
+        return outcome
+    if not _is_pure_name(path.name):
+        outcome.reason = (f"the file name {path.name!r} is not that of a pure-Python wheel (NAME-VERSION-py3-none-"
+                          f"any.whl) though its WHEEL file says so: only pure-Python wheels are rebuilt")
         return outcome
     outcome.inference = inf = _infer(ctx, wheel, upload_time)
     for plan in core.plan_attempts(inf.source_date_epoch, core.Zone(inf.tz, inf.tz_why) if inf.tz else None,
@@ -557,15 +615,22 @@ def run(*, requirement: str | None, sdist: str | None, wheels: list[str], index_
     index = PackageIndex(index_url)
     report = ReproduceReport(requirement=requirement, index_url=index.index_url)
 
-    if keep:
-        workdir = Path(keep)
-        if workdir.exists() and (not workdir.is_dir() or any(workdir.iterdir())):
-            raise UsageError(f"--keep {keep}: expected a new or empty directory")
-        workdir.mkdir(parents=True, exist_ok=True)
-        workdir = workdir.resolve()
-        report.kept = str(workdir)
-    else:
-        workdir = Path(tempfile.mkdtemp(prefix="pyslsa-reproduce-"))
+    try:
+        if keep:
+            workdir = Path(keep)
+            try:
+                if workdir.exists() and (not workdir.is_dir() or any(workdir.iterdir())):
+                    raise UsageError(f"--keep {keep}: expected a new or empty directory")
+                workdir.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise UsageError(f"--keep {keep}: cannot make the directory: {exc.strerror or exc}") from None
+            workdir = workdir.resolve()
+            report.kept = str(workdir)
+        else:
+            workdir = Path(tempfile.mkdtemp(prefix="pyslsa-reproduce-"))
+    except BaseException:
+        index.http.close()
+        raise
     try:
         _run_in(report, workdir, index, requirement, sdist, wheels, build_requirements, env, timeout, progress)
     finally:
