@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from pyslsa.core.reproduce import (
@@ -55,6 +56,8 @@ def _comparison(c: Comparison | None) -> dict[str, Any] | None:
                      "published_sha256": f.published_sha256, "rebuilt_sha256": f.rebuilt_sha256,
                      "binary": f.binary, "diff": "".join(f.diff), "diff_truncated": f.diff_truncated}
                     for f in c.changed],
+        "duplicated": [{"name": n, "published_count": c.duplicate_counts[n][0],
+                        "rebuilt_count": c.duplicate_counts[n][1]} for n in c.duplicated],
         "metadata": c.metadata,
         "entries_with_other_metadata": c.entries_differing,
         "diff_truncated": c.diff_truncated,
@@ -138,6 +141,10 @@ def _diff_lines(c: Comparison) -> list[str]:
         out.extend("      " + ln.rstrip("\n") for ln in f.diff)
         if f.diff_truncated:
             out.append("      [diff truncated]")
+    for name in c.duplicated:
+        pub, reb = c.duplicate_counts[name]
+        out.append(f"    duplicated: {name} ({pub} times in the published wheel, {reb} in the rebuilt, with other "
+                   f"contents: which one a reader of the zip sees depends on the reader)")
     for m in c.metadata:
         out.append(f"    zip metadata: {m}")
     return out
@@ -157,9 +164,20 @@ def _inference_lines(i: Inference) -> list[str]:
     return out
 
 
+_UNPRINTABLE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _printable(line: str) -> str:
+    """Control characters (escape sequences, carriage returns, line breaks, bidirectional overrides) shown as
+    escapes: names, diff lines and build logs come from the wheel and the sdist, which must not be able to draw
+    on the terminal (a verdict line of their own)."""
+    return _UNPRINTABLE.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
+                            else f"\\u{ord(m.group()):04x}", line)
+
+
 def text(report: ReproduceReport) -> tuple[str, str]:
     if report.error is not None:
-        return "", f"FAILED [{report.error.code}]: {report.error.message}\n"
+        return "", _printable(f"FAILED [{report.error.code}]: {report.error.message}") + "\n"
     what = report.requirement or (report.sdist.filename if report.sdist else "?")
     out: list[str] = []
     if report.sdist is not None:
@@ -190,7 +208,7 @@ def text(report: ReproduceReport) -> tuple[str, str]:
         assert b is not None
         tail += f" ({b.explain()}; builds run with TZ=UTC unless a TZ is named)"
     out.append(f"{tail} [{report.seconds:.1f} s]")
-    return "\n".join(out) + "\n", ""
+    return "\n".join(_printable(line) for line in out) + "\n", ""
 
 
 __all__ = ["json_doc", "text"]
