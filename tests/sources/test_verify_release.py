@@ -638,3 +638,17 @@ def test_yanked_file_is_noted(hosts: tuple[Host, Host], capsys: pytest.CaptureFi
     code, out, _ = run(capsys, index, gh, "example-package==14", "--source-uri", EXAMPLE_REPO)
     assert code == 0
     assert f"yanked on the index: {WHEEL}" in out["notes"]
+
+
+def test_signed_redirect_query_never_printed(hosts: tuple[Host, Host], capsys: pytest.CaptureFixture[str]) -> None:
+    """Provenance served through a redirect to a signed URL: the token in its query string is never printed."""
+    index, gh = hosts
+    add_project(index, "pypi-attestations", {SDIST_740: SDIST_740_BYTES}, provenance={SDIST_740: PROVENANCE_740})
+    path = f"/integrity/pypi-attestations/0.0.19/{SDIST_740}/provenance"
+    index.route("/signed/provenance", body=PROVENANCE_740)
+    index.routes[path].redirect = f"{index.base}/signed/provenance?X-Token=s3cr3t"
+    for fmt in ("json", "text"):
+        code, out, err = run(capsys, index, gh, "pypi-attestations==0.0.19", "--source-uri", PA_REPO, "--no-github",
+                             fmt=fmt)
+        assert code == 0
+        assert "s3cr3t" not in json.dumps(out) + err

@@ -102,42 +102,48 @@ def run(*, requirement: str, source_uri: str, release_tag: str | None = None, pr
     name, version = parse_requirement(requirement)
     tag = release_tag or f"v{version}"
     http = client or HttpClient()
-    releases = None
-    if github and provenance_path is None:  # usage errors (source URI, GitHub URLs) now, not after the downloads
-        repository_of(source_uri)
-        releases = GitHubReleases(github_url or DEFAULT_GITHUB_URL, github_api_url or DEFAULT_GITHUB_API_URL,
-                                  client=http)
-    root = load_trusted_root(trusted_root_path)
-    policy = SlsaPolicy(source_uri, source_tag=tag, builder_id=builder_id or None, testing=_testing())
-    index = PackageIndex(index_url or os.environ.get("PYSLSA_INDEX_URL") or DEFAULT_INDEX_URL, client=http)
-    report = ReleaseReport(requirement=f"{name}=={version}", index_url=index.index_url)
-    files = index.release_files(name, version)
-    if only is not None:
-        files = [f for f in files if f.kind == only]
-        if not files:
-            raise ReleaseNotFoundError(f"{name}=={version} has no {only} on {index.index_url}")
-    yanked = [f.filename for f in files if f.yanked]
-    if yanked:  # PEP 592: still verified (provenance is about origin), but the user should know
-        report.notes.append(f"yanked on the index: {', '.join(yanked)}")
-    with workdir(keep) as directory:
-        digests = _download_all(files, directory, http, progress)
-        release_files = [ReleaseFile(f.filename, digests[f.filename]) for f in files]
-        pep740_objects: dict[str, list[tuple[str, bytes]]] = {}
-        if pep740:
-            for f in files:
-                found = index.provenance(name, version, f)
-                if found is not None:
-                    pep740_objects[f.filename] = [found]
-                    report.sources.append(found[0])
-                    if keep is not None:
-                        _save(directory, f"{f.filename}.provenance", found[1])
-        docs = _slsa_documents(report, source_uri, tag, provenance_path, releases,
-                               directory if keep is not None else None)
-        report.files = decide_release(release_files, pep740_objects, docs, policy, root,
-                                      _resolver(rekor_url, offline_tlog))
-        if keep is not None:
-            report.notes.append(f"kept the downloads in {directory}")
-    return report
+    releases: GitHubReleases | None = None
+    try:
+        if github and provenance_path is None:  # usage errors (source URI, GitHub URLs) now, not after the downloads
+            repository_of(source_uri)
+            releases = GitHubReleases(github_url or DEFAULT_GITHUB_URL, github_api_url or DEFAULT_GITHUB_API_URL,
+                                      client=http)
+        root = load_trusted_root(trusted_root_path)
+        policy = SlsaPolicy(source_uri, source_tag=tag, builder_id=builder_id or None, testing=_testing())
+        index = PackageIndex(index_url or os.environ.get("PYSLSA_INDEX_URL") or DEFAULT_INDEX_URL, client=http)
+        report = ReleaseReport(requirement=f"{name}=={version}", index_url=index.index_url)
+        files = index.release_files(name, version)
+        if only is not None:
+            files = [f for f in files if f.kind == only]
+            if not files:
+                raise ReleaseNotFoundError(f"{name}=={version} has no {only} on {index.index_url}")
+        yanked = [f.filename for f in files if f.yanked]
+        if yanked:  # PEP 592: still verified (provenance is about origin), but the user should know
+            report.notes.append(f"yanked on the index: {', '.join(yanked)}")
+        with workdir(keep) as directory:
+            digests = _download_all(files, directory, http, progress)
+            release_files = [ReleaseFile(f.filename, digests[f.filename]) for f in files]
+            pep740_objects: dict[str, list[tuple[str, bytes]]] = {}
+            if pep740:
+                for f in files:
+                    found = index.provenance(name, version, f)
+                    if found is not None:
+                        pep740_objects[f.filename] = [found]
+                        report.sources.append(found[0])
+                        if keep is not None:
+                            _save(directory, f"{f.filename}.provenance", found[1])
+            docs = _slsa_documents(report, source_uri, tag, provenance_path, releases,
+                                   directory if keep is not None else None)
+            report.files = decide_release(release_files, pep740_objects, docs, policy, root,
+                                          _resolver(rekor_url, offline_tlog))
+            if keep is not None:
+                report.notes.append(f"kept the downloads in {directory}")
+        return report
+    finally:  # connections closed on every path
+        if client is None:
+            http.close()
+        if releases is not None and releases.api_client is not None:
+            releases.api_client.close()
 
 
 def _download_all(files: list[DistFile], directory: Path, http: HttpClient, progress: bool) -> dict[str, str]:

@@ -129,7 +129,7 @@ class HttpClient:
                         location = resp.headers.get("location", "")
                         resp.close()
                         if not location:
-                            raise DownloadError(f"{_show(current)} answered HTTP {resp.status_code} without a "
+                            raise DownloadError(f"{display_url(current)} answered HTTP {resp.status_code} without a "
                                                 f"Location")
                         nxt = _check_redirect(current, location)
                         current = nxt
@@ -143,7 +143,7 @@ class HttpClient:
                     resp.close()
                 elif resp.status_code >= 300 and resp.status_code != 404:  # a 3xx here cannot be followed
                     resp.close()
-                    raise DownloadError(f"{_show(current)} answered HTTP {resp.status_code}")
+                    raise DownloadError(f"{display_url(current)} answered HTTP {resp.status_code}")
                 else:
                     return resp
             except httpx.TimeoutException:
@@ -151,10 +151,10 @@ class HttpClient:
             except httpx.TransportError as exc:
                 last = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
             except httpx.InvalidURL as exc:
-                raise DownloadError(f"invalid URL {_show(current)}: {exc}") from None
+                raise DownloadError(f"invalid URL {display_url(current)}: {exc}") from None
             if attempt + 1 < self.attempts:
                 time.sleep(max(0.0, min(self.backoff * (2 ** attempt), stop - time.monotonic())))
-        raise DownloadError(f"{_show(url)} unreachable after {self.attempts} attempts: {last}")
+        raise DownloadError(f"{display_url(url)} unreachable after {self.attempts} attempts: {last}")
 
     def get(self, url: str, *, accept: str | None = None, max_bytes: int = MAX_DOCUMENT_BYTES) -> Response | None:
         """The whole answer, or None for a 404."""
@@ -184,7 +184,7 @@ class HttpClient:
         try:
             with self._open(url, None, stop) as resp:
                 if resp.status_code == 404:
-                    raise DownloadError(f"{_show(url)} answered HTTP 404 (not found)")
+                    raise DownloadError(f"{display_url(url)} answered HTTP 404 (not found)")
                 total = _declared_length(resp)
                 fd = _create(part)
                 created = True
@@ -239,23 +239,23 @@ def _bounded(resp: httpx.Response, max_bytes: int, stop: float, deadline: float,
 
     declared = _declared_length(resp)
     if declared is not None and declared > max_bytes:
-        raise DownloadError(f"{_show(url)}: answer too large ({declared} bytes, limit {max_bytes})")
+        raise DownloadError(f"{display_url(url)}: answer too large ({declared} bytes, limit {max_bytes})")
     size = 0
     try:
         for chunk in resp.iter_bytes():  # as it arrives (a chunk_size would buffer past the deadline)
             size += len(chunk)
             if size > max_bytes:
-                raise DownloadError(f"{_show(url)}: answer larger than the limit of {max_bytes} bytes")
+                raise DownloadError(f"{display_url(url)}: answer larger than the limit of {max_bytes} bytes")
             if time.monotonic() > stop:
-                raise DownloadError(f"{_show(url)}: too slow (deadline {deadline:.0f} s)")
+                raise DownloadError(f"{display_url(url)}: too slow (deadline {deadline:.0f} s)")
             yield chunk
     except httpx.TimeoutException:
-        raise DownloadError(f"{_show(url)}: timed out while reading the answer") from None
+        raise DownloadError(f"{display_url(url)}: timed out while reading the answer") from None
     except httpx.DecodingError:
         encoding = resp.headers.get("content-encoding", "")
-        raise DownloadError(f"{_show(url)}: the answer does not decode (Content-Encoding {encoding!r})") from None
+        raise DownloadError(f"{display_url(url)}: the answer does not decode (Content-Encoding {encoding!r})") from None
     except httpx.TransportError as exc:
-        raise DownloadError(f"{_show(url)}: connection failed while reading: {type(exc).__name__}") from None
+        raise DownloadError(f"{display_url(url)}: connection failed while reading: {type(exc).__name__}") from None
 
 
 def _check_url(url: str) -> None:
@@ -264,9 +264,9 @@ def _check_url(url: str) -> None:
     try:
         parts = urlsplit(url)
     except ValueError as exc:
-        raise DownloadError(f"refusing to fetch {_show(url)!r}: not a valid URL ({exc})") from None
+        raise DownloadError(f"refusing to fetch {display_url(url)!r}: not a valid URL ({exc})") from None
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise DownloadError(f"refusing to fetch {_show(url)!r}: not an http(s) URL")
+        raise DownloadError(f"refusing to fetch {display_url(url)!r}: not an http(s) URL")
 
 
 def join_url(base: str, ref: str, what: str = "URL") -> str:
@@ -275,7 +275,8 @@ def join_url(base: str, ref: str, what: str = "URL") -> str:
     try:
         return urljoin(base, ref)
     except ValueError as exc:
-        raise DownloadError(f"{what} {_show(ref)!r} from {_show(base)} is not a valid URL ({exc})") from None
+        raise DownloadError(f"{what} {display_url(ref)!r} from {display_url(base)} is not a valid URL "
+                            f"({exc})") from None
 
 
 def _origin(url: str) -> tuple[str, str, int | None]:
@@ -292,15 +293,15 @@ def _check_redirect(current: str, location: str) -> str:
         nxt = urljoin(current, location)
         a, b = urlsplit(current), urlsplit(nxt)
     except ValueError as exc:
-        raise DownloadError(f"{_show(current)} redirected to an invalid URL ({exc})") from None
+        raise DownloadError(f"{display_url(current)} redirected to an invalid URL ({exc})") from None
     if b.scheme not in ("http", "https") or not b.netloc:
-        raise DownloadError(f"{_show(current)} redirected to a non-http(s) URL {_show(nxt)}")
+        raise DownloadError(f"{display_url(current)} redirected to a non-http(s) URL {display_url(nxt)}")
     if a.scheme == "https" and b.scheme == "http":
-        raise DownloadError(f"{_show(current)} redirected from https down to http ({_show(nxt)})")
+        raise DownloadError(f"{display_url(current)} redirected from https down to http ({display_url(nxt)})")
     return nxt
 
 
-def _show(url: str) -> str:
+def display_url(url: str) -> str:
     """A URL for messages: no query string (signed download URLs carry tokens), bounded length."""
     try:
         p = urlsplit(url)
@@ -310,5 +311,5 @@ def _show(url: str) -> str:
     return shown if len(shown) <= 200 else shown[:197] + "..."
 
 
-__all__ = ["MAX_DOCUMENT_BYTES", "MAX_FILE_BYTES", "HttpClient", "Progress", "Response", "join_url",
+__all__ = ["MAX_DOCUMENT_BYTES", "MAX_FILE_BYTES", "HttpClient", "Progress", "Response", "display_url", "join_url",
            "safe_filename"]

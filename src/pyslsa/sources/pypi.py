@@ -20,7 +20,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from pyslsa.core import jsonutil as j
 from pyslsa.errors import DownloadError, ReleaseNotFoundError, UsageError
-from pyslsa.sources.http import MAX_DOCUMENT_BYTES, HttpClient, join_url, safe_filename
+from pyslsa.sources.http import MAX_DOCUMENT_BYTES, HttpClient, display_url, join_url, safe_filename
 
 DEFAULT_INDEX_URL = "https://pypi.org/simple/"
 JSON_V1 = "application/vnd.pypi.simple.v1+json"
@@ -266,7 +266,7 @@ class PackageIndex:
             if guessed:
                 return None
             raise DownloadError(f"the index lists a provenance URL for {f.filename}, and it answered HTTP 404")
-        return resp.url, resp.content
+        return display_url(resp.url), resp.content  # shown in reports: no query string (tokens)
 
 
 __all__ = ["DEFAULT_INDEX_URL", "DistFile", "PackageIndex", "file_kind_and_version", "normalize_name",
