@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,7 @@ import pytest
 
 from pyslsa.cli import main
 from tests.conftest import EXAMPLE_REPO, GENERATOR_ID, GENERIC, PYPI_ATT, vector
-from tests.release_servers import Host, add_project, add_release, serve, sha256
+from tests.release_servers import Host, add_project, add_release, sha256
 
 BINARY = vector(GENERIC / "binary-linux-amd64")
 PROV_V14 = vector(GENERIC / "binary-linux-amd64-push-v14.intoto.jsonl")
@@ -28,26 +27,6 @@ SDIST_740 = "pypi_attestations-0.0.19.tar.gz"
 SDIST_740_BYTES = vector(PYPI_ATT / SDIST_740)
 PROVENANCE_740 = vector(PYPI_ATT / f"{SDIST_740}.provenance")
 PA_REPO = "github.com/trailofbits/pypi-attestations"
-
-
-@pytest.fixture
-def tmpdir_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A TMPDIR of our own, so the test can assert the command leaves nothing behind in it."""
-    tmp = tmp_path / "tmp"
-    tmp.mkdir()
-    monkeypatch.setenv("TMPDIR", str(tmp))
-    import tempfile
-
-    monkeypatch.setattr(tempfile, "tempdir", None)
-    monkeypatch.delenv("PYSLSA_INDEX_URL", raising=False)
-    monkeypatch.delenv("GITHUB_TOKEN", raising=False)
-    return tmp
-
-
-@pytest.fixture
-def hosts(tmpdir_env: Path) -> Iterator[tuple[Host, Host]]:
-    with serve(Host()) as index, serve(Host()) as gh:
-        yield index, gh
 
 
 def run(capsys: pytest.CaptureFixture[str], index: Host, gh: Host, *args: str, fmt: str = "json"

@@ -7,7 +7,6 @@ import functools
 import gzip
 import json
 import threading
-from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ import pytest
 
 from pyslsa.cli import main
 from tests.conftest import EXAMPLE_REPO
-from tests.release_servers import Host, add_project, add_release, serve, sha256
+from tests.release_servers import Host, add_project, add_release, sha256
 from tests.sources.test_verify_release import (
     BINARY,
     PA_REPO,
@@ -31,25 +30,6 @@ from tests.sources.test_verify_release import (
 
 INDEX_PAGE = "/simple/example-package/#json"
 GH_DOWNLOAD = "/slsa-framework/example-package/releases/download/v14/multiple.intoto.jsonl"
-
-
-@pytest.fixture
-def tmpdir_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    tmp = tmp_path / "tmp"
-    tmp.mkdir()
-    monkeypatch.setenv("TMPDIR", str(tmp))
-    import tempfile
-
-    monkeypatch.setattr(tempfile, "tempdir", None)
-    monkeypatch.delenv("PYSLSA_INDEX_URL", raising=False)
-    monkeypatch.delenv("GITHUB_TOKEN", raising=False)
-    return tmp
-
-
-@pytest.fixture
-def hosts(tmpdir_env: Path) -> Iterator[tuple[Host, Host]]:
-    with serve(Host()) as index, serve(Host()) as gh:
-        yield index, gh
 
 
 @pytest.fixture
