@@ -137,7 +137,7 @@ class HttpClient:
                     break
                 else:
                     resp.close()
-                    raise DownloadError(f"{url}: more than {MAX_REDIRECTS} redirects")
+                    raise DownloadError(f"{display_url(url)}: more than {MAX_REDIRECTS} redirects")
                 if resp.status_code >= 500:
                     last = f"HTTP {resp.status_code}"
                     resp.close()
