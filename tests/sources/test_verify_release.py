@@ -631,3 +631,12 @@ def test_signed_redirect_query_never_printed(hosts: tuple[Host, Host], capsys: p
                              fmt=fmt)
         assert code == 0
         assert "s3cr3t" not in json.dumps(out) + err
+
+
+def test_file_downloads_ask_for_identity_encoding(hosts: tuple[Host, Host], capsys: pytest.CaptureFixture[str]) -> None:
+    index, gh = hosts
+    slsa_release(index, gh)
+    code, _, _ = run(capsys, index, gh, "example-package==14", "--source-uri", EXAMPLE_REPO)
+    assert code == 0
+    (headers,) = [h for p, _, h in index.requests if p == f"/files/{WHEEL}"]
+    assert headers.get("Accept-Encoding") == "identity"

@@ -106,6 +106,8 @@ class HttpClient:
             resp.close()
 
     def _connect(self, url: str, accept: str | None, stop: float) -> httpx.Response:
+        """Documents (``accept`` given) may come compressed (the size cap counts decoded bytes); file downloads
+        ask for ``identity``: a distribution gains nothing from it, and no chunk can inflate in memory."""
         import httpx
 
         _check_url(url)
@@ -118,7 +120,7 @@ class HttpClient:
             try:
                 for _hop in range(MAX_REDIRECTS + 1):
                     remaining = max(0.05, stop - time.monotonic())
-                    headers = {"Accept": accept} if accept else {}
+                    headers = {"Accept": accept} if accept else {"Accept-Encoding": "identity"}
                     req = self._httpx().build_request("GET", current, headers=headers,
                                                       timeout=min(self.timeout, remaining))
                     if _origin(current) != origin:  # credentials go to the host they were given for only
