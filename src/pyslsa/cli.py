@@ -224,6 +224,9 @@ def _build_parser() -> _Parser:
                          "https://rekor.sigstore.dev)")
     vr.add_argument("--offline-tlog", action="store_true",
                     help="never look up legacy provenance in the transparency log")
+    vr.add_argument("--timeout", metavar="SECONDS", type=float, default=1800.0,
+                    help="time limit for all the downloads and lookups of the run (default: 1800); each request "
+                         "also has its own timeout and retries")
     _add_common(vr)
 
     rp = sub.add_parser(
@@ -278,7 +281,7 @@ def _run(args: argparse.Namespace) -> CommandReport:
             provenance_path=args.provenance, builder_id=args.builder_id, only=args.only,
             index_url=args.index_url, github_url=args.github_url, github_api_url=args.github_api_url,
             pep740=not args.no_pep740, github=not args.no_github, keep=args.keep, rekor_url=args.rekor_url,
-            offline_tlog=args.offline_tlog, trusted_root_path=args.trusted_root,
+            offline_tlog=args.offline_tlog, trusted_root_path=args.trusted_root, timeout=args.timeout,
             progress=args.format == "text" and sys.stderr.isatty(),
         )
     if args.command == "reproduce":

@@ -640,3 +640,23 @@ def test_file_downloads_ask_for_identity_encoding(hosts: tuple[Host, Host], caps
     assert code == 0
     (headers,) = [h for p, _, h in index.requests if p == f"/files/{WHEEL}"]
     assert headers.get("Accept-Encoding") == "identity"
+
+
+def test_run_time_limit(hosts: tuple[Host, Host], capsys: pytest.CaptureFixture[str], tmpdir_env: Path) -> None:
+    """--timeout bounds the whole run: a file that drips slower than the limit fails, and nothing is left."""
+    import time
+
+    index, gh = hosts
+    slsa_release(index, gh)
+    index.routes[f"/files/{WHEEL}"].drip = 0.01
+    start = time.monotonic()
+    code, out, _ = run(capsys, index, gh, "example-package==14", "--source-uri", EXAMPLE_REPO, "--timeout", "1.5")
+    assert code == 1 and out["error"]["code"] == "download-failed", out
+    assert time.monotonic() - start < 10
+    assert leftovers(tmpdir_env) == []
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "nan", "inf"])
+def test_run_time_limit_must_be_positive(capsys: pytest.CaptureFixture[str], value: str) -> None:
+    assert main(["verify-release", "a==1", "--source-uri", EXAMPLE_REPO, "--timeout", value]) == 2
+    assert "--timeout" in capsys.readouterr().err

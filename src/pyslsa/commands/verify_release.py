@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -97,11 +98,15 @@ def run(*, requirement: str, source_uri: str, release_tag: str | None = None, pr
         builder_id: str | None = None, only: str | None = None, index_url: str | None = None,
         github_url: str | None = None, github_api_url: str | None = None, pep740: bool = True,
         github: bool = True, keep: str | None = None, rekor_url: str | None = None, offline_tlog: bool = False,
-        trusted_root_path: str | None = None, progress: bool = False,
+        trusted_root_path: str | None = None, progress: bool = False, timeout: float | None = 1800.0,
         client: HttpClient | None = None) -> ReleaseReport:
     name, version = parse_requirement(requirement)
     tag = release_tag or f"v{version}"
+    if timeout is not None and not (0 < timeout < float("inf")):
+        raise UsageError(f"--timeout must be a positive number of seconds, got {timeout}")
     http = client or HttpClient()
+    if timeout is not None:  # one limit for every fetch of the run (each request also has its own bounds)
+        http.until = time.monotonic() + timeout
     releases: GitHubReleases | None = None
     try:
         if github and provenance_path is None:  # usage errors (source URI, GitHub URLs) now, not after the downloads

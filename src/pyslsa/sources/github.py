@@ -80,7 +80,8 @@ class GitHubReleases:
             if token:  # sent to the API host only, never to download or storage hosts
                 headers["Authorization"] = f"Bearer {token}"
             self.api_client = HttpClient(headers=headers, timeout=self.client.timeout,
-                                         attempts=self.client.attempts, deadline=self.client.deadline)
+                                         attempts=self.client.attempts, deadline=self.client.deadline,
+                                         until=self.client.until)
 
     def download_url(self, org: str, repo: str, tag: str, asset: str) -> str:
         return (f"{self.github_url}/{quote(org)}/{quote(repo)}/releases/download/{quote(tag, safe='')}/"

@@ -72,6 +72,8 @@ class HttpClient:
     attempts: int = 3
     backoff: float = 0.3
     deadline: float = 120.0  # for one get() / download(), retries included
+    #: time.monotonic() after which no request may run (a whole command's time limit); None for no limit
+    until: float | None = None
     user_agent: str = "pyslsa"
     headers: Mapping[str, str] = field(default_factory=dict)
     _client: Any = field(default=None, init=False, repr=False)
@@ -95,6 +97,14 @@ class HttpClient:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def _stop(self) -> float:
+        stop = time.monotonic() + self.deadline
+        if self.until is not None:
+            if time.monotonic() >= self.until:
+                raise DownloadError("the time limit for fetching the release and its evidence is spent")
+            stop = min(stop, self.until)
+        return stop
 
     @contextmanager
     def _open(self, url: str, accept: str | None, stop: float) -> Iterator[httpx.Response]:
@@ -160,7 +170,7 @@ class HttpClient:
 
     def get(self, url: str, *, accept: str | None = None, max_bytes: int = MAX_DOCUMENT_BYTES) -> Response | None:
         """The whole answer, or None for a 404."""
-        stop = time.monotonic() + self.deadline
+        stop = self._stop()
         with self._open(url, accept, stop) as resp:
             if resp.status_code == 404:
                 return None
@@ -180,7 +190,7 @@ class HttpClient:
         name = safe_filename(filename)
         final = directory / name
         part = directory / f".{name}.part"
-        stop = time.monotonic() + self.deadline
+        stop = self._stop()
         h = hashlib.sha256()
         created = False
         try:
