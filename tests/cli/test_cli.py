@@ -248,3 +248,28 @@ def test_usage_error_in_json(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, *va("--format", "json", prov="/nonexistent.jsonl"))
     doc = json.loads(out)
     assert code == 2 and doc["verified"] is False and doc["error"]["code"] == "usage"
+
+
+def test_text_output_escapes_control_characters_from_evidence(capsys: pytest.CaptureFixture[str]) -> None:
+    """A value quoted from the evidence or the command line cannot drive the terminal or forge a line."""
+    code = main(["verify-artifact", "--provenance-path", str(GENERIC / "binary-linux-amd64-push-v14.intoto.jsonl"),
+                 "--source-uri", EXAMPLE_REPO, "--source-tag", "v13\x1b[2K\rPASSED: forged",
+                 str(GENERIC / "binary-linux-amd64")])
+    out, _ = capsys.readouterr()
+    assert code == 1
+    assert "\x1b" not in out and "\r" not in out
+    assert "[2K" in out and "PASSED: forged" in out  # shown, escaped
+    assert not any(line.startswith("PASSED") for line in out.splitlines())
+
+
+def test_text_renderer_escapes_every_line() -> None:
+    from pyslsa.errors import MismatchTagError
+    from pyslsa.formats import printable, renderer
+    from pyslsa.report import ArtifactOutcome, Report
+
+    report = Report("verify-artifact", [ArtifactOutcome("a\x1b]0;x\x07", "0" * 64,
+                                                        error=MismatchTagError("got \x1b[31m\u202eevil"))])
+    out, err = renderer("text")(report)
+    assert "\x1b" not in out + err and "\u202e" not in out + err and "\x07" not in out + err
+    assert "\\x1b[31m\\u202eevil" in out
+    assert printable("tab\tkept") == "tab\tkept"

@@ -4,6 +4,7 @@ adding a module here and its name to :data:`FORMATS`."""
 from __future__ import annotations
 
 import importlib
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -21,3 +22,15 @@ def renderer(name: str) -> Renderer:
     module = importlib.import_module(f"pyslsa.formats.{name}_format")
     render: Renderer = module.render
     return render
+
+
+_UNPRINTABLE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(line: str) -> str:
+    """Control characters (escape sequences, carriage returns, line breaks, bidirectional overrides) shown as
+    escapes. Text output carries strings from evidence and servers (publisher names, file names in a wheel, diff
+    and build-log lines, values quoted in error messages): none may start a line of its own (a forged verdict) or
+    drive the terminal."""
+    return _UNPRINTABLE.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
+                            else f"\\u{ord(m.group()):04x}", line)

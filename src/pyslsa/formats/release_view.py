@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from pyslsa.core.release import Evidence, FileVerdict
+from pyslsa.formats import printable
 from pyslsa.report import ReleaseReport
 
 
@@ -36,12 +37,6 @@ def json_doc(report: ReleaseReport) -> dict[str, Any]:
     }
 
 
-def _printable(text: str) -> str:
-    """``text`` with control characters escaped: strings from servers (a publisher's name) must not start a line of
-    their own (a forged ``PASSED:``) or drive the terminal."""
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
-
-
 def _verdict(e: Evidence) -> str:
     return "PASSED" if e.verified else f"FAILED [{e.error.code}]" if e.error is not None else "FAILED"
 
@@ -50,8 +45,8 @@ def _rows(f: FileVerdict) -> list[tuple[str, str, str, str, str]]:
     rows = []
     for i, e in enumerate(f.evidence):
         first = i == 0
-        rows.append((f.filename if first else "", f.sha256[:12] if first else "", _printable(e.kind),
-                     _printable(e.signer or "-"), _verdict(e)))
+        rows.append((f.filename if first else "", f.sha256[:12] if first else "", printable(e.kind),
+                     printable(e.signer or "-"), _verdict(e)))
     if not f.evidence:
         code = f.error.code if f.error is not None else "unattested"
         rows.append((f.filename, f.sha256[:12], "-", "-", f"FAILED [{code}]"))
@@ -88,7 +83,7 @@ def text(report: ReleaseReport) -> tuple[str, str]:
         out.append(f"PASSED: {report.requirement}: {passed} of {len(report.files)} file(s) verified")
     else:
         out.append(f"FAILED: {report.requirement}: {passed} of {len(report.files)} file(s) verified")
-    return "\n".join(_printable(line) for line in out) + "\n", ""
+    return "\n".join(printable(line) for line in out) + "\n", ""
 
 
 __all__ = ["json_doc", "text"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any
 
 from pyslsa.core.reproduce import (
@@ -16,6 +15,7 @@ from pyslsa.core.reproduce import (
     Inference,
     WheelOutcome,
 )
+from pyslsa.formats import printable
 
 if TYPE_CHECKING:
     from pyslsa.commands.reproduce import ReproduceReport, SourceFile
@@ -164,20 +164,9 @@ def _inference_lines(i: Inference) -> list[str]:
     return out
 
 
-_UNPRINTABLE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-
-
-def _printable(line: str) -> str:
-    """Control characters (escape sequences, carriage returns, line breaks, bidirectional overrides) shown as
-    escapes: names, diff lines and build logs come from the wheel and the sdist, which must not be able to draw
-    on the terminal (a verdict line of their own)."""
-    return _UNPRINTABLE.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
-                            else f"\\u{ord(m.group()):04x}", line)
-
-
 def text(report: ReproduceReport) -> tuple[str, str]:
     if report.error is not None:
-        return "", _printable(f"FAILED [{report.error.code}]: {report.error.message}") + "\n"
+        return "", printable(f"FAILED [{report.error.code}]: {report.error.message}") + "\n"
     what = report.requirement or (report.sdist.filename if report.sdist else "?")
     out: list[str] = []
     if report.sdist is not None:
@@ -208,7 +197,7 @@ def text(report: ReproduceReport) -> tuple[str, str]:
         assert b is not None
         tail += f" ({b.explain()}; builds run with TZ=UTC unless a TZ is named)"
     out.append(f"{tail} [{report.seconds:.1f} s]")
-    return "\n".join(_printable(line) for line in out) + "\n", ""
+    return "\n".join(printable(line) for line in out) + "\n", ""
 
 
 __all__ = ["json_doc", "text"]

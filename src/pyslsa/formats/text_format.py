@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from pyslsa.formats import printable
 from pyslsa.report import ArtifactOutcome, Report
 
 
@@ -60,4 +61,6 @@ def _render_verify(report: Report) -> tuple[str, str]:
         what = "Sigstore" if report.command == "verify-bundle" else "SLSA"
         verdicts.append(f"PASSED: {what} verification passed" if report.verified
                         else f"FAILED: {what} verification failed")
+    # Values quoted from evidence (tags, names) must not drive the terminal (json.dumps already escapes its own).
+    out, err = [printable(line) for line in out], [printable(line) for line in err]
     return ("\n".join(out) + "\n" if out else "", "\n".join(err) + "\n" if err else "")
