@@ -26,7 +26,6 @@ import signal
 import subprocess
 import sys
 import tarfile
-import tempfile
 import time
 from collections import deque
 from collections.abc import Mapping
@@ -37,17 +36,18 @@ from typing import IO
 
 from pyslsa.core import reproduce as core
 from pyslsa.errors import (
-    MismatchIndexDigestError,
     PyslsaError,
     UnsupportedFormatError,
     UsageError,
 )
+from pyslsa.sources.files import sha256_file, work_directory
+from pyslsa.sources.http import MAX_FILE_BYTES
 from pyslsa.sources.pypi import DEFAULT_INDEX_URL, DistFile, PackageIndex, file_kind_and_version, parse_requirement
 
 #: Limits on what an sdist may unpack to.
 MAX_SDIST_MEMBERS = 100_000
 MAX_SDIST_BYTES = 2 * 1024 * 1024 * 1024
-MAX_WHEEL_BYTES = 512 * 1024 * 1024
+MAX_WHEEL_BYTES = MAX_FILE_BYTES  # a wheel, downloaded or local, is at most what a download may be
 MAX_MEMBER_NAME = 4096  # PATH_MAX: a longer name could not be unpacked anyway
 MAX_PYPROJECT_BYTES = 4 * 1024 * 1024
 #: Member times beyond this (about the year 5000) are no real file times (and overflow os.utime).
@@ -98,14 +98,6 @@ class ReproduceReport:
 
 
 # -- inputs ----------------------------------------------------------------------------------------------------
-
-
-def _sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1024 * 1024), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _read_local(path_text: str, what: str) -> Path:
@@ -587,10 +579,8 @@ def _reproduce_wheel(ctx: _Context, path: Path, upload_time: dt.datetime | None)
 
 
 def _download(index: PackageIndex, f: DistFile, directory: Path, progress: bool) -> SourceFile:
-    if not f.sha256:
-        raise MismatchIndexDigestError(f"the index gives no sha256 for {f.filename}: refusing an unchecked download")
     _say(progress, f"downloading {f.filename}")
-    _, sha = index.http.download(f.url, directory, f.filename, sha256=f.sha256, max_bytes=MAX_WHEEL_BYTES)
+    _, sha = index.download(f, directory, max_bytes=MAX_WHEEL_BYTES)
     return SourceFile(f.filename, sha, "index", f.url, f.upload_time)
 
 
@@ -616,27 +606,13 @@ def run(*, requirement: str | None, sdist: str | None, wheels: list[str], index_
     report = ReproduceReport(requirement=requirement, index_url=index.index_url)
 
     try:
-        if keep:
-            workdir = Path(keep)
-            try:
-                if workdir.exists() and (not workdir.is_dir() or any(workdir.iterdir())):
-                    raise UsageError(f"--keep {keep}: expected a new or empty directory")
-                workdir.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise UsageError(f"--keep {keep}: cannot make the directory: {exc.strerror or exc}") from None
-            workdir = workdir.resolve()
-            report.kept = str(workdir)
-        else:
-            workdir = Path(tempfile.mkdtemp(prefix="pyslsa-reproduce-"))
-    except BaseException:
-        index.http.close()
-        raise
-    try:
-        _run_in(report, workdir, index, requirement, sdist, wheels, build_requirements, env, timeout, progress)
+        with work_directory(keep or None, "pyslsa-reproduce-", require_empty=True) as workdir:
+            if keep:
+                workdir = workdir.resolve()
+                report.kept = str(workdir)
+            _run_in(report, workdir, index, requirement, sdist, wheels, build_requirements, env, timeout, progress)
     finally:
         index.http.close()
-        if not keep:
-            shutil.rmtree(workdir, ignore_errors=True)
         report.seconds = round(time.monotonic() - started, 2)
     return report
 
@@ -681,14 +657,14 @@ def _run_in(report: ReproduceReport, workdir: Path, index: PackageIndex, require
         sdist_path = _read_local(sdist, "sdist")
         if not sdist_path.name.endswith(".tar.gz"):
             raise UsageError(f"--sdist {sdist}: expected a .tar.gz sdist")
-        report.sdist = SourceFile(sdist_path.name, _sha256_file(sdist_path), "local")
+        report.sdist = SourceFile(sdist_path.name, sha256_file(sdist_path, "sdist"), "local")
         for w in wheels:
             wp = _read_local(w, "wheel")
             if not wp.name.endswith(".whl"):
                 raise UsageError(f"--wheel {w}: expected a .whl file")
             if wp.stat().st_size > MAX_WHEEL_BYTES:
                 raise UsageError(f"--wheel {w}: larger than {MAX_WHEEL_BYTES} bytes")
-            report.wheel_files[wp.name] = SourceFile(wp.name, _sha256_file(wp), "local")
+            report.wheel_files[wp.name] = SourceFile(wp.name, sha256_file(wp, "wheel"), "local")
             wheel_paths.append((wp, None))
     info = scan_sdist(sdist_path)
     ctx = _Context(workdir, sdist_path, info, index, index.index_url, build_requirements, env, timeout, progress)

@@ -13,8 +13,6 @@ The temporary directory is removed on every path (success, failure, error, Ctrl-
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -23,32 +21,12 @@ from pathlib import Path
 from pyslsa.commands.verify_artifact import _resolver, _testing, load_provenance, load_trusted_root
 from pyslsa.core.release import ReleaseFile, SlsaDocument, decide_release
 from pyslsa.core.slsa.policy import SlsaPolicy
-from pyslsa.errors import MismatchIndexDigestError, ReleaseNotFoundError, UsageError
+from pyslsa.errors import ReleaseNotFoundError, UsageError
 from pyslsa.report import ReleaseReport
-from pyslsa.sources.files import split_evidence
+from pyslsa.sources.files import split_evidence, work_directory
 from pyslsa.sources.github import DEFAULT_GITHUB_API_URL, DEFAULT_GITHUB_URL, GitHubReleases, repository_of
-from pyslsa.sources.http import MAX_FILE_BYTES, HttpClient, Progress, safe_filename
+from pyslsa.sources.http import HttpClient, Progress, create_exclusive, safe_filename
 from pyslsa.sources.pypi import DEFAULT_INDEX_URL, DistFile, PackageIndex, parse_requirement
-
-
-@contextmanager
-def workdir(keep: str | None) -> Iterator[Path]:
-    """``keep`` (created if needed), or a private temporary directory removed however the block ends."""
-    if keep is not None:
-        path = Path(keep)
-        try:
-            path.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise UsageError(f"--keep {keep}: cannot create the directory: {exc.strerror}") from None
-        if not path.is_dir():
-            raise UsageError(f"--keep {keep}: not a directory")
-        yield path
-        return
-    path = Path(tempfile.mkdtemp(prefix="pyslsa-release-"))
-    try:
-        yield path
-    finally:
-        shutil.rmtree(path, ignore_errors=True)
 
 
 @contextmanager
@@ -79,11 +57,7 @@ def _save(directory: Path, name: str, content: bytes) -> None:
     """``content`` as ``directory/name``, through a part file of our own (never an existing file or a symlink)."""
     target = directory / safe_filename(name, "evidence file name")
     tmp = directory / f".{target.name}.part"
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOFOLLOW", 0)
-    try:
-        fd = os.open(tmp, flags, 0o600)
-    except OSError as exc:
-        raise UsageError(f"cannot create {tmp}: {exc.strerror or exc}") from None
+    fd = create_exclusive(tmp)
     try:
         with os.fdopen(fd, "wb") as out:
             out.write(content)
@@ -125,8 +99,8 @@ def run(*, requirement: str, source_uri: str, release_tag: str | None = None, pr
         yanked = [f.filename for f in files if f.yanked]
         if yanked:  # PEP 592: still verified (provenance is about origin), but the user should know
             report.notes.append(f"yanked on the index: {', '.join(yanked)}")
-        with workdir(keep) as directory:
-            digests = _download_all(files, directory, http, progress)
+        with work_directory(keep, "pyslsa-release-") as directory:
+            digests = _download_all(files, directory, index, progress)
             release_files = [ReleaseFile(f.filename, digests[f.filename]) for f in files]
             pep740_objects: dict[str, list[tuple[str, bytes]]] = {}
             if pep740:
@@ -151,18 +125,12 @@ def run(*, requirement: str, source_uri: str, release_tag: str | None = None, pr
             releases.api_client.close()
 
 
-def _download_all(files: list[DistFile], directory: Path, http: HttpClient, progress: bool) -> dict[str, str]:
+def _download_all(files: list[DistFile], directory: Path, index: PackageIndex, progress: bool) -> dict[str, str]:
     digests: dict[str, str] = {}
-    unlisted = [f.filename for f in files if f.sha256 is None]
-    if unlisted:  # every download is hash-checked against the index: no digest, no download
-        raise MismatchIndexDigestError(f"the index lists no sha256 for {', '.join(unlisted[:3])}"
-                                       f"{' ...' if len(unlisted) > 3 else ''}: refusing to download unchecked files")
     with progress_bar(progress) as bar:
         for f in files:
-            limit = min(f.size, MAX_FILE_BYTES) if f.size is not None else MAX_FILE_BYTES
             callback = bar(f.filename, f.size) if bar is not None else None
-            _, digests[f.filename] = http.download(f.url, directory, f.filename, sha256=f.sha256, max_bytes=limit,
-                                                   progress=callback, expected_size=f.size)
+            _, digests[f.filename] = index.download(f, directory, progress=callback)
     return digests
 
 
@@ -188,4 +156,4 @@ def _slsa_documents(report: ReleaseReport, source_uri: str, tag: str, provenance
     return docs
 
 
-__all__ = ["run", "workdir"]
+__all__ = ["run"]

@@ -9,7 +9,11 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import shutil
 import stat
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from pyslsa.errors import InvalidProvenanceError, UsageError
@@ -115,3 +119,26 @@ def split_evidence(data: bytes) -> list[bytes]:
             return [text]
         return lines
     return [text]
+
+
+@contextmanager
+def work_directory(keep: str | None, prefix: str, *, require_empty: bool = False) -> Iterator[Path]:
+    """The directory a command downloads and builds in: ``keep`` (created if needed; with ``require_empty``, it
+    must be new or empty), or a private temporary directory removed however the block ends (errors, Ctrl-C)."""
+    if keep is not None:
+        path = Path(keep)
+        try:
+            if require_empty and path.exists() and (not path.is_dir() or any(path.iterdir())):
+                raise UsageError(f"--keep {keep}: expected a new or empty directory")
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UsageError(f"--keep {keep}: cannot create the directory: {exc.strerror or exc}") from None
+        if not path.is_dir():
+            raise UsageError(f"--keep {keep}: not a directory")
+        yield path
+        return
+    path = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)

@@ -179,12 +179,12 @@ class HttpClient:
                 chunks.append(chunk)
             return Response(str(resp.url), resp.status_code, dict(resp.headers), b"".join(chunks))
 
-    def download(self, url: str, directory: Path, filename: str, *, sha256: str | None,
+    def download(self, url: str, directory: Path, filename: str, *, sha256: str,
                  max_bytes: int = MAX_FILE_BYTES, progress: Progress | None = None,
                  expected_size: int | None = None) -> tuple[Path, str]:
         """Stream ``url`` into ``directory/filename``; returns (path, sha256 hex).
 
-        With ``sha256`` given, the file is kept only if its digest matches (and, with ``expected_size``, its size).
+        The file is kept only if its digest is ``sha256`` (and, with ``expected_size``, its size is that).
         A 404 is a DownloadError here; a file that cannot be written locally is a UsageError.
         """
         name = safe_filename(filename)
@@ -198,7 +198,7 @@ class HttpClient:
                 if resp.status_code == 404:
                     raise DownloadError(f"{display_url(url)} answered HTTP 404 (not found)")
                 total = _declared_length(resp)
-                fd = _create(part)
+                fd = create_exclusive(part)
                 created = True
                 with os.fdopen(fd, "wb") as out:
                     size = 0
@@ -212,7 +212,7 @@ class HttpClient:
                         if progress is not None:
                             progress(size, total)
             got = h.hexdigest()
-            if sha256 is not None and got != sha256.lower():
+            if got != sha256.lower():
                 raise MismatchIndexDigestError(f"{name}: the index promised sha256:{sha256.lower()}, the download "
                                                f"has sha256:{got}")
             if expected_size is not None and size != expected_size:
@@ -232,7 +232,7 @@ class HttpClient:
                     part.unlink()
 
 
-def _create(path: Path) -> int:
+def create_exclusive(path: Path) -> int:
     """A new file, ours alone (never an existing file, never through a symlink): a UsageError otherwise."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOFOLLOW", 0)
     try:
@@ -323,5 +323,5 @@ def display_url(url: str) -> str:
     return shown if len(shown) <= 200 else shown[:197] + "..."
 
 
-__all__ = ["MAX_DOCUMENT_BYTES", "MAX_FILE_BYTES", "HttpClient", "Progress", "Response", "display_url", "join_url",
-           "safe_filename"]
+__all__ = ["MAX_DOCUMENT_BYTES", "MAX_FILE_BYTES", "HttpClient", "Progress", "Response", "create_exclusive",
+           "display_url", "join_url", "safe_filename"]

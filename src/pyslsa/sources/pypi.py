@@ -15,12 +15,21 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from pyslsa.core import jsonutil as j
-from pyslsa.errors import DownloadError, ReleaseNotFoundError, UsageError
-from pyslsa.sources.http import MAX_DOCUMENT_BYTES, HttpClient, display_url, join_url, safe_filename
+from pyslsa.errors import DownloadError, MismatchIndexDigestError, ReleaseNotFoundError, UsageError
+from pyslsa.sources.http import (
+    MAX_DOCUMENT_BYTES,
+    MAX_FILE_BYTES,
+    HttpClient,
+    Progress,
+    display_url,
+    join_url,
+    safe_filename,
+)
 
 DEFAULT_INDEX_URL = "https://pypi.org/simple/"
 JSON_V1 = "application/vnd.pypi.simple.v1+json"
@@ -239,6 +248,17 @@ class PackageIndex:
         if not out:
             raise ReleaseNotFoundError(f"the index {self.index_url} lists no wheel or sdist for {name}=={version}")
         return [out[k] for k in sorted(out)]
+
+    def download(self, f: DistFile, directory: Path, *, max_bytes: int = MAX_FILE_BYTES,
+                 progress: Progress | None = None) -> tuple[Path, str]:
+        """Download a file the index lists into ``directory``, kept only if it has the SHA-256 and the size the
+        index lists: no digest, no download. Returns (path, sha256 hex)."""
+        if f.sha256 is None:
+            raise MismatchIndexDigestError(f"the index lists no sha256 for {f.filename}: refusing to download an "
+                                           f"unchecked file")
+        limit = min(f.size, max_bytes) if f.size is not None else max_bytes
+        return self.http.download(f.url, directory, f.filename, sha256=f.sha256, max_bytes=limit, progress=progress,
+                                  expected_size=f.size)
 
     def integrity_url(self, name: str, version: str, filename: str) -> str | None:
         """The integrity API URL beside a ``.../simple/`` index, or None if the index is not shaped so."""
