@@ -83,14 +83,20 @@ class SlsaDocument:
     raw: bytes
 
 
-def expected_repository(source_uri: str) -> str:
-    """``github.com/ORG/REPO`` (or with a scheme) -> ``ORG/REPO`` (as PyPI names a GitHub publisher)."""
+def strip_source_uri(source_uri: str) -> str:
+    """``--source-uri`` without its scheme (``git+https://``, ``https://``, ``http://``), ``.git`` or final ``/``:
+    ``github.com/ORG/REPO`` for a GitHub repository."""
     text = source_uri.strip()
     for prefix in ("git+https://", "https://", "http://"):
         if text.startswith(prefix):
             text = text[len(prefix):]
             break
-    text = text.removesuffix(".git").rstrip("/")
+    return text.removesuffix(".git").rstrip("/")
+
+
+def expected_repository(source_uri: str) -> str:
+    """``github.com/ORG/REPO`` (or with a scheme) -> ``ORG/REPO`` (as PyPI names a GitHub publisher)."""
+    text = strip_source_uri(source_uri)
     host, _, repo = text.partition("/")
     if host.lower() != "github.com":
         return text
@@ -246,4 +252,4 @@ def _uncovered(f: ReleaseFile, docs: Sequence[_Doc]) -> VerificationError:
 
 
 __all__ = ["PEP740", "SLSA", "Evidence", "FileVerdict", "ReleaseFile", "Resolver", "SlsaDocument",
-           "decide_release", "expected_repository", "pep740_evidence"]
+           "decide_release", "expected_repository", "pep740_evidence", "strip_source_uri"]
