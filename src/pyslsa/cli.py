@@ -73,13 +73,17 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"pyslsa: error: {message}\n(run '{self.prog} --help' for usage)\n")
 
 
+def _add_output(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", choices=("text", "json"), default="text",
+                   help="output format: text (default) or one JSON object on stdout")
+    p.add_argument("--debug", action="store_true", help="show a traceback for unexpected internal errors")
+
+
 def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--trusted-root", metavar="FILE",
                    help="Sigstore trusted_root.json to verify against (default: the Sigstore public-good root "
                         "bundled with pyslsa; no network)")
-    p.add_argument("--format", choices=("text", "json"), default="text",
-                   help="output format: text (default) or one JSON object on stdout")
-    p.add_argument("--debug", action="store_true", help="show a traceback for unexpected internal errors")
+    _add_output(p)
 
 
 def _add_slsa_args(p: argparse.ArgumentParser, path_flag: str, path_help: str) -> None:
@@ -254,9 +258,7 @@ def _build_parser() -> _Parser:
     rp.add_argument("--timeout", metavar="SECONDS", type=float, default=600.0,
                     help="time limit for each build attempt (default: 600)")
     rp.add_argument("--keep", metavar="DIR", help="keep the downloads, builds and logs in DIR")
-    rp.add_argument("--format", choices=("text", "json"), default="text",
-                    help="output format: text (default) or one JSON object on stdout")
-    rp.add_argument("--debug", action="store_true", help="show a traceback for unexpected internal errors")
+    _add_output(rp)
     return parser
 
 
@@ -273,6 +275,7 @@ def _pairs(pairs: Sequence[str], flag: str) -> dict[str, str]:
 
 
 def _run(args: argparse.Namespace) -> CommandReport:
+    progress = getattr(args, "format", "") == "text" and sys.stderr.isatty()  # bars and steps: a person watches
     if args.command == "verify-release":
         from pyslsa.commands import verify_release
 
@@ -282,7 +285,7 @@ def _run(args: argparse.Namespace) -> CommandReport:
             index_url=args.index_url, github_url=args.github_url, github_api_url=args.github_api_url,
             pep740=not args.no_pep740, github=not args.no_github, keep=args.keep, rekor_url=args.rekor_url,
             offline_tlog=args.offline_tlog, trusted_root_path=args.trusted_root, timeout=args.timeout,
-            progress=args.format == "text" and sys.stderr.isatty(),
+            progress=progress,
         )
     if args.command == "reproduce":
         from pyslsa.commands import reproduce
@@ -290,7 +293,7 @@ def _run(args: argparse.Namespace) -> CommandReport:
         return reproduce.run(
             requirement=args.requirement, sdist=args.sdist, wheels=args.wheel, index_url=args.index_url,
             build_requirements=args.build_requirement, env=_pairs(args.env, "--env"), timeout=args.timeout,
-            keep=args.keep, progress=args.format == "text" and sys.stderr.isatty(),
+            keep=args.keep, progress=progress,
         )
     if args.command == "upgrade-provenance":
         from pyslsa.commands import upgrade_provenance
