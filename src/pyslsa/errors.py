@@ -64,6 +64,10 @@ class PyslsaError(Exception):
     def __repr__(self) -> str:
         return f"{type(self).__name__}(code={self.code!r}, message={self.message!r})"
 
+    def to_json(self) -> dict[str, str]:
+        """How every JSON output states an error."""
+        return {"code": self.code, "message": self.message}
+
 
 class UsageError(PyslsaError):
     """The request cannot be carried out: bad arguments, missing or unreadable input files."""

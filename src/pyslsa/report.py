@@ -52,7 +52,7 @@ class ArtifactOutcome:
         if self.log_index is not None:
             out["log_index"] = self.log_index
         if self.error is not None:
-            out["error"] = {"code": self.error.code, "message": self.error.message}
+            out["error"] = self.error.to_json()
         return out
 
 

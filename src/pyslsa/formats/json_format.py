@@ -36,7 +36,7 @@ def _verify_doc(report: Report) -> dict[str, Any]:
     doc: dict[str, Any] = {
         "verified": report.verified,
         "artifacts": [a.to_json() for a in report.artifacts],
-        "error": {"code": err.code, "message": err.message} if err is not None and not report.verified else None,
+        "error": err.to_json() if err is not None and not report.verified else None,
     }
     if report.print_provenance:
         for a, out in zip(report.artifacts, doc["artifacts"], strict=True):

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from pyslsa.core.release import Evidence, FileVerdict
+from pyslsa.errors import PyslsaError
 from pyslsa.formats import printable
 from pyslsa.report import ReleaseReport
 
 
-def _error(err: Any) -> dict[str, str] | None:
-    return {"code": err.code, "message": err.message} if err is not None else None
+def _error(err: PyslsaError | None) -> dict[str, str] | None:
+    return err.to_json() if err is not None else None
 
 
 def _evidence_json(e: Evidence) -> dict[str, Any]:

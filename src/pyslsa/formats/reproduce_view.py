@@ -125,7 +125,7 @@ def json_doc(report: ReproduceReport) -> dict[str, Any]:
         "seconds": report.seconds,
         "kept": report.kept,
         "notes": report.notes,
-        "error": {"code": err.code, "message": err.message} if err is not None else None,
+        "error": err.to_json() if err is not None else None,
     }
 
 
