@@ -6,11 +6,11 @@ The same engine serves the library API (:func:`pyslsa.verify_artifact`) and the 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from pyslsa.core.bundle import Bundle, LegacyEnvelope, parse_document
-from pyslsa.core.sigstore import VerifiedSignature, verify_dsse_bundle, verify_legacy_envelope
+from pyslsa.core.bundle import LegacyEnvelope
+from pyslsa.core.sigstore import Resolver, VerifiedSignature, verify_document
 from pyslsa.core.slsa.builders import DEFAULT_ARTIFACT_BUILDERS
 from pyslsa.core.slsa.policy import SlsaPolicy, SlsaVerdict, verify_slsa
 from pyslsa.core.trust import TrustedRoot
@@ -19,8 +19,6 @@ from pyslsa.report import ArtifactOutcome, Report
 from pyslsa.sources.files import artifact_digest, read_evidence, split_evidence
 
 Artifact = str | os.PathLike[str]
-#: Finds and verifies a legacy envelope's log entry (the network edge); None means offline.
-Resolver = Callable[[LegacyEnvelope, Sequence[str], TrustedRoot], VerifiedSignature]
 
 
 def _testing() -> bool:
@@ -56,13 +54,7 @@ def _verify_documents(data: bytes, root: TrustedRoot, digests: Sequence[str], re
     docs: list[_Document] = []
     for raw in split_evidence(data):
         try:
-            parsed = parse_document(raw)
-            if isinstance(parsed, Bundle):
-                docs.append(_Document(verify_dsse_bundle(parsed, root), None))
-            elif resolver is None:
-                docs.append(_Document(verify_legacy_envelope(parsed, root), None))
-            else:
-                docs.append(_Document(resolver(parsed, digests, root), None))
+            docs.append(_Document(verify_document(raw, root, digests, resolver), None))
         except VerificationError as exc:
             docs.append(_Document(None, exc))
     return docs

@@ -20,13 +20,13 @@ another digest for everything.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from pyslsa.core.bundle import Bundle, LegacyEnvelope, parse_document
+from pyslsa.core.bundle import parse_document
 from pyslsa.core.dsse import Statement
 from pyslsa.core.pep740 import Publisher, check_publisher, parse_provenance_object, verify_attestation
-from pyslsa.core.sigstore import VerifiedSignature, verify_dsse_bundle, verify_legacy_envelope
+from pyslsa.core.sigstore import Resolver, VerifiedSignature, verify_document
 from pyslsa.core.slsa.builders import DEFAULT_ARTIFACT_BUILDERS
 from pyslsa.core.slsa.policy import SlsaPolicy, verify_slsa
 from pyslsa.core.trust import TrustedRoot
@@ -36,9 +36,6 @@ from pyslsa.errors import (
     UnattestedError,
     VerificationError,
 )
-
-#: Finds and verifies a legacy envelope's log entry (injected by the edge); None means no lookups.
-Resolver = Callable[[LegacyEnvelope, Sequence[str], TrustedRoot], VerifiedSignature]
 
 PEP740 = "pep740"
 SLSA = "slsa"
@@ -151,8 +148,7 @@ class _Doc:
 def _unverified_statement(raw: bytes) -> Statement | None:
     """What a document that failed verification says it covers (to know which files it claims)."""
     try:
-        parsed = parse_document(raw)
-        env = parsed.envelope if isinstance(parsed, (Bundle, LegacyEnvelope)) else None
+        env = parse_document(raw).envelope
         return Statement.from_envelope(env) if env is not None else None
     except VerificationError:
         return None
@@ -164,13 +160,7 @@ def _verify_docs(docs: Sequence[SlsaDocument], root: TrustedRoot, digests: Seque
     for doc in docs:
         d = _Doc(doc.source)
         try:
-            parsed = parse_document(doc.raw)
-            if isinstance(parsed, Bundle):
-                d.signature = verify_dsse_bundle(parsed, root)
-            elif resolver is None:
-                d.signature = verify_legacy_envelope(parsed, root)
-            else:
-                d.signature = resolver(parsed, digests, root)
+            d.signature = verify_document(doc.raw, root, digests, resolver)
             d.statement = d.signature.statement()
         except VerificationError as exc:
             d.signature = None

@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from pyslsa.core.bundle import BUNDLE_V01, Bundle, LegacyEnvelope, TlogEntry
+from pyslsa.core.bundle import BUNDLE_V01, Bundle, LegacyEnvelope, TlogEntry, parse_document
 from pyslsa.core.dsse import Envelope, Statement
 from pyslsa.core.tlog import (
     VerifiedEntry,
@@ -186,6 +187,23 @@ def verify_legacy_envelope(legacy: LegacyEnvelope, root: TrustedRoot) -> Verifie
         "lookups are off: its Rekor entry must be looked up online (drop --offline), or verify a bundle made "
         "by 'pyslsa upgrade-provenance'"
     )
+
+
+#: Finds and verifies a legacy envelope's log entry, given the digests of the artifacts it should name: the
+#: network edge (sources/rekor.py), handed to the core as a function; None means no lookups.
+Resolver = Callable[[LegacyEnvelope, Sequence[str], TrustedRoot], VerifiedSignature]
+
+
+def verify_document(raw: bytes, root: TrustedRoot, digests: Sequence[str] = (),
+                    resolver: Resolver | None = None) -> VerifiedSignature:
+    """One provenance document: a Sigstore bundle with a DSSE envelope, or a legacy envelope whose log entry the
+    ``resolver`` finds (without one it fails with ``tlog-entry-not-found``)."""
+    parsed = parse_document(raw)
+    if isinstance(parsed, Bundle):
+        return verify_dsse_bundle(parsed, root)
+    if resolver is None:
+        return verify_legacy_envelope(parsed, root)
+    return resolver(parsed, digests, root)
 
 
 def certificate_der(cert: x509.Certificate) -> bytes:

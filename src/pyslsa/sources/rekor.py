@@ -15,13 +15,13 @@ from __future__ import annotations
 import base64
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from pyslsa.core.bundle import LegacyEnvelope, TlogEntry
 from pyslsa.core.legacy import MAX_ENTRY_BYTES, parse_log_entries, verify_legacy_with_entry
-from pyslsa.core.sigstore import VerifiedSignature
+from pyslsa.core.sigstore import Resolver, VerifiedSignature
 from pyslsa.core.trust import TrustedRoot
 from pyslsa.errors import InvalidTlogEntryError, TlogEntryNotFoundError, TlogUnreachableError, VerificationError
 
@@ -147,9 +147,6 @@ def lookup_and_verify(legacy: LegacyEnvelope, digests: Sequence[str], root: Trus
     if isinstance(first, InvalidTlogEntryError):
         raise first
     raise InvalidTlogEntryError(f"no entry from {client.url} verifies: {first.message}")
-
-
-Resolver = Callable[[LegacyEnvelope, Sequence[str], TrustedRoot], VerifiedSignature]
 
 
 def resolver(url: str | None = None) -> Resolver:
