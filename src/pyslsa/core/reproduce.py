@@ -42,6 +42,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from packaging.utils import canonicalize_name
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10
@@ -73,11 +75,6 @@ MAX_WHEEL_UNCOMPRESSED = 1024 * 1024 * 1024
 
 class WheelFormatError(ValueError):
     """The bytes are not a wheel we can read (not a zip, no ``.dist-info/WHEEL``)."""
-
-
-def canonical(name: str) -> str:
-    """PEP 503 normalised project name."""
-    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 # -- the wheel -------------------------------------------------------------------------------------------------
@@ -201,7 +198,7 @@ def parse_generator(raw: str | None) -> Generator | None:
     m = _GENERATOR.match(raw)
     if m is None:
         return None
-    name, version = canonical(m.group("name")), m.group("ver")
+    name, version = canonicalize_name(m.group("name")), m.group("ver")
     package = _ALIASES.get(name, name)
     if version is not None and not _plain_version(version):
         # a marker, a second specifier, a URL...: it would go into the constraints file as is
@@ -285,7 +282,7 @@ def parse_build_system(pyproject: bytes | None) -> BuildSystem:
 def requirement_name(req: str) -> str | None:
     """The canonical project name of a PEP 508 requirement string (None if unreadable)."""
     m = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", req)
-    return canonical(m.group(1)) if m else None
+    return canonicalize_name(m.group(1)) if m else None
 
 
 def newest_before(releases: Mapping[str, dt.datetime], when: dt.datetime) -> str | None:
@@ -904,7 +901,6 @@ __all__ = [
     "WheelFormatError",
     "WheelOutcome",
     "best_verdict",
-    "canonical",
     "compare_wheels",
     "date_pinned_names",
     "first_uploads",

@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
+from packaging.utils import canonicalize_name
+
 from pyslsa.core import jsonutil as j
 from pyslsa.errors import DownloadError, MismatchIndexDigestError, ReleaseNotFoundError, UsageError
 from pyslsa.sources.http import (
@@ -56,11 +58,6 @@ class DistFile:
     provenance_listed: bool = False  # the index said something about provenance (a URL, or null for none)
 
 
-def normalize_name(name: str) -> str:
-    """PEP 503 normalised project name."""
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
 def parse_requirement(spec: str) -> tuple[str, str]:
     """``NAME==VERSION`` -> (name, version). Anything else is a usage error."""
     name, sep, version = spec.partition("==")
@@ -81,7 +78,6 @@ def file_kind_and_version(filename: str, project: str) -> tuple[str, str] | None
     from packaging.utils import (
         InvalidSdistFilename,
         InvalidWheelFilename,
-        canonicalize_name,
         parse_sdist_filename,
         parse_wheel_filename,
     )
@@ -222,7 +218,7 @@ class PackageIndex:
 
     def project_files(self, name: str) -> list[DistFile]:
         """Every file the index lists for the project (unfiltered)."""
-        page = urljoin(self.index_url, normalize_name(name) + "/")
+        page = urljoin(self.index_url, canonicalize_name(name) + "/")
         resp = self.http.get(page, accept=_ACCEPT, max_bytes=MAX_DOCUMENT_BYTES)
         if resp is None:
             raise ReleaseNotFoundError(f"the index {self.index_url} has no project {name!r}")
@@ -268,7 +264,7 @@ class PackageIndex:
             return None
         root = path[: -len("simple")]
         return urlunsplit((parts.scheme, parts.netloc,
-                           f"{root}integrity/{normalize_name(name)}/{version}/{filename}/provenance", "", ""))
+                           f"{root}integrity/{canonicalize_name(name)}/{version}/{filename}/provenance", "", ""))
 
     def provenance(self, name: str, version: str, f: DistFile) -> tuple[str, bytes] | None:
         """(URL, bytes) of the file's PEP 740 provenance object, or None if the index has none for it.
@@ -289,5 +285,5 @@ class PackageIndex:
         return display_url(resp.url), resp.content  # shown in reports: no query string (tokens)
 
 
-__all__ = ["DEFAULT_INDEX_URL", "DistFile", "PackageIndex", "file_kind_and_version", "normalize_name",
+__all__ = ["DEFAULT_INDEX_URL", "DistFile", "PackageIndex", "file_kind_and_version",
            "parse_html_page", "parse_json_page", "parse_requirement"]
