@@ -383,18 +383,17 @@ def build_wheel(src: Path, outdir: Path, log: Path, env: Mapping[str, str], time
                                     stderr=subprocess.STDOUT, start_new_session=os.name == "posix")
         except OSError as exc:
             return BuildResult(None, 0.0, [], f"could not start the build: {exc}")
+        rc: int | None = None
         try:
             rc = proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            _kill(proc)
-            return BuildResult(None, time.monotonic() - start, _tail(log), f"timed out after {timeout:g} s")
-        except BaseException:
-            _kill(proc)
-            raise
+            pass
         finally:
-            _kill(proc)  # the process group: nothing the build started outlives it
+            _kill(proc)  # the process group, on every path (Ctrl-C too): nothing the build started outlives it
     seconds = time.monotonic() - start
     tail = _tail(log)
+    if rc is None:
+        return BuildResult(None, seconds, tail, f"timed out after {timeout:g} s")
     if rc != 0:
         return BuildResult(None, seconds, tail, f"the build exited with status {rc}")
     wheels = sorted(outdir.glob("*.whl"))
