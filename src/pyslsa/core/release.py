@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 from pyslsa.core.bundle import parse_document
 from pyslsa.core.dsse import Statement
-from pyslsa.core.pep740 import Publisher, check_publisher, parse_provenance_object, verify_attestation
+from pyslsa.core.pep740 import Publisher, parse_provenance_object, verify_attestation
 from pyslsa.core.sigstore import Resolver, VerifiedSignature, verify_document
 from pyslsa.core.slsa.builders import DEFAULT_ARTIFACT_BUILDERS
 from pyslsa.core.slsa.policy import SlsaPolicy, verify_slsa
@@ -126,8 +126,7 @@ def pep740_evidence(f: ReleaseFile, source: str, provenance_object: bytes, root:
                 if publisher.kind == "GitHub" and publisher.repository != want:
                     raise MismatchSourceError(f"Trusted Publisher repository: expected {want!r}, got "
                                               f"{publisher.repository!r}")
-                verified = verify_attestation(doc, f.filename, f.sha256, root, publisher)
-                check_publisher(verified.signature, publisher)
+                verified = verify_attestation(doc, f.filename, f.sha256, root, publisher)  # publisher checked too
                 ev.verified = True
                 ev.detail = verified.predicate_type
                 ev.log_index = verified.signature.log_index
