@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from pyslsa.core import jsonutil as j
 from pyslsa.core.release import strip_source_uri
 from pyslsa.errors import DownloadError, UsageError
 from pyslsa.sources.files import MAX_EVIDENCE_BYTES
-from pyslsa.sources.http import MAX_DOCUMENT_BYTES, HttpClient, safe_filename
+from pyslsa.sources.http import MAX_DOCUMENT_BYTES, HttpClient, check_flag_url, safe_filename
 
 DEFAULT_GITHUB_URL = "https://github.com"
 DEFAULT_GITHUB_API_URL = "https://api.github.com"
@@ -60,13 +60,8 @@ class GitHubReleases:
     def __post_init__(self) -> None:
         self.github_url = self.github_url.rstrip("/")
         self.api_url = self.api_url.rstrip("/")
-        for flag, url in (("--github-url", self.github_url), ("--github-api-url", self.api_url)):
-            try:
-                parts = urlsplit(url)
-            except ValueError:
-                parts = urlsplit("")
-            if parts.scheme not in ("http", "https") or not parts.netloc:
-                raise UsageError(f"{flag} must be an http(s) URL, got {url!r}")
+        check_flag_url("--github-url", self.github_url)
+        check_flag_url("--github-api-url", self.api_url)
         if self.client is None:
             self.client = HttpClient()
         if self.api_client is None:

@@ -270,6 +270,16 @@ def _bounded(resp: httpx.Response, max_bytes: int, stop: float, deadline: float,
         raise DownloadError(f"{display_url(url)}: connection failed while reading: {type(exc).__name__}") from None
 
 
+def check_flag_url(flag: str, url: str) -> None:
+    """A URL the user gave (``--index-url``, ``--github-url``...): anything but http(s) is a usage error."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        parts = urlsplit("")
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise UsageError(f"{flag} must be an http(s) URL, got {url!r}")
+
+
 def _check_url(url: str) -> None:
     """URLs reach here from servers (file and provenance URLs of an index page): anything but http(s) is refused
     as a download failure. The URLs a user gives are checked where they are given (a usage error)."""
@@ -323,5 +333,5 @@ def display_url(url: str) -> str:
     return shown if len(shown) <= 200 else shown[:197] + "..."
 
 
-__all__ = ["MAX_DOCUMENT_BYTES", "MAX_FILE_BYTES", "HttpClient", "Progress", "Response", "create_exclusive",
-           "display_url", "join_url", "safe_filename"]
+__all__ = ["MAX_DOCUMENT_BYTES", "MAX_FILE_BYTES", "HttpClient", "Progress", "Response", "check_flag_url",
+           "create_exclusive", "display_url", "join_url", "safe_filename"]

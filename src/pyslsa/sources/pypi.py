@@ -28,6 +28,7 @@ from pyslsa.sources.http import (
     MAX_FILE_BYTES,
     HttpClient,
     Progress,
+    check_flag_url,
     display_url,
     join_url,
     safe_filename,
@@ -202,12 +203,7 @@ class PackageIndex:
     def __post_init__(self) -> None:
         if not self.index_url.endswith("/"):
             self.index_url += "/"
-        try:
-            parts = urlsplit(self.index_url)
-        except ValueError:
-            parts = urlsplit("")
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise UsageError(f"--index-url must be an http(s) URL, got {self.index_url!r}")
+        check_flag_url("--index-url", self.index_url)
         if self.client is None:
             self.client = HttpClient()
 
