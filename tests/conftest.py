@@ -46,3 +46,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "network" in item.keywords:
             item.add_marker(skip)
+
+
+#: Where the default suite's "public" hosts point: a closed loopback port. A test that forgot to name its loopback
+#: server fails fast here instead of reaching the real Rekor or PyPI.
+DEAD_LOOPBACK = "http://127.0.0.1:9"
+
+
+@pytest.fixture(autouse=True)
+def _no_public_hosts(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    if "network" in request.keywords:
+        return
+    monkeypatch.setenv("PYSLSA_REKOR_URL", DEAD_LOOPBACK)
+    monkeypatch.setenv("PYSLSA_INDEX_URL", f"{DEAD_LOOPBACK}/simple/")
