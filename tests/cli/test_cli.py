@@ -85,6 +85,38 @@ def test_workflow_inputs_flag(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 1 and "[mismatch-workflow-inputs]" in out
 
 
+WD = str(GENERIC / "binary-linux-amd64-workflow_dispatch.intoto.jsonl")
+WD_DIGEST = "sha256:376e7e01348585b6e6643bc6663146b9d525d9b41228bf180eaeb4d4a3706caa"
+DELEG_WD = str(DELEGATOR / "binary-linux-amd64-workflow_dispatch.build.slsa")
+
+
+@pytest.mark.parametrize(("flags", "prov", "artifact"), [
+    (("--source-tag", "v1.2.3"), WD, WD_DIGEST),
+    (("--source-versioned-tag", "v1"), WD, BIN),
+    (("--source-branch", "main", "--source-tag", "v1.2.3"), WD, WD_DIGEST),
+    (("--builder-id", TRW_BUILDER, "--source-tag", "v14"), DELEG_WD, str(DELEGATOR / "binary-linux-amd64")),
+    (("--builder-id", TRW_BUILDER, "--source-versioned-tag", "v14"), DELEG_WD, str(DELEGATOR / "binary-linux-amd64")),
+])
+def test_branch_build_checked_for_a_tag_is_invalid_ref(capsys: pytest.CaptureFixture[str], flags: tuple[str, ...],
+                                                       prov: str, artifact: str) -> None:
+    """A workflow_dispatch run on main has no tag: exit 1, invalid-ref (slsa-verifier: ErrorInvalidRef)."""
+    code, out, err = run(capsys, *va(*flags, prov=prov, artifacts=(artifact,)))
+    assert code == 1 and err == ""
+    line = out.splitlines()[0]
+    assert line.startswith("FAILED:") and "[invalid-ref]" in line
+    assert "'refs/heads/main'" in line and f"'{flags[-1]}'" in line
+    assert out.splitlines()[-1].startswith("FAILED: SLSA verification failed")
+    code, out, _ = run(capsys, *va(*flags, "--format", "json", prov=prov, artifacts=(artifact,)))
+    doc = json.loads(out)
+    assert code == 1 and doc["verified"] is False
+    assert doc["error"]["code"] == "invalid-ref" and doc["artifacts"][0]["error"]["code"] == "invalid-ref"
+    assert "'refs/heads/main'" in doc["error"]["message"]
+    # the same build passes when asked for its branch
+    builder = flags[:2] if flags[0] == "--builder-id" else ()
+    branch_flags = (*builder, "--source-branch", "main")
+    assert run(capsys, *va(*branch_flags, prov=prov, artifacts=(artifact,)))[0] == 0
+
+
 def test_delegator_needs_builder_id(capsys: pytest.CaptureFixture[str]) -> None:
     prov = str(DELEGATOR / "binary-linux-amd64-push-v14.build.slsa")
     art = (str(DELEGATOR / "binary-linux-amd64"),)

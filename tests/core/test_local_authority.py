@@ -248,13 +248,14 @@ def _gh_claims(ref: str = "refs/tags/v1", trigger: str = "push", sha: str = SHA)
 def _provenance(ref: str = "refs/tags/v1", sha: str = SHA, builder: str = GEN + "@refs/tags/v2.1.0",
                 event: str = "push") -> dict[str, Any]:
     uri = f"git+https://github.com/o/r@{ref}"
+    ref_type = "branch" if ref.startswith("refs/heads/") else "tag"
     return {"_type": "https://in-toto.io/Statement/v0.1", "predicateType": "https://slsa.dev/provenance/v0.2",
             "subject": [{"name": "a", "digest": {"sha256": DIGEST[7:]}}],
             "predicate": {"builder": {"id": builder}, "buildType": "https://github.com/slsa-framework/"
                           "slsa-github-generator/generic@v1",
                           "invocation": {"configSource": {"uri": uri, "digest": {"sha1": sha}},
                                          "environment": {"github_event_name": event, "github_ref": ref,
-                                                         "github_ref_type": "tag", "github_base_ref": "",
+                                                         "github_ref_type": ref_type, "github_base_ref": "",
                                                          "github_sha1": sha,
                                                          "github_event_payload": {"base_ref": None}}},
                           "materials": [{"uri": uri, "digest": {"sha1": sha}}]}}
@@ -307,9 +308,24 @@ def test_slsa_provenance_builder_differs_from_certificate(auth: Authority) -> No
     _slsa_rejects(auth, "mismatch-builder-id", stmt=_provenance(builder=GEN + "@refs/tags/v2.0.0"))
 
 
-def test_slsa_tag_without_branch_is_a_branch_mismatch(auth: Authority) -> None:
-    # base_ref null: the tag is on no branch (slsa-verifier's regression table: "no branch" -> ErrorMismatchBranch)
-    _slsa_rejects(auth, "mismatch-branch", source_branch="main")
+def test_slsa_tag_without_branch_is_an_invalid_ref(auth: Authority) -> None:
+    # base_ref null: the tag is on no branch. slsa-verifier's GetBranch returns "", which BranchFromGitRef refuses
+    # (regression table, row "no branch": ErrorInvalidRef)
+    _slsa_rejects(auth, "invalid-ref", source_branch="main")
+
+
+def test_slsa_branch_build_checked_for_a_tag_is_an_invalid_ref(auth: Authority) -> None:
+    """A workflow_dispatch run on a branch has no tag: --source-tag / --source-versioned-tag fail as invalid-ref
+    (slsa-verifier: GetTag returns "" for github_ref_type branch, utils.TagFromGitRef refuses it)."""
+    stmt = _provenance(ref="refs/heads/main", event="workflow_dispatch")
+    claims = _gh_claims(ref="refs/heads/main", trigger="workflow_dispatch")
+    assert _slsa(auth, stmt, claims=claims, source_branch="main").ref == "refs/heads/main"
+    _slsa_rejects(auth, "mismatch-branch", stmt=stmt, claims=claims, source_branch="dev")
+    for kw in ({"source_tag": "v1"}, {"source_versioned_tag": "v1"}, {"source_versioned_tag": "1"},
+               {"source_branch": "main", "source_tag": "v1"}):
+        _slsa_rejects(auth, "invalid-ref", stmt=stmt, claims=claims, **kw)
+    # the branch check comes first: a wrong branch is reported before the missing tag
+    _slsa_rejects(auth, "mismatch-branch", stmt=stmt, claims=claims, source_branch="dev", source_tag="v1")
 
 
 def test_slsa_malformed_ref_in_provenance_is_invalid_ref(auth: Authority) -> None:

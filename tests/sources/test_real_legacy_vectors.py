@@ -104,8 +104,12 @@ def g(name: str) -> Path:
     ("push-v14.2", "mismatch-versioned-tag", {"source_versioned_tag": "v14.3"}),
     ("push-v13.0.30", None, {"source_tag": "v13.0.30"}),
     ("workflow_dispatch", None, {"source_branch": "main"}),
-    ("workflow_dispatch", "mismatch-tag", {"source_tag": "v1.2.3"}),
-    ("workflow_dispatch", "invalid-semver", {"source_versioned_tag": "v1"}),
+    # a build from branch main has no tag: ErrorInvalidRef (slsa-verifier's "tag no match empty tag
+    # workflow_dispatch" rows, run on every gha_generic version from v1.2.2 on, this one included)
+    ("workflow_dispatch", "invalid-ref", {"source_tag": "v1.2.3"}),
+    ("workflow_dispatch", "invalid-ref", {"source_versioned_tag": "v1"}),
+    ("workflow_dispatch", "mismatch-branch", {"source_branch": "master"}),
+    ("push-v14", "mismatch-branch", {"source_branch": "master"}),
 ])
 def test_generic_v170(rekor: str, prov: str, expect: str | None, kw: dict[str, Any]) -> None:
     check(rekor, BIN, g(prov), expect, **kw)
@@ -120,12 +124,19 @@ def test_generic_v170_changed_artifact(rekor: str, tmp_path: Path) -> None:
 
 
 def test_annotated_tag_on_no_branch(rekor: str) -> None:
-    """slsa-verifier's regression table: "no branch" -> ErrorMismatchBranch."""
+    """slsa-verifier's regression table, row "no branch": the tag's push event has base_ref null, so GetBranch
+    returns "" and utils.BranchFromGitRef refuses it: ErrorInvalidRef (not a branch mismatch)."""
     with pytest.raises(VerificationError) as info:
         pyslsa.verify_artifact(str(LEGACY_MISC / "annotated-tag"), LEGACY_MISC / "annotated-tag.intoto.jsonl",
                                source_uri="github.com/asraa/slsa-on-github-test", source_versioned_tag="v1.5.0",
                                source_branch="main", trusted_root=ROOT, rekor_url=rekor)
-    assert info.value.code == "mismatch-branch"
+    assert info.value.code == "invalid-ref"
+    assert "'main'" in info.value.message and "'refs/tags/v1.5.0'" in info.value.message
+    # the row without --source-branch ("annotated tag") passes
+    r = pyslsa.verify_artifact(str(LEGACY_MISC / "annotated-tag"), LEGACY_MISC / "annotated-tag.intoto.jsonl",
+                               source_uri="github.com/asraa/slsa-on-github-test", source_versioned_tag="v1.5.0",
+                               trusted_root=ROOT, rekor_url=rekor)
+    assert r.ref == "refs/tags/v1.5.0"
 
 
 def test_annotated_tag(rekor: str) -> None:
@@ -156,6 +167,19 @@ def test_workflow_inputs(rekor: str, inputs: dict[str, str], expect: str | None)
         with pytest.raises(VerificationError) as info:
             call()
         assert info.value.code == expect
+
+
+@pytest.mark.parametrize(("kw", "expect"), [
+    ({"source_branch": "main"}, None), ({"source_branch": "dev"}, "mismatch-branch"),
+    ({"source_tag": "v0.1.0"}, "invalid-ref"), ({"source_versioned_tag": "v0"}, "invalid-ref"),
+    # the branch is checked first, the inputs last (VerifyProvenanceCommonOptions' order)
+    ({"source_branch": "dev", "source_tag": "v0.1.0"}, "mismatch-branch"),
+    ({"source_tag": "v0.1.0", "build_workflow_inputs": {"some_bool": "false"}}, "invalid-ref"),
+])
+def test_workflow_inputs_build_is_a_branch_build(rekor: str, kw: dict[str, Any], expect: str | None) -> None:
+    """A workflow_dispatch run on main (legacy v0.2 provenance): it has a branch and no tag."""
+    check(rekor, LEGACY_MISC / "workflow-inputs", LEGACY_MISC / "workflow-inputs.intoto.jsonl", expect,
+          source_uri="github.com/laurentsimon/slsa-on-github-test", **kw)
 
 
 @pytest.mark.parametrize("which", ["first", "second"])

@@ -187,6 +187,19 @@ def test_wrong_tag_fails(hosts: tuple[Host, Host], capsys: pytest.CaptureFixture
     assert doc["files"][0]["error"]["code"] == "mismatch-tag"
 
 
+def test_release_carrying_a_branch_build_fails_as_invalid_ref(hosts: tuple[Host, Host],
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """The release v14 carries the provenance of a workflow_dispatch run on main: that build has no tag, so it
+    cannot vouch for the release tag (slsa-verifier --source-tag on a branch build: ErrorInvalidRef)."""
+    index, gh = hosts
+    wd = vector(GENERIC / "binary-linux-amd64-workflow_dispatch.intoto.jsonl")
+    slsa_release(index, gh, provenance=wd)
+    code, doc, _ = run(capsys, index, gh, "example-package==14", "--source-uri", EXAMPLE_REPO)
+    assert code == 1
+    assert doc["files"][0]["error"]["code"] == "invalid-ref"
+    assert "'refs/heads/main'" in doc["files"][0]["error"]["message"]
+
+
 def test_pep740_wrong_source_uri(hosts: tuple[Host, Host], capsys: pytest.CaptureFixture[str]) -> None:
     index, gh = hosts
     add_project(index, "pypi-attestations", {SDIST_740: SDIST_740_BYTES}, provenance={SDIST_740: PROVENANCE_740})

@@ -10,6 +10,11 @@ Order (the first failure is reported, as slsa-verifier does):
 5. a subject has the artifact's SHA-256                                                          (mismatch-hash)
 6. branch, tag, versioned tag, workflow inputs      (mismatch-branch/-tag/-versioned-tag, invalid-ref/-semver,
                                                                                      mismatch-workflow-inputs)
+
+Step 6 reads the provenance's branch or tag ref and requires it to be one (slsa-verifier's VerifyBranch, VerifyTag,
+VerifyVersionedTag through utils.BranchFromGitRef / TagFromGitRef): a build that did not run for a tag (a branch
+push, a workflow_dispatch run) checked with --source-tag or --source-versioned-tag, or a tag on no branch checked
+with --source-branch, fails as invalid-ref before any comparison.
 """
 
 from __future__ import annotations
@@ -47,7 +52,6 @@ from pyslsa.errors import (
     CertificateError,
     InvalidProvenanceError,
     InvalidRefError,
-    InvalidSemverError,
     MalformedURIError,
     MismatchBranchError,
     MismatchBuilderIDError,
@@ -210,28 +214,18 @@ def normalize_git_uri(uri: str) -> str:
     return "git+" + uri
 
 
-def parse_git_uri_and_ref(uri: str) -> tuple[str, str]:
-    """``git+https://github.com/o/r@refs/tags/v1`` -> (``git+https://github.com/o/r``, ``refs/tags/v1``)."""
-    if not uri:
-        raise MalformedURIError("empty source URI")
-    if not uri.startswith("git+"):
-        raise MalformedURIError(f"not a git URI: {uri!r}")
-    base, _, ref = uri.partition("@")
-    return base, ref
-
-
 def verify_source_uri(prov: Provenance, expected_source: str) -> None:
     source = normalize_git_uri(expected_source)
     if not source.startswith("git+https://github.com/"):
         raise MalformedURIError(f"--source-uri must be a github.com repository, got {expected_source!r}")
     full_trigger = prov.trigger_uri()
-    trigger, trigger_ref = parse_git_uri_and_ref(full_trigger)
+    trigger, trigger_ref = refs.parse_git_uri_and_ref(full_trigger)
     if trigger != source:
         raise MismatchSourceError(f"provenance trigger: expected {source!r}, got {full_trigger!r}")
     if not trigger_ref:
         raise MalformedURIError(f"provenance trigger URI has no ref: {full_trigger!r}")
     full_source = prov.source_uri()
-    src, src_ref = parse_git_uri_and_ref(full_source)
+    src, src_ref = refs.parse_git_uri_and_ref(full_source)
     if src != source:
         raise MismatchSourceError(f"provenance source: expected {source!r}, got {full_source!r}")
     if not src_ref:
@@ -246,31 +240,51 @@ def verify_digest(statement: Statement, sha256_hex: str) -> None:
     statement.require_subject(sha256_hex)
 
 
-def verify_branch(prov: Provenance, expected: str) -> None:
+def _built_from(prov: Provenance) -> str:
+    ref = prov.checked_ref()
+    return f"one from {ref!r}" if ref else "one that names no ref"
+
+
+def provenance_branch(prov: Provenance, want: str = "a branch") -> str:
+    """slsa-verifier's GetBranch + utils.BranchFromGitRef: the branch the build ran for (for a tag build, the
+    branch the tag was pushed from). A build with no branch (a tag on no branch) is invalid-ref."""
     ref = prov.branch_ref()
-    if not ref:  # e.g. a tag on no branch: slsa-verifier's regression table calls this a branch mismatch
-        raise MismatchBranchError(f"branch: expected {expected!r}, got no branch (the build ran for a tag on no "
-                                  f"branch)")
-    branch = refs.branch_from_ref(ref)
+    if not ref:
+        raise InvalidRefError(f"branch: expected a build from {want}, got {_built_from(prov)}, on no branch")
+    try:
+        return refs.branch_from_ref(ref)
+    except InvalidRefError as exc:
+        raise InvalidRefError(f"branch: {exc}") from None
+
+
+def provenance_tag(prov: Provenance, want: str = "a tag", what: str = "tag") -> str:
+    """slsa-verifier's GetTag + utils.TagFromGitRef: the tag the build ran for. A build that did not run for a
+    tag (a branch push, a workflow_dispatch run on a branch) has none: invalid-ref, not a tag mismatch."""
+    ref = prov.tag_ref()
+    if not ref:
+        raise InvalidRefError(f"{what}: expected a build from {want}, got {_built_from(prov)}, not a tag")
+    try:
+        return refs.tag_from_ref(ref)
+    except InvalidRefError as exc:
+        raise InvalidRefError(f"{what}: {exc}") from None
+
+
+def verify_branch(prov: Provenance, expected: str) -> None:
+    branch = provenance_branch(prov, f"branch {expected!r}")
     if branch != expected:
         raise MismatchBranchError(f"branch: expected {expected!r}, got {branch!r}")
 
 
 def verify_tag(prov: Provenance, expected: str) -> None:
-    ref = prov.tag_ref()
-    if not ref:  # a branch build has no tag
-        raise MismatchTagError(f"tag: expected {expected!r}, got no tag (the build ran for a branch)")
-    tag = refs.tag_from_ref(ref)
+    tag = provenance_tag(prov, f"tag {expected!r}")
     if tag != expected:
         raise MismatchTagError(f"tag: expected {expected!r}, got {tag!r}")
 
 
 def verify_versioned_tag(prov: Provenance, expected: str) -> None:
-    ref = prov.tag_ref()
-    if not ref:  # "" is not a semantic version (slsa-verifier: ErrorInvalidSemver)
-        raise InvalidSemverError(f"versioned tag: expected a version matching {expected!r}, got no tag (the build "
-                                 f"ran for a branch)")
-    refs.verify_versioned_tag(refs.tag_from_ref(ref), expected)
+    # The provenance's tag is read first: a build not from a tag is invalid-ref even if ``expected`` is not a
+    # semantic version (slsa-verifier's VerifyVersionedTag calls TagFromGitRef before utils.VerifyVersionedTag).
+    refs.verify_versioned_tag(provenance_tag(prov, f"a tag matching version {expected!r}", "versioned tag"), expected)
 
 
 def verify_workflow_inputs(prov: Provenance, expected: Mapping[str, str]) -> None:
@@ -294,7 +308,7 @@ def verify_provenance(prov: Provenance, policy: SlsaPolicy, sha256_hex: str, cer
             raise UntrustedBuilderError(f"delegated builder id is not name@ref: {prov_id!r}")
         name, version = parts
         prov_builder = TrustedBuilderID.parse(prov_id, need_version=True)
-        source_repo, _ = parse_git_uri_and_ref(prov.source_uri())
+        source_repo, _ = refs.parse_git_uri_and_ref(prov.source_uri())
         e2e = policy.testing and source_repo in {f"git+https://github.com/{r}" for r in _E2E_REPOSITORIES}
         if e2e and (version == "refs/heads/main" or source_repo.endswith(GENERATOR_REPO)):
             pin = ""

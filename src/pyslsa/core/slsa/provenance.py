@@ -3,6 +3,11 @@
 Each reader answers the questions the policy asks (builder id, trigger and source URIs, the branch / tag the
 build ran for, workflow inputs) from a *verified* in-toto statement. A missing or ill-typed field raises
 :class:`~pyslsa.errors.InvalidProvenanceError` (slsa-verifier's ErrorInvalidDssePayload).
+
+The readers follow slsa-verifier's (verifiers/internal/gha/slsaprovenance): the GitHub context is read from
+``github_*`` keys in a v0.2 predicate's ``invocation.environment`` and from ``GITHUB_*`` keys in a BYOB v0.2
+environment or a v1 predicate's ``internalParameters``; a BYOB build's tag and branch come from its source URI's
+ref (byob.go), every other build's from ``github_ref_type`` / ``github_ref`` (common.go GetTag / GetBranch).
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pyslsa.core.dsse import Statement
+from pyslsa.core.slsa import refs
 from pyslsa.errors import (
     InvalidProvenanceError,
     MalformedURIError,
@@ -44,38 +50,42 @@ def _get_map(m: Mapping[str, Any], key: str, where: str) -> dict[str, Any]:
     return value
 
 
-def _env_any(env: Mapping[str, Any], field: str) -> Any:
-    """A GitHub context value, ``github_<field>`` (v0.2 environment) or ``GITHUB_<FIELD>`` (v1 parameters)."""
+def _key(field: str, upper: bool) -> str:
     key = f"github_{field}"
-    if key in env:
-        return env[key]
-    if key.upper() in env:
-        return env[key.upper()]
-    raise _invalid(f"missing value for {key!r}")
+    return key.upper() if upper else key
 
 
-def _env_str(env: Mapping[str, Any], field: str) -> str:
-    value = _env_any(env, field)
+def _env_any(env: Mapping[str, Any], field: str, upper: bool) -> Any:
+    """A GitHub context value: ``github_<field>`` (v0.2 environment), or ``GITHUB_<FIELD>`` when ``upper`` (v1
+    internal parameters, BYOB). Only that spelling counts, as in slsa-verifier (common.go convertKey)."""
+    key = _key(field, upper)
+    if key not in env:
+        raise _invalid(f"missing value for {key!r}")
+    return env[key]
+
+
+def _env_str(env: Mapping[str, Any], field: str, upper: bool) -> str:
+    value = _env_any(env, field, upper)
     if not isinstance(value, str):
-        raise _invalid(f"'github_{field}' is not a string")
+        raise _invalid(f"{_key(field, upper)!r} is not a string")
     return value
 
 
-def _event_payload(env: Mapping[str, Any]) -> dict[str, Any]:
-    payload = _env_any(env, "event_payload")
+def _event_payload(env: Mapping[str, Any], upper: bool) -> dict[str, Any]:
+    payload = _env_any(env, "event_payload", upper)
     if not isinstance(payload, dict):
-        raise _invalid("'github_event_payload' is not an object")
+        raise _invalid(f"{_key('event_payload', upper)!r} is not an object")
     return payload
 
 
-def _branch_for_tag(env: Mapping[str, Any]) -> str:
+def _branch_for_tag(env: Mapping[str, Any], upper: bool) -> str:
     """For a tag build: github base_ref; else for a push the event's base_ref (may be null: no branch), for a
     release the release's target_commitish; else no branch."""
-    base_ref = _env_str(env, "base_ref")
+    base_ref = _env_str(env, "base_ref", upper)
     if base_ref:
         return base_ref
-    event = _env_str(env, "event_name")
-    payload = _event_payload(env)
+    event = _env_str(env, "event_name", upper)
+    payload = _event_payload(env, upper)
     if event == "push":
         if "base_ref" not in payload:
             raise _invalid("event payload has no 'base_ref'")
@@ -92,30 +102,45 @@ def _branch_for_tag(env: Mapping[str, Any]) -> str:
     return ""
 
 
-def _branch_ref(env: Mapping[str, Any]) -> str:
-    ref_type = _env_str(env, "ref_type")
+def _branch_ref(env: Mapping[str, Any], upper: bool) -> str:
+    """slsa-verifier's common.GetBranch: a branch build's github_ref; for a tag build the branch the tag was
+    pushed from, ``""`` when the event names none (a tag on no branch)."""
+    ref_type = _env_str(env, "ref_type", upper)
     if ref_type == "branch":
-        return _env_str(env, "ref")
+        return _env_str(env, "ref", upper)
     if ref_type == "tag":
-        return _branch_for_tag(env)
+        return _branch_for_tag(env, upper)
     raise _invalid(f"unknown ref type {ref_type!r}")
 
 
-def _tag_ref(env: Mapping[str, Any]) -> str:
-    ref_type = _env_str(env, "ref_type")
+def _tag_ref(env: Mapping[str, Any], upper: bool) -> str:
+    """slsa-verifier's common.GetTag: a tag build's github_ref; ``""`` for a branch build (no tag)."""
+    ref_type = _env_str(env, "ref_type", upper)
     if ref_type == "branch":
         return ""
     if ref_type == "tag":
-        return _env_str(env, "ref")
+        return _env_str(env, "ref", upper)
     raise _invalid(f"unknown ref type {ref_type!r}")
 
 
-def _event_inputs(env: Mapping[str, Any]) -> dict[str, Any]:
+def _byob_source_ref(prov: Provenance) -> tuple[str, str]:
+    """A BYOB build's source ref and its type (``heads``, ``tags``), from the source URI (byob.go)."""
+    uri = prov.source_uri()
+    _, ref = refs.parse_git_uri_and_ref(uri)
+    if not ref:
+        raise _invalid(f"source URI has no ref to read a branch or tag from: {uri!r}")
+    kind, _ = refs.parse_git_ref(ref)
+    if kind not in ("heads", "tags"):
+        raise _invalid(f"source ref: expected refs/heads/<branch> or refs/tags/<tag>, got {ref!r}")
+    return ref, kind
+
+
+def _event_inputs(env: Mapping[str, Any], upper: bool) -> dict[str, Any]:
     """workflow_dispatch inputs; another trigger is a mismatch, a malformed payload invalid provenance."""
-    event = _env_str(env, "event_name")
+    event = _env_str(env, "event_name", upper)
     if event != "workflow_dispatch":
         raise MismatchWorkflowInputsError(f"workflow inputs: expected a 'workflow_dispatch' trigger, got {event!r}")
-    payload = _event_payload(env)
+    payload = _event_payload(env, upper)
     if "inputs" not in payload:
         raise _invalid("event payload has no 'inputs'")
     inputs = payload["inputs"]
@@ -149,10 +174,16 @@ class Provenance:
         raise NotImplementedError
 
     def branch_ref(self) -> str:
+        """The branch ref (``refs/heads/...``) the build ran for; ``""`` if it has none (slsa-verifier GetBranch)."""
         raise NotImplementedError
 
     def tag_ref(self) -> str:
+        """The tag ref (``refs/tags/...``) the build ran for; ``""`` if it has none (slsa-verifier GetTag)."""
         raise NotImplementedError
+
+    def checked_ref(self) -> str | None:
+        """The ref ``branch_ref`` / ``tag_ref`` are read from, to name it in an error message."""
+        return self.ref()
 
     def workflow_inputs(self) -> dict[str, Any]:
         raise NotImplementedError
@@ -172,6 +203,8 @@ class Provenance:
 
 class ProvenanceV02(Provenance):
     """SLSA v0.2 from slsa-github-generator (generic, Go, container generators)."""
+
+    _upper = False
 
     def _invocation(self) -> dict[str, Any]:
         return _get_map(self.predicate, "invocation", "predicate")
@@ -199,13 +232,13 @@ class ProvenanceV02(Provenance):
         return _get_str(first, "uri", "predicate.materials[0]")
 
     def branch_ref(self) -> str:
-        return _branch_ref(self._env())
+        return _branch_ref(self._env(), self._upper)
 
     def tag_ref(self) -> str:
-        return _tag_ref(self._env())
+        return _tag_ref(self._env(), self._upper)
 
     def workflow_inputs(self) -> dict[str, Any]:
-        return _event_inputs(self._env())
+        return _event_inputs(self._env(), self._upper)
 
     def commit(self) -> str | None:
         try:
@@ -219,13 +252,35 @@ class ProvenanceV02(Provenance):
 
     def ref(self) -> str | None:
         try:
-            return self._env().get("github_ref") if isinstance(self._env().get("github_ref"), str) else None
+            value = self._env().get(_key("ref", self._upper))
         except InvalidProvenanceError:
             return None
+        return value if isinstance(value, str) else None
 
     def trigger_context(self) -> tuple[str | None, str | None, str | None]:
         env = self._env()
         return _opt(env, "github_event_name"), _opt(env, "github_ref"), _opt(env, "github_sha1")
+
+
+class ByobProvenanceV02(ProvenanceV02):
+    """SLSA v0.2 from a BYOB delegator: ``GITHUB_*`` keys; tag and branch from the source URI's ref."""
+
+    _upper = True
+
+    def tag_ref(self) -> str:
+        ref, kind = _byob_source_ref(self)
+        return ref if kind == "tags" else ""
+
+    def branch_ref(self) -> str:
+        ref, kind = _byob_source_ref(self)
+        return ref if kind == "heads" else _branch_ref(self._env(), upper=True)
+
+    def checked_ref(self) -> str | None:
+        return _uri_ref(self)
+
+    def trigger_context(self) -> tuple[str | None, str | None, str | None]:
+        env = self._env()
+        return _opt(env, "GITHUB_EVENT_NAME"), _opt(env, "GITHUB_REF"), _opt(env, "GITHUB_SHA")
 
 
 class ProvenanceV1(Provenance):
@@ -275,13 +330,13 @@ class ProvenanceV1(Provenance):
         return uri
 
     def branch_ref(self) -> str:
-        return _branch_ref(self._internal())
+        return _branch_ref(self._internal(), upper=True)
 
     def tag_ref(self) -> str:
-        return _tag_ref(self._internal())
+        return _tag_ref(self._internal(), upper=True)
 
     def workflow_inputs(self) -> dict[str, Any]:
-        return _event_inputs(self._internal())
+        return _event_inputs(self._internal(), upper=True)
 
     def commit(self) -> str | None:
         try:
@@ -302,6 +357,21 @@ class ProvenanceV1(Provenance):
     def trigger_context(self) -> tuple[str | None, str | None, str | None]:
         ip = self._internal()
         return _opt(ip, "GITHUB_EVENT_NAME"), _opt(ip, "GITHUB_REF"), _opt(ip, "GITHUB_SHA")
+
+
+class ByobProvenanceV1(ProvenanceV1):
+    """SLSA v1 from a BYOB delegator (slsa-verifier's BYOBProvenance): tag and branch from the source URI's ref."""
+
+    def tag_ref(self) -> str:
+        ref, kind = _byob_source_ref(self)
+        return ref if kind == "tags" else ""
+
+    def branch_ref(self) -> str:
+        ref, kind = _byob_source_ref(self)
+        return ref if kind == "heads" else _branch_ref(self._internal(), upper=True)
+
+    def checked_ref(self) -> str | None:
+        return _uri_ref(self)
 
 
 class GitHubWorkflowProvenance(ProvenanceV1):
@@ -349,13 +419,26 @@ class GitHubWorkflowProvenance(ProvenanceV1):
         return _opt(self._github(), "event_name"), self._workflow_ref(), self.commit()
 
 
+def _uri_ref(prov: Provenance) -> str | None:
+    try:
+        return refs.parse_git_uri_and_ref(prov.source_uri())[1]
+    except (InvalidProvenanceError, MalformedURIError):
+        return None
+
+
 def provenance_from_statement(statement: Statement) -> Provenance:
+    """The reader for the statement's predicate type and build type."""
     if statement.predicate_type == SLSA_V02:
+        if statement.predicate.get("buildType") == BYOB_BUILDTYPE_V0:
+            return ByobProvenanceV02(statement)
         return ProvenanceV02(statement)
     if statement.predicate_type == SLSA_V1:
         bd = statement.predicate.get("buildDefinition")
-        if isinstance(bd, dict) and bd.get("buildType") == GITHUB_WORKFLOW_BUILDTYPE:
+        build_type = bd.get("buildType") if isinstance(bd, dict) else None
+        if build_type == GITHUB_WORKFLOW_BUILDTYPE:
             return GitHubWorkflowProvenance(statement)
+        if build_type == BYOB_BUILDTYPE_V0:
+            return ByobProvenanceV1(statement)
         return ProvenanceV1(statement)
     raise UnsupportedFormatError(f"predicateType: expected {SLSA_V02} or {SLSA_V1}, got "
                                  f"{statement.predicate_type!r}")

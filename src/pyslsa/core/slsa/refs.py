@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from pyslsa.errors import InvalidRefError, InvalidSemverError, MismatchVersionedTagError
+from pyslsa.errors import InvalidRefError, InvalidSemverError, MalformedURIError, MismatchVersionedTagError
 
 # golang.org/x/mod/semver: "v" MAJOR[.MINOR[.PATCH[-PRERELEASE][+BUILD]]]; numbers without leading zeros;
 # shorthands v1 and v1.2 are valid (and may not carry a prerelease or build suffix).
@@ -25,19 +25,40 @@ def is_valid_semver(v: str) -> bool:
     return _SEMVER.match(v) is not None
 
 
+def parse_git_uri_and_ref(uri: str) -> tuple[str, str]:
+    """``git+https://github.com/o/r@refs/tags/v1`` -> (``git+https://github.com/o/r``, ``refs/tags/v1``); the ref
+    is ``""`` when the URI has none (slsa-verifier's utils.ParseGitURIAndRef)."""
+    if not uri:
+        raise MalformedURIError("empty source URI")
+    if not uri.startswith("git+"):
+        raise MalformedURIError(f"not a git URI: {uri!r}")
+    base, _, ref = uri.partition("@")
+    return base, ref
+
+
+def parse_git_ref(ref: str) -> tuple[str, str]:
+    """``refs/<type>/<name>`` -> (type, name); anything else -> ("", ref) (slsa-verifier's utils.ParseGitRef)."""
+    parts = ref.split("/", 2)
+    if len(parts) < 3 or parts[0] != "refs":
+        return "", ref
+    return parts[1], parts[2]
+
+
 def _ref_name(kind: str, ref: str) -> str:
-    prefix = f"refs/{kind}/"
-    name = ref[len(prefix):] if ref.startswith(prefix) else ""
-    if not name.strip():
-        raise InvalidRefError(f"expected a ref of the form {prefix}<name>, got {ref!r}")
+    """slsa-verifier's utils.ValidateGitRef: the ref is ``refs/<kind>/<non-empty name>``, else ErrorInvalidRef."""
+    typ, name = parse_git_ref(ref)
+    if typ != kind or not name:
+        raise InvalidRefError(f"expected a ref refs/{kind}/<name>, got {ref!r}")
     return name
 
 
 def tag_from_ref(ref: str) -> str:
+    """slsa-verifier's utils.TagFromGitRef: ``refs/tags/v1`` -> ``v1``; a branch ref or ``""`` is invalid-ref."""
     return _ref_name("tags", ref)
 
 
 def branch_from_ref(ref: str) -> str:
+    """slsa-verifier's utils.BranchFromGitRef: ``refs/heads/main`` -> ``main``; a tag ref or ``""`` is invalid-ref."""
     return _ref_name("heads", ref)
 
 
