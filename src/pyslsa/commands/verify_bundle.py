@@ -12,12 +12,11 @@ from cryptography.hazmat.primitives import serialization
 from pyslsa.commands.verify_artifact import load_provenance, load_trusted_root
 from pyslsa.core.bundle import Bundle, parse_document
 from pyslsa.core.dsse import Statement
-from pyslsa.core.sigstore import VerifiedSignature, verify_dsse_bundle, verify_message_bundle
+from pyslsa.core.sigstore import VerifiedSignature, check_identity, verify_dsse_bundle, verify_message_bundle
 from pyslsa.core.trust import TrustedRoot
 from pyslsa.errors import (
     InvalidProvenanceError,
     MismatchHashError,
-    MismatchIdentityError,
     UsageError,
     VerificationError,
 )
@@ -31,17 +30,6 @@ class BundleVerdict:
     sha256: str
     signature: VerifiedSignature
     statement: Statement | None
-
-
-def check_identity(sig: VerifiedSignature, identity: str, issuer: str) -> None:
-    """Exact match of the certificate's SAN (URI or e-mail) and of its OIDC issuer extension."""
-    claims = sig.claims
-    if claims is None:
-        raise MismatchIdentityError("bundle is signed with a key, not a certificate: no identity to match")
-    if claims.san != identity:
-        raise MismatchIdentityError(f"certificate identity: expected {identity!r}, got {claims.san!r}")
-    if claims.issuer != issuer:
-        raise MismatchIdentityError(f"certificate OIDC issuer: expected {issuer!r}, got {claims.issuer!r}")
 
 
 def load_public_key_pem(data: bytes) -> tuple[object, bytes]:

@@ -40,6 +40,7 @@ from pyslsa.errors import (
     InvalidProvenanceError,
     InvalidTimestampError,
     InvalidTlogEntryError,
+    MismatchIdentityError,
     TlogEntryNotFoundError,
 )
 
@@ -63,6 +64,18 @@ class VerifiedSignature:
     def statement(self) -> Statement:
         assert self.envelope is not None
         return Statement.from_envelope(self.envelope)
+
+
+def check_identity(sig: VerifiedSignature, identity: str, issuer: str) -> None:
+    """Exact match of the certificate's SAN (URI or e-mail) and of its OIDC issuer extension (verify-bundle's
+    ``--certificate-identity`` / ``--certificate-oidc-issuer``)."""
+    claims = sig.claims
+    if claims is None:
+        raise MismatchIdentityError("bundle is signed with a key, not a certificate: no identity to match")
+    if claims.san != identity:
+        raise MismatchIdentityError(f"certificate identity: expected {identity!r}, got {claims.san!r}")
+    if claims.issuer != issuer:
+        raise MismatchIdentityError(f"certificate OIDC issuer: expected {issuer!r}, got {claims.issuer!r}")
 
 
 def _single_entry(bundle: Bundle) -> TlogEntry:
