@@ -23,14 +23,19 @@ __all__ = [
     "InvalidSignatureError",
     "InvalidTimestampError",
     "InvalidTlogEntryError",
+    "InvalidVerificationResultError",
+    "InvalidVsaError",
     "MalformedURIError",
     "MismatchBranchError",
     "MismatchBuilderIDError",
     "MismatchHashError",
     "MismatchIdentityError",
     "MismatchIndexDigestError",
+    "MismatchResourceURIError",
     "MismatchSourceError",
     "MismatchTagError",
+    "MismatchVerifiedLevelsError",
+    "MismatchVerifierIDError",
     "MismatchVersionedTagError",
     "MismatchWorkflowInputsError",
     "PyslsaError",
@@ -38,6 +43,7 @@ __all__ = [
     "TlogEntryNotFoundError",
     "TlogUnreachableError",
     "UnattestedError",
+    "UnsignedVsaError",
     "UnsupportedFormatError",
     "UntrustedBuilderError",
     "UsageError",
@@ -240,6 +246,47 @@ class UnattestedError(VerificationError):
     code = "unattested"
 
 
+# -- Verification Summary Attestations (slsa-verifier verify-vsa) ------------------------------------------------
+
+
+class MismatchVerifierIDError(VerificationError):
+    """slsa-verifier ErrorMismatchVerifierID: the VSA's ``verifier.id`` is not the expected verifier."""
+
+    code = "mismatch-verifier-id"
+
+
+class MismatchResourceURIError(VerificationError):
+    """slsa-verifier ErrorMismatchResourceURI: the VSA's ``resourceUri`` is not the expected resource."""
+
+    code = "mismatch-resource-uri"
+
+
+class MismatchVerifiedLevelsError(VerificationError):
+    """slsa-verifier ErrorMismatchVerifiedLevels: an expected level is missing from (or above) the VSA's
+    ``verifiedLevels``."""
+
+    code = "mismatch-verified-levels"
+
+
+class InvalidVerificationResultError(VerificationError):
+    """slsa-verifier ErrorInvalidVerificationResult: the VSA records a verification that did not pass."""
+
+    code = "invalid-verification-result"
+
+
+class InvalidVsaError(VerificationError):
+    """slsa-verifier ErrorInvalidDssePayload / ErrorEmptyRequiredField / ErrorInvalidSLSALevel for a VSA: not a
+    well-formed Verification Summary Attestation (envelope, statement, predicate type, field types)."""
+
+    code = "invalid-vsa"
+
+
+class UnsignedVsaError(VerificationError):
+    """The VSA is a bare in-toto Statement (or an envelope without signatures): nothing vouches for it."""
+
+    code = "unsigned-vsa"
+
+
 class ReleaseNotFoundError(UsageError):
     """The package index has no such project or version (an input error: exit 2)."""
 
@@ -270,6 +317,12 @@ _CLASSES: tuple[type[VerificationError], ...] = (
     DownloadError,
     MismatchIndexDigestError,
     UnattestedError,
+    MismatchVerifierIDError,
+    MismatchResourceURIError,
+    MismatchVerifiedLevelsError,
+    InvalidVerificationResultError,
+    InvalidVsaError,
+    UnsignedVsaError,
 )
 
 #: Every stable verification error code, mapped to its class.
