@@ -25,7 +25,6 @@ from pyslsa.core.vsa import (
     SubjectResult,
     Summary,
     VerifiedVsa,
-    build_statement,
     command_policy,
     pypi_resource_uri,
     slsa_build_level,
@@ -178,11 +177,6 @@ def release_summary(report: ReleaseReport, *, policy: Descriptor, input_attestat
                    tuple(input_attestations), report.verified, time_verified, verifier_version)
 
 
-def vsa_statement(summary: Summary) -> dict[str, Any]:
-    """The statement of a summary (re-exported so commands need only this module)."""
-    return build_statement(summary)
-
-
 __all__ = [
     "VSA_KEY_PASSWORD_ENV",
     "VerifyVsaOptions",
@@ -193,5 +187,4 @@ __all__ = [
     "release_summary",
     "render_vsa",
     "verify_vsa",
-    "vsa_statement",
 ]
