@@ -42,6 +42,8 @@ __all__ = [
     "ReleaseNotFoundError",
     "TlogEntryNotFoundError",
     "TlogUnreachableError",
+    "TufError",
+    "TufUnreachableError",
     "UnattestedError",
     "UnsignedVsaError",
     "UnsupportedFormatError",
@@ -287,6 +289,34 @@ class UnsignedVsaError(VerificationError):
     code = "unsigned-vsa"
 
 
+# -- The trusted root's lifecycle (TUF) ------------------------------------------------------------------------
+
+
+class TufError(VerificationError):
+    """A TUF update or a replay of the TUF cache failed one of TUF's checks: expired metadata (a freeze), a version
+    rollback, a snapshot/targets version that does not match (mix-and-match), too few valid signatures, a length or
+    hash mismatch, an oversized or endless answer, or a repository without the trusted root target.
+
+    The message names the check. A TUF failure never falls back to an unverified file."""
+
+    code = "tuf-failed"
+
+    def __init__(self, message: str, *, check: str = "repository", code: str | None = None) -> None:
+        super().__init__(message, code=code)
+        #: which TUF check failed: expiry, version, signature, length-or-hash, size-limit, slow-retrieval,
+        #: repository, unreachable
+        self.check = check
+
+
+class TufUnreachableError(TufError):
+    """The TUF repository could not be reached (connection refused, DNS, timeouts, an HTTP error answer)."""
+
+    code = "tuf-unreachable"
+
+    def __init__(self, message: str, *, check: str = "unreachable", code: str | None = None) -> None:
+        super().__init__(message, check=check, code=code)
+
+
 class ReleaseNotFoundError(UsageError):
     """The package index has no such project or version (an input error: exit 2)."""
 
@@ -323,6 +353,8 @@ _CLASSES: tuple[type[VerificationError], ...] = (
     InvalidVerificationResultError,
     InvalidVsaError,
     UnsignedVsaError,
+    TufError,
+    TufUnreachableError,
 )
 
 #: Every stable verification error code, mapped to its class.
