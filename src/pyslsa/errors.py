@@ -303,8 +303,9 @@ class TufError(VerificationError):
 
     def __init__(self, message: str, *, check: str = "repository", code: str | None = None) -> None:
         super().__init__(message, code=code)
-        #: which TUF check failed: expiry, version, signature, length-or-hash, size-limit, slow-retrieval,
-        #: repository, unreachable
+        #: which check failed: expiry, version, signature, length-or-hash, size-limit, slow-retrieval, repository
+        #: (TUF's own checks); target-format (the verified target is not a usable trusted root); cache-unreadable,
+        #: cache-incomplete (the cache, replayed offline); unreachable (TufUnreachableError)
         self.check = check
 
 

@@ -1,0 +1,102 @@
+"""Renderings of the ``trust-root`` reports: text for people, one JSON object for scripts.
+
+Strings from a trusted root or a repository (base URLs, certificate subjects) go through
+:func:`~pyslsa.formats.printable` in text output: none can start a line of its own or drive the terminal.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pyslsa.formats import printable
+from pyslsa.trust_root import AuthorityInfo, RootSource, TrustRootReport, UpdateResult
+
+_TITLES = (("tlog", "Transparency logs"), ("ctlog", "CT logs"), ("ca", "Certificate authorities"),
+           ("tsa", "Timestamp authorities"))
+
+
+def _day(moment: dt.datetime | None) -> str:
+    if moment is None:
+        return "open-ended"
+    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ")
+
+
+def _iso(moment: dt.datetime | None) -> str | None:
+    return moment.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z") if moment is not None else None
+
+
+def source_text(source: RootSource) -> list[str]:
+    lines = [f"Source: {source.kind}"]
+    if source.repository:
+        lines.append(f"TUF repository: {printable(source.repository)}")
+    if source.path:
+        lines.append(f"Path: {printable(source.path)}")
+    if source.date:
+        label = "Newest authority from" if source.kind == "bundled" else "Refreshed"
+        lines.append(f"{label}: {_day(source.date)}")
+    if source.expires:
+        lines.append(f"TUF metadata expires: {_day(source.expires)}")
+    if source.versions:
+        lines.append("TUF versions: " + ", ".join(f"{k} {v}" for k, v in source.versions.items()))
+    lines.append(f"SHA-256: {source.sha256}")
+    return lines
+
+
+def _authority_line(a: AuthorityInfo) -> str:
+    state = "active" if a.active else "inactive"
+    if a.problem:
+        state = f"UNUSABLE: {a.problem}"
+    name = a.name or "(no URL)"
+    return (f"  - {printable(name)}  [{_day(a.valid_from)} .. {_day(a.valid_until)}] {state}\n"
+            f"    {'log id' if a.kind in ('tlog', 'ctlog') else 'sha256'} {a.ident}; {printable(a.detail)}")
+
+
+def report_text(report: TrustRootReport) -> str:
+    """``trust-root show`` / ``verify`` as text (stdout). Warnings are included; callers may also print
+    ``report.warnings`` on stderr."""
+    lines = source_text(report.source)
+    lines.append(f"Media type: {printable(report.media_type)}")
+    for kind, title in _TITLES:
+        mine = report.of_kind(kind)
+        lines.append(f"{title} ({len(mine)}):")
+        lines += [_authority_line(a) for a in mine]
+    lines += [f"WARNING: {printable(w)}" for w in report.warnings]
+    return "\n".join(lines) + "\n"
+
+
+def report_json(report: TrustRootReport) -> dict[str, Any]:
+    return {"source": report.source.to_json(), "media_type": report.media_type,
+            "authorities": {kind: [a.to_json() for a in report.of_kind(kind)] for kind, _ in _TITLES},
+            "warnings": list(report.warnings)}
+
+
+def update_text(result: UpdateResult) -> str:
+    """``trust-root update`` as text."""
+    after = result.after
+    lines = [f"TUF repository: {printable(result.repository)}"]
+    if result.before is None:
+        lines.append("Cache: none usable before this update" + (f" ({printable(result.cache_problem)})"
+                                                                if result.cache_problem else ""))
+    lines.append("TUF versions: " + ", ".join(
+        f"{k} {result.before.versions().get(k) if result.before else '-'} -> {v}" for k, v in after.versions().items()))
+    lines.append(f"TUF metadata expires: {_day(after.expires)}")
+    state = "changed" if result.trusted_root_changed else "unchanged"
+    lines.append(f"trusted_root.json: {state}, sha256 {after.sha256}")
+    lines.append(f"Cache: {printable(result.cache)}")
+    return "\n".join(lines) + "\n"
+
+
+def update_json(result: UpdateResult) -> dict[str, Any]:
+    def state(s: Any) -> dict[str, Any] | None:
+        if s is None:
+            return None
+        return {"versions": s.versions(), "expires": _iso(s.expires), "sha256": s.sha256,
+                "saved": _iso(s.saved)}
+
+    return {"repository": result.repository, "cache": result.cache, "changed": result.changed,
+            "trusted_root_changed": result.trusted_root_changed, "before": state(result.before),
+            "after": state(result.after), "cache_problem": result.cache_problem}
+
+
+__all__ = ["report_json", "report_text", "source_text", "update_json", "update_text"]

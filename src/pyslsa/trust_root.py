@@ -1,0 +1,427 @@
+"""Which Sigstore trusted root is in force, and the library behind ``pyslsa trust-root update|show|export|verify``.
+
+One rule chooses the trusted root (:func:`resolve_trusted_root`); every verifying command and the ``trust-root``
+commands go through it, and each answer carries a :class:`RootSource` saying where the root came from (for
+``--debug`` and the JSON output).
+
+The TUF machinery is in :mod:`pyslsa.sources.tuf`; the renderings of the reports are in
+:mod:`pyslsa.formats.trust_root_view`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from pyslsa.core.trust import CertificateAuthority, KeyAuthority, TrustedRoot
+from pyslsa.errors import TufError, UsageError
+
+if TYPE_CHECKING:
+    from tuf.ngclient import FetcherInterface
+
+    from pyslsa.sources.tuf import RefreshOutcome, TufRepository, TufState
+
+PathLike = str | os.PathLike[str]
+
+#: Kinds of :attr:`RootSource.kind`.
+SOURCE_KINDS = ("file", "tuf", "tuf-cache", "bundled")
+
+
+@dataclass(frozen=True)
+class RootSource:
+    """Where the trusted root in force came from.
+
+    ``kind``: ``file`` (``--trusted-root FILE``), ``tuf`` (refreshed from the TUF repository just now),
+    ``tuf-cache`` (the TUF cache, re-verified from the bootstrap root and unexpired), ``bundled`` (the copy shipped
+    with pyslsa). ``repository``: the TUF repository URL (for ``bundled``: the one it stands in for). ``path``: the
+    file, or the cache's mirror file. ``date``: when the root was obtained (``tuf``/``tuf-cache``: the last
+    successful refresh; ``bundled``: the start date of the newest authority it lists). ``expires``: when the TUF
+    metadata vouching for it expires (the earliest expiry of the top-level roles). ``versions``: the TUF roles'
+    versions. ``sha256``: of the trusted_root.json bytes. ``warning``: one line to show the user, if any.
+    """
+
+    kind: str
+    repository: str | None = None
+    path: str | None = None
+    date: dt.datetime | None = None
+    expires: dt.datetime | None = None
+    versions: Mapping[str, int] | None = None
+    sha256: str = ""
+    warning: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "repository": self.repository, "path": self.path,
+                "date": _iso(self.date), "expires": _iso(self.expires),
+                "versions": dict(self.versions) if self.versions is not None else None,
+                "sha256": self.sha256, "warning": self.warning}
+
+    def describe(self) -> str:
+        """One line, for ``--debug``."""
+        parts = [f"trusted root: {self.kind}"]
+        if self.repository:
+            parts.append(f"repository {self.repository}")
+        if self.path:
+            parts.append(f"path {self.path}")
+        if self.date:
+            parts.append(f"date {_iso(self.date)}")
+        if self.expires:
+            parts.append(f"TUF metadata expires {_iso(self.expires)}")
+        if self.versions:
+            parts.append("versions " + " ".join(f"{k}={v}" for k, v in self.versions.items()))
+        parts.append(f"sha256 {self.sha256}")
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class ResolvedRoot:
+    """The trusted root in force, where it came from, and its exact bytes (what ``trust-root export`` writes)."""
+
+    trusted_root: TrustedRoot
+    source: RootSource
+    data: bytes
+
+
+def _iso(moment: dt.datetime | None) -> str | None:
+    return moment.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z") if moment is not None else None
+
+
+# -- Repositories ----------------------------------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=8)
+def _data_file(name: str) -> bytes:
+    from importlib.resources import files
+
+    return files("pyslsa").joinpath("data").joinpath(name).read_bytes()
+
+
+def repository_for(tuf_url: str | None = None, tuf_root: bytes | PathLike | None = None, staging: bool = False,
+                   data_dir: PathLike | None = None) -> TufRepository:
+    """The TUF repository to use: Sigstore production (default), staging (``staging=True``), or ``tuf_url``.
+
+    The bootstrap root: ``tuf_root`` (a root.json's bytes or path) if given; else, for the Sigstore instances, the
+    root.json bundled with pyslsa; else, for a private repository, the root.json remembered by an earlier
+    successful update with ``tuf_root`` (in the data directory, not the cache). A private repository with neither
+    is a usage error. Only the Sigstore instances have a bundled trusted root to fall back on offline.
+    """
+    from pyslsa.sources import tuf
+
+    if staging and tuf_url:
+        raise UsageError("give at most one of --staging and --tuf-url")
+    url = tuf.normalize_url(tuf_url) if tuf_url else (tuf.STAGING_URL if staging else tuf.PRODUCTION_URL)
+    given = _read_root_arg(tuf_root) if tuf_root is not None else None
+    if given is not None:
+        tuf.check_bootstrap_root(given, "the TUF root given (--tuf-root)")
+    for name, known in (("production", tuf.PRODUCTION_URL), ("staging", tuf.STAGING_URL)):
+        if url == known:
+            return tuf.TufRepository(url, given or _data_file(f"tuf_root.{name}.json"), name,
+                                     _data_file(f"trusted_root.{name}.json"))
+    if given is not None:
+        return tuf.TufRepository(url, given, record_bootstrap=True)
+    remembered = tuf.read_bootstrap(url, data_dir)
+    if remembered is None:
+        raise UsageError(f"no TUF root to bootstrap {url} from: give its root.json once with --tuf-root "
+                         f"(or PYSLSA_TUF_ROOT); a successful update remembers it")
+    return tuf.TufRepository(url, remembered)
+
+
+def _read_root_arg(tuf_root: bytes | PathLike) -> bytes:
+    if isinstance(tuf_root, (bytes, bytearray, memoryview)):
+        return bytes(tuf_root)
+    from pyslsa.sources.files import read_evidence
+    from pyslsa.sources.tuf import MAX_ROOT_BYTES
+
+    return read_evidence(tuf_root, "TUF root file (--tuf-root)", limit=MAX_ROOT_BYTES)
+
+
+def bundled_date(root: TrustedRoot) -> dt.datetime | None:
+    """The start of the newest authority a trusted root lists: how recent a bundled copy is."""
+    starts = [a.validity.start for a in (*root.tlogs, *root.ctlogs)]
+    starts += [a.validity.start for a in (*root.certificate_authorities, *root.timestamp_authorities)]
+    return max(starts, default=None)
+
+
+# -- The rule --------------------------------------------------------------------------------------------------------
+
+
+def resolve_trusted_root(*, trusted_root_file: PathLike | None = None, tuf_url: str | None = None,
+                         tuf_root: bytes | PathLike | None = None, staging: bool = False, refresh: bool = False,
+                         cache_dir: PathLike | None = None, data_dir: PathLike | None = None,
+                         fetcher: FetcherInterface | None = None,
+                         repository: TufRepository | None = None) -> ResolvedRoot:
+    """The trusted root to verify with. The one rule, in this order:
+
+    1. ``trusted_root_file`` (``--trusted-root FILE``) if given: that file, as is (TUF options are not consulted).
+    2. else the TUF cache of the repository (production, ``staging``, or ``tuf_url``; or ``repository``), when it
+       is fresh: replayed from the bootstrap root through every TUF check with the current time, nothing expired.
+    3. else, when ``refresh`` is true (a command that may use the network, not ``--offline``), a TUF update from
+       the network, which replaces the cache on success. **If that update fails, this fails** (``tuf-failed`` or
+       ``tuf-unreachable``, exit 1): no fallback, neither to the bundled root nor to the cache, so that an attacker
+       who blocks or tampers with the repository cannot hold a user on an old root without them knowing;
+       ``--offline`` is the explicit way to accept the cache or the bundled root instead.
+    4. else (offline), the trusted root bundled with pyslsa, for the Sigstore instances only, with a one-line
+       warning naming its date and why the cache was not used (none, expired, or failed verification).
+       A private repository has no bundled root: with no cache that is a usage error (exit 2: run an update
+       first), with a cache that fails verification, that TUF error (exit 1).
+
+    The library stays offline unless asked: ``refresh`` defaults to False. ``cache_dir`` / ``data_dir`` override
+    ``$PYSLSA_CACHE_DIR`` / ``$PYSLSA_DATA_DIR`` and the user directories; ``fetcher`` replaces the network
+    fetcher (tests, proxies).
+    """
+    if trusted_root_file is not None:
+        return _from_file(trusted_root_file)
+    from pyslsa.sources import tuf
+
+    repo = repository or repository_for(tuf_url, tuf_root, staging, data_dir)
+    path = str(tuf.mirror_path(repo.url, cache_dir))
+    problem: TufError | None = None
+    try:
+        state = tuf.load_cached(repo, cache_dir)
+    except TufError as exc:
+        state, problem = None, exc
+    if state is not None:
+        root = _parse_target(state.trusted_root)
+        if isinstance(root, TrustedRoot):
+            return ResolvedRoot(root, _tuf_source("tuf-cache", state, path), state.trusted_root)
+        problem = root
+    if refresh:
+        outcome = tuf.refresh(repo, cache_dir=cache_dir, fetcher=fetcher, require_save=False)
+        notes = []
+        if outcome.cache_problem:
+            notes.append(f"the previous TUF cache was not usable: {outcome.cache_problem}")
+        if outcome.save_problem:
+            notes.append(f"the refreshed root is not cached: {outcome.save_problem}")
+        else:
+            _remember(repo, data_dir)
+        warning = "; ".join(notes) or None
+        return ResolvedRoot(TrustedRoot.from_json(outcome.after.trusted_root),
+                            _tuf_source("tuf", outcome.after, str(outcome.mirror), warning),
+                            outcome.after.trusted_root)
+    if repo.fallback is not None:
+        root = TrustedRoot.from_json(repo.fallback)
+        date = bundled_date(root)
+        why = str(problem) if problem is not None else f"no TUF cache for {repo.url} yet"
+        from pyslsa import __version__
+
+        warning = (f"using the trusted root bundled with pyslsa {__version__} (newest authority from "
+                   f"{date.date().isoformat() if date else 'an unknown date'}): {why}; "
+                   f"`pyslsa trust-root update` refreshes it")
+        return ResolvedRoot(root, RootSource("bundled", repository=repo.url, date=date,
+                                             sha256=hashlib.sha256(repo.fallback).hexdigest(), warning=warning),
+                            repo.fallback)
+    if problem is not None:
+        raise problem
+    raise UsageError(f"no trusted root for {repo.url} offline: its TUF cache is empty; run `pyslsa trust-root "
+                     f"update --tuf-url {repo.url}` with network access first")
+
+
+def _from_file(path: PathLike) -> ResolvedRoot:
+    from pyslsa.sources.files import read_evidence
+
+    data = read_evidence(path, "trusted root file")
+    root = TrustedRoot.from_json(data)
+    return ResolvedRoot(root, RootSource("file", path=os.fspath(path), sha256=hashlib.sha256(data).hexdigest()),
+                        data)
+
+
+def _parse_target(data: bytes) -> TrustedRoot | TufError:
+    from pyslsa.core.trust import TrustedRootError
+
+    try:
+        return TrustedRoot.from_json(data)
+    except TrustedRootError as exc:
+        return TufError(f"the cached trusted_root.json passed TUF but is not a trusted root pyslsa can use: {exc}",
+                        check="target-format")
+
+
+def _tuf_source(kind: str, state: TufState, path: str, warning: str | None = None) -> RootSource:
+    return RootSource(kind, repository=state.url, path=path, date=state.saved, expires=state.expires,
+                      versions=state.versions(), sha256=state.sha256, warning=warning)
+
+
+def _remember(repo: TufRepository, data_dir: PathLike | None) -> None:
+    if repo.record_bootstrap:
+        from pyslsa.sources.tuf import write_bootstrap
+
+        write_bootstrap(repo.url, repo.bootstrap, data_dir)
+
+
+# -- trust-root update -----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UpdateResult:
+    """What ``trust-root update`` did. ``before`` is None when there was no usable cache (``cache_problem`` says
+    why, if there was a cache)."""
+
+    repository: str
+    cache: str
+    before: TufState | None
+    after: TufState
+    cache_problem: str | None = None
+
+    @property
+    def changed(self) -> bool:
+        """Did the trusted root, or any TUF role, change?"""
+        return (self.before is None or self.before.sha256 != self.after.sha256
+                or self.before.versions() != self.after.versions())
+
+    @property
+    def trusted_root_changed(self) -> bool:
+        return self.before is None or self.before.sha256 != self.after.sha256
+
+
+def update(*, tuf_url: str | None = None, tuf_root: bytes | PathLike | None = None, staging: bool = False,
+           cache_dir: PathLike | None = None, data_dir: PathLike | None = None,
+           fetcher: FetcherInterface | None = None, repository: TufRepository | None = None) -> UpdateResult:
+    """``pyslsa trust-root update``: refresh the TUF cache of the repository from the network, whatever its
+    freshness, and say what changed. A private repository's ``tuf_root`` is remembered after a success.
+    Raises :class:`~pyslsa.errors.TufError` (exit 1) on any TUF failure; the previous cache stays as it was."""
+    from pyslsa.sources import tuf
+
+    repo = repository or repository_for(tuf_url, tuf_root, staging, data_dir)
+    outcome: RefreshOutcome = tuf.refresh(repo, cache_dir=cache_dir, fetcher=fetcher)
+    _remember(repo, data_dir)
+    return UpdateResult(repo.url, str(outcome.mirror), outcome.before, outcome.after, outcome.cache_problem)
+
+
+# -- trust-root show / verify ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AuthorityInfo:
+    """One authority of a trusted root, as ``trust-root show`` lists it.
+
+    ``kind``: ``tlog``, ``ctlog``, ``ca`` (a Fulcio CA) or ``tsa``. ``name``: base URL or URI. ``ident``: the log id
+    (hex) or, for a CA / TSA, the SHA-256 fingerprint of its last (issuer-most) certificate. ``detail``: key details,
+    or the chain's subjects. ``active``: the validity window contains now. ``problem``: why it cannot be used
+    ("" if it can)."""
+
+    kind: str
+    name: str
+    ident: str
+    detail: str
+    valid_from: dt.datetime
+    valid_until: dt.datetime | None
+    active: bool
+    problem: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "name": self.name, "id": self.ident, "detail": self.detail,
+                "valid_from": _iso(self.valid_from), "valid_until": _iso(self.valid_until), "active": self.active,
+                "problem": self.problem or None}
+
+
+@dataclass(frozen=True)
+class TrustRootReport:
+    """``trust-root show`` / ``trust-root verify``: a trusted root, where it came from, and what it trusts."""
+
+    source: RootSource
+    media_type: str
+    authorities: tuple[AuthorityInfo, ...]
+    warnings: tuple[str, ...] = field(default=())
+
+    def of_kind(self, kind: str) -> tuple[AuthorityInfo, ...]:
+        return tuple(a for a in self.authorities if a.kind == kind)
+
+
+def describe_root(root: TrustedRoot, source: RootSource, now: dt.datetime | None = None) -> TrustRootReport:
+    """What ``root`` trusts, with validity windows and the problems worth a warning."""
+    from cryptography.hazmat.primitives import hashes
+
+    moment = now or dt.datetime.now(dt.timezone.utc)
+    items: list[AuthorityInfo] = []
+
+    def key_info(kind: str, log: KeyAuthority) -> AuthorityInfo:
+        return AuthorityInfo(kind, log.base_url, log.log_id_hex, log.key_details, log.validity.start,
+                             log.validity.end, log.validity.contains(moment),
+                             "" if log.key is not None else log.unusable_reason)
+
+    def ca_info(kind: str, ca: CertificateAuthority) -> AuthorityInfo:
+        subjects = " <- ".join(c.subject.rfc4514_string() or "(empty subject)" for c in ca.chain)
+        return AuthorityInfo(kind, ca.uri, ca.chain[-1].fingerprint(hashes.SHA256()).hex(), subjects,
+                             ca.validity.start, ca.validity.end, ca.validity.contains(moment))
+
+    items += [key_info("tlog", log) for log in root.tlogs]
+    items += [key_info("ctlog", log) for log in root.ctlogs]
+    items += [ca_info("ca", ca) for ca in root.certificate_authorities]
+    items += [ca_info("tsa", ca) for ca in root.timestamp_authorities]
+    warnings: list[str] = []
+    if source.warning:
+        warnings.append(source.warning)
+    names = {"tlog": "transparency log", "ctlog": "CT log", "ca": "certificate authority",
+             "tsa": "timestamp authority"}
+    for kind in ("tlog", "ca"):
+        if not any(a.kind == kind for a in items):
+            warnings.append(f"no {names[kind]}: nothing signed with a certificate can verify against this root")
+    for kind in ("tlog", "ctlog", "ca"):
+        mine = [a for a in items if a.kind == kind]
+        if mine and not any(a.active and not a.problem for a in mine):
+            warnings.append(f"no usable {names[kind]} is valid now: only evidence from before "
+                            f"{_iso(max((a.valid_until for a in mine if a.valid_until), default=None))} "
+                            f"can verify")
+    for a in items:
+        if a.problem:
+            warnings.append(f"{names[a.kind]} {a.name or a.ident}: unusable: {a.problem}")
+    return TrustRootReport(source, root.media_type, tuple(items), tuple(warnings))
+
+
+def show(*, trusted_root_file: PathLike | None = None, tuf_url: str | None = None,
+         tuf_root: bytes | PathLike | None = None, staging: bool = False, refresh: bool = False,
+         cache_dir: PathLike | None = None, data_dir: PathLike | None = None,
+         fetcher: FetcherInterface | None = None, repository: TufRepository | None = None) -> TrustRootReport:
+    """``pyslsa trust-root show``: which trusted root a verifying command with the same options would use
+    (:func:`resolve_trusted_root`), where it comes from, and what it trusts. Offline unless ``refresh``."""
+    resolved = resolve_trusted_root(trusted_root_file=trusted_root_file, tuf_url=tuf_url, tuf_root=tuf_root,
+                                    staging=staging, refresh=refresh, cache_dir=cache_dir, data_dir=data_dir,
+                                    fetcher=fetcher, repository=repository)
+    return describe_root(resolved.trusted_root, resolved.source)
+
+
+def export(*, output: PathLike | None = None, tuf_url: str | None = None, tuf_root: bytes | PathLike | None = None,
+           staging: bool = False, refresh: bool = False, cache_dir: PathLike | None = None,
+           data_dir: PathLike | None = None, fetcher: FetcherInterface | None = None,
+           repository: TufRepository | None = None) -> ResolvedRoot:
+    """``pyslsa trust-root export [--output FILE]``: the trusted root in force (same rule, no ``--trusted-root``),
+    byte for byte, for an air-gapped machine's ``--trusted-root``. Written atomically to ``output`` if given (the
+    caller prints ``.data`` otherwise); ``.source.warning`` says if it is the bundled fallback."""
+    resolved = resolve_trusted_root(tuf_url=tuf_url, tuf_root=tuf_root, staging=staging, refresh=refresh,
+                                    cache_dir=cache_dir, data_dir=data_dir, fetcher=fetcher, repository=repository)
+    if output is not None:
+        from pathlib import Path
+
+        from pyslsa.sources.tuf import write_file_atomic
+
+        write_file_atomic(Path(output), resolved.data, make_parents=False, mode=0o644)
+    return resolved
+
+
+def verify_file(path: PathLike) -> TrustRootReport:
+    """``pyslsa trust-root verify FILE``: is ``path`` a well-formed trusted root (or a ClientTrustConfig holding
+    one), and what does it trust. A malformed one raises :class:`~pyslsa.core.trust.TrustedRootError` (exit 2)
+    naming the field; problems that do not stop parsing (unusable keys, nothing valid now) are ``warnings``."""
+    resolved = _from_file(path)
+    return describe_root(resolved.trusted_root, resolved.source)
+
+
+__all__ = [
+    "SOURCE_KINDS",
+    "AuthorityInfo",
+    "ResolvedRoot",
+    "RootSource",
+    "TrustRootReport",
+    "UpdateResult",
+    "bundled_date",
+    "describe_root",
+    "export",
+    "repository_for",
+    "resolve_trusted_root",
+    "show",
+    "update",
+    "verify_file",
+]
