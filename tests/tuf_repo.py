@@ -122,7 +122,7 @@ class ServerState:
     requests: list[str] = field(default_factory=list)
     #: path (under the repository) -> how to answer it: "drip" (a byte at a time, forever), "huge" (a body
     #: bigger than any limit, declared), "huge-chunked" (the same without Content-Length), "500", "404",
-    #: "stall" (headers, then nothing), or bytes to serve instead
+    #: "stall" (headers, then nothing), ("redirect", location), or bytes to serve instead
     faults: dict[str, Any] = field(default_factory=dict)
 
 
@@ -148,6 +148,11 @@ def _handler(state: ServerState) -> type[BaseHTTPRequestHandler]:
             try:
                 if isinstance(fault, bytes):
                     self._send(200, fault)
+                elif isinstance(fault, tuple) and fault[0] == "redirect":
+                    self.send_response(302)
+                    self.send_header("Location", fault[1])
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
                 elif fault == "drip":
                     self.send_response(200)
                     self.send_header("Content-Type", "application/json")

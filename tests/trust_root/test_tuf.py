@@ -319,6 +319,18 @@ def test_server_error_is_unreachable_after_retries(repo: TufRepo, served: tuple[
     assert state.requests.count("timestamp.json") == 2
 
 
+def test_redirects_are_followed_within_http_only(repo: TufRepo, served: tuple[str, ServerState],
+                                                 dirs: dict[str, Path]) -> None:
+    url, state = served
+    repo.files["moved/timestamp.json"] = repo.files["timestamp.json"]
+    state.faults["timestamp.json"] = ("redirect", "/repo/moved/timestamp.json")
+    assert do_update(url, repo, dirs).after.versions()["timestamp"] == 1
+    assert "moved/timestamp.json" in state.requests
+    state.faults["timestamp.json"] = ("redirect", "file:///etc/passwd")
+    err = tuf_failure(url, repo, dirs)
+    assert isinstance(err, TufUnreachableError) and "redirected to a non-http(s) URL" in err.message
+
+
 def test_missing_trusted_root_target_is_refused(auth: Authority, dirs: dict[str, Path]) -> None:
     r = TufRepo()
     r.add_target("other.json", b"{}")
