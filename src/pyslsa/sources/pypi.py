@@ -11,6 +11,7 @@ Nothing here is trusted: digests are checked when the files are downloaded, atte
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from dataclasses import dataclass
@@ -57,6 +58,9 @@ class DistFile:
     yanked: bool = False
     provenance_url: str | None = None
     provenance_listed: bool = False  # the index said something about provenance (a URL, or null for none)
+    requires_python: str | None = None  # PEP 503 data-requires-python / PEP 691 requires-python, unparsed
+    #: PEP 658/714: the SHA-256 of the file's core metadata, served at ``<url>.metadata`` (None: not listed)
+    metadata_sha256: str | None = None
 
 
 def parse_requirement(spec: str) -> tuple[str, str]:
@@ -138,6 +142,19 @@ def _parse_time(value: Any) -> dt.datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
 
 
+def _metadata_sha256(value: Any) -> str | None:
+    """The SHA-256 of a file's core metadata (PEP 658/714) from a PEP 691 ``core-metadata`` hashes object or a
+    PEP 503 ``data-core-metadata="sha256=HEX"`` attribute; None when the index names none (no digest, no use)."""
+    if isinstance(value, dict):
+        value = value.get("sha256")
+        return value.lower() if isinstance(value, str) and _HEX64.match(value) else None
+    if isinstance(value, str):
+        algo, _, hexdigest = value.partition("=")
+        if algo == "sha256" and _HEX64.match(hexdigest):
+            return hexdigest.lower()
+    return None
+
+
 def parse_json_page(data: bytes, page_url: str) -> list[DistFile]:
     """A PEP 691 project page -> every file it lists (any project version)."""
     doc = j.loads(data, "index page", DownloadError)
@@ -154,6 +171,7 @@ def parse_json_page(data: bytes, page_url: str) -> list[DistFile]:
         sha = hashes.get("sha256") if isinstance(hashes, dict) else None
         size = f.get("size")
         prov = f.get("provenance")
+        rp = f.get("requires-python")
         out.append(DistFile(
             filename=f["filename"], url=join_url(page_url, f["url"], "file URL"),
             sha256=sha.lower() if isinstance(sha, str) and _HEX64.match(sha) else None,
@@ -161,6 +179,8 @@ def parse_json_page(data: bytes, page_url: str) -> list[DistFile]:
             upload_time=_parse_time(f.get("upload-time")), yanked=bool(f.get("yanked")),
             provenance_url=join_url(page_url, prov, "provenance URL") if isinstance(prov, str) and prov else None,
             provenance_listed="provenance" in f,
+            requires_python=rp if isinstance(rp, str) and rp.strip() else None,
+            metadata_sha256=_metadata_sha256(f.get("core-metadata", f.get("dist-info-metadata"))),
         ))
     return out
 
@@ -186,10 +206,14 @@ def parse_html_page(data: bytes, page_url: str) -> list[DistFile]:
         full = join_url(page_url, url, "file URL")
         filename = text or urlsplit(full).path.rsplit("/", 1)[-1]
         prov = attrs.get("data-provenance")
+        rp = attrs.get("data-requires-python")
         out.append(DistFile(filename=filename, url=full, sha256=sha, kind="",
                             yanked="data-yanked" in attrs,
                             provenance_url=join_url(page_url, prov, "provenance URL") if prov else None,
-                            provenance_listed="data-provenance" in attrs))
+                            provenance_listed="data-provenance" in attrs,
+                            requires_python=rp if rp and rp.strip() else None,
+                            metadata_sha256=_metadata_sha256(attrs.get("data-core-metadata",
+                                                                       attrs.get("data-dist-info-metadata")))))
     return out
 
 
@@ -233,8 +257,7 @@ class PackageIndex:
             safe_filename(f.filename, "distribution file name")
             if f.filename in out:
                 raise DownloadError(f"the index lists {f.filename!r} twice")
-            out[f.filename] = DistFile(f.filename, f.url, f.sha256, kv[0], f.size, f.upload_time, f.yanked,
-                                       f.provenance_url, f.provenance_listed)
+            out[f.filename] = dataclasses.replace(f, kind=kv[0])
         if len(out) > MAX_RELEASE_FILES:
             raise DownloadError(f"the index lists {len(out)} files for {name}=={version} (limit {MAX_RELEASE_FILES})")
         if not out:
