@@ -56,15 +56,21 @@ def test_generator_names_the_backend(line: str, package: str, version: str | Non
 def test_bdist_wheel_implies_old_setuptools() -> None:
     g = r.parse_generator("bdist_wheel (0.38.4)")
     assert g is not None and g.extra_constraints == ("setuptools<70.1",)
-    pins, _ = r.plan_pins(r.parse_build_system(None), g, {"setuptools": "69.5.1"}, [])
+    roots = r.closure_roots(r.parse_build_system(None), g, [])
+    assert roots is not None
+    assert roots.requires == (("setuptools >= 40.8.0", "[build-system]"), ("wheel", "WHEEL Generator"))
+    assert roots.fixed == {"wheel": "0.38.4"} and roots.narrow == (("setuptools", "<70.1"),)
+    listings = {"setuptools": [_f("69.5.1", -30), _f("70.1.0", -20), _f("71.0", -10)], "wheel": [_f("0.38.4", -99)]}
+    closure = _resolve(roots, listings, {("setuptools", "69.5.1"): b"", ("wheel", "0.38.4"): b""})
+    pins, _ = r.plan_pins(r.parse_build_system(None), g, closure.pins, [])
     assert [p.requirement for p in pins] == ["wheel==0.38.4", "setuptools==69.5.1"]
-    assert r.date_pinned_names(r.parse_build_system(None), g) == ["setuptools"]
+    assert pins[1].why == "newest release before the wheel's upload (setuptools < 70.1 for bdist_wheel)"
 
 
 def test_no_generator() -> None:
     assert r.parse_generator(None) is None
     assert r.parse_generator("   ") is None
-    pins, notes = r.plan_pins(r.parse_build_system(None), None, {}, [])
+    pins, notes = r.plan_pins(r.parse_build_system(None), None, [], [])
     assert pins == [] and "no Generator" in notes[0]
 
 
@@ -82,19 +88,24 @@ def test_build_system_parsed() -> None:
 def test_in_tree_backend_pins_nothing() -> None:
     bs = r.parse_build_system(b'[build-system]\nrequires = []\nbuild-backend = "backend"\nbackend-path = ["."]\n')
     assert bs.in_tree
-    pins, notes = r.plan_pins(bs, r.parse_generator("flit 3.9.0"), {}, [])
+    pins, notes = r.plan_pins(bs, r.parse_generator("flit 3.9.0"), [], [])
     assert pins == [] and "in-tree" in notes[0]
-    assert r.date_pinned_names(bs, r.parse_generator("flit 3.9.0")) == []
+    assert r.closure_roots(bs, r.parse_generator("flit 3.9.0"), []) is None
 
 
 def test_other_requirements_are_pinned_by_date_and_overrides_win() -> None:
     bs = r.parse_build_system(b'[build-system]\nrequires = ["hatchling", "hatch-vcs", "x==1"]\n'
                               b'build-backend = "hatchling.build"\n')
     g = r.parse_generator("hatchling 1.27.0")
-    assert r.date_pinned_names(bs, g) == ["hatch-vcs"]
-    pins, _ = r.plan_pins(bs, g, {"hatch-vcs": "0.4.0"}, ["hatchling==1.26.3"])
-    assert [p.requirement for p in pins] == ["hatchling==1.26.3", "hatch-vcs==0.4.0"]
-    assert pins[0].why == "--build-requirement"
+    roots = r.closure_roots(bs, g, ["hatchling==1.26.3"])
+    assert roots is not None and roots.fixed == {"hatchling": "1.26.3"}  # the override wins over the Generator
+    closure = _resolve(roots, {"hatch-vcs": [_f("0.4.0", -5), _f("0.5.0", 5)], "x": [_f("1", -9), _f("2", -1)]},
+                       {("hatchling", "1.26.3"): b"", ("hatch-vcs", "0.4.0"): b"", ("x", "1"): b""})
+    assert closure.complete and [(c.name, c.version) for c in closure.pins] == [
+        ("hatchling", "1.26.3"), ("hatch-vcs", "0.4.0"), ("x", "1")]
+    pins, _ = r.plan_pins(bs, g, closure.pins, ["hatchling==1.26.3"])
+    assert [p.requirement for p in pins] == ["hatchling==1.26.3", "hatch-vcs==0.4.0", "x==1"]
+    assert pins[0].why == "--build-requirement" and not any(p.dependency for p in pins)
 
 
 def test_newest_before() -> None:
@@ -105,6 +116,126 @@ def test_newest_before() -> None:
                                 ("0.2", None, False)])
     assert r.newest_before(releases, t) == "0.4.0"
     assert r.newest_before(releases, t - 30 * day) is None
+
+
+# -- the build-dependency closure ----------------------------------------------------------------------------
+
+T = dt.datetime(2023, 11, 14, 22, 13, 20, tzinfo=dt.timezone.utc)
+ENV = {"implementation_name": "cpython", "implementation_version": "3.11.7", "os_name": "posix",
+       "platform_machine": "x86_64", "platform_release": "6.1", "platform_system": "Linux", "platform_version": "1",
+       "python_full_version": "3.11.7", "platform_python_implementation": "CPython", "python_version": "3.11",
+       "sys_platform": "linux"}
+
+
+def _f(version: str, days: float, *, yanked: bool = False, requires_python: str | None = None,
+       timed: bool = True) -> r.ListedFile:
+    return r.ListedFile(version, T + dt.timedelta(days=days) if timed else None, yanked, requires_python)
+
+
+def _md(*requires: str) -> bytes:
+    return ("Metadata-Version: 2.1\nName: x\nVersion: 1\n" + "".join(f"Requires-Dist: {q}\n" for q in requires)
+            + "\nlong description\nRequires-Dist: not-a-header\n").encode()
+
+
+def _resolve(roots: r.ClosureRoots, listings: dict[str, object], metadata: dict[tuple[str, str], object],
+             when: dt.datetime = T) -> r.Closure:
+    return r.resolve_closure(roots, when, ENV, listings, metadata)  # type: ignore[arg-type]
+
+
+HATCH_INDEX: dict[str, object] = {
+    "hatch-vcs": [_f("0.3.0", -300), _f("0.4.0", -8), _f("0.5.0", 200)],
+    "setuptools-scm": [_f("7.1.0", -330), _f("8.0.4", -40), _f("8.1.0rc1", -2), _f("9.0", -1, yanked=True),
+                       _f("8.9", -1, requires_python=">=3.12"), _f("10.0", 300)],
+    "packaging": [_f("23.1", -200), _f("23.2", -44), _f("24.0", 120)],
+    "tomli": [_f("2.0.1", -500)],
+    "setuptools": [_f("68.0", -100), _f("69.0.3", -5)],
+}
+HATCH_METADATA: dict[tuple[str, str], object] = {
+    ("hatchling", "1.18.0"): _md("packaging>=21.3", "tomli>=1.2.2; python_version < '3.11'"),
+    ("hatch-vcs", "0.4.0"): _md("hatchling>=1.1.0", "setuptools-scm>=6.4.0"),
+    ("setuptools-scm", "8.0.4"): _md("packaging>=20", "setuptools", "tomli>=1; python_version < '3.11'",
+                                     "rich; extra == 'rich'"),
+    ("packaging", "23.2"): _md(),
+    ("setuptools", "69.0.3"): _md("pytest; extra == 'testing'"),
+}
+
+
+def test_closure_follows_requires_dist_to_the_end_as_of_the_upload() -> None:
+    bs = r.parse_build_system(b'[build-system]\nrequires = ["hatchling", "hatch-vcs"]\n')
+    roots = r.closure_roots(bs, r.parse_generator("hatchling 1.18.0"), [])
+    assert roots is not None
+    closure = _resolve(roots, HATCH_INDEX, HATCH_METADATA)
+    assert closure.complete and closure.settled and closure.notes == []
+    got = {c.name: c for c in closure.pins}
+    # newest final release uploaded before T with a file for this Python: not 8.1.0rc1 (pre-release), 9.0
+    # (yanked), 8.9 (Python >= 3.12 only) nor 10.0 (after the upload); tomli only below Python 3.11; no extras
+    assert [(c.name, c.version) for c in closure.pins] == [
+        ("hatchling", "1.18.0"), ("hatch-vcs", "0.4.0"), ("packaging", "23.2"), ("setuptools-scm", "8.0.4"),
+        ("setuptools", "69.0.3")]
+    assert got["hatchling"].fixed and not got["hatchling"].dependency
+    assert not got["hatch-vcs"].dependency and got["hatch-vcs"].uploaded == T - dt.timedelta(days=8)
+    assert got["setuptools-scm"].dependency
+    assert got["setuptools-scm"].required_by == ("hatch-vcs 0.4.0 (setuptools-scm>=6.4.0)",)
+    assert got["packaging"].required_by == ("hatchling 1.18.0 (packaging>=21.3)",
+                                            "setuptools-scm 8.0.4 (packaging>=20)")
+    pins, _ = r.plan_pins(bs, r.parse_generator("hatchling 1.18.0"), closure.pins, [])
+    scm = next(p for p in pins if p.name == "setuptools-scm")
+    assert scm.requirement == "setuptools-scm==8.0.4" and scm.dependency
+    assert scm.why == "newest release before the wheel's upload, required by hatch-vcs 0.4.0 (setuptools-scm>=6.4.0)"
+    # an older upload time chooses older releases, and so other requirements
+    older = {("hatch-vcs", "0.3.0"): _md("setuptools-scm[toml]<8"), ("packaging", "23.1"): _md(),
+             ("setuptools-scm", "7.1.0"): _md("packaging>=20", "tomli>=1; extra == 'toml'"), ("tomli", "2.0.1"): _md()}
+    early = _resolve(roots, HATCH_INDEX, {**HATCH_METADATA, **older}, when=T - dt.timedelta(days=100))
+    assert early.complete
+    assert {c.name: c.version for c in early.pins} == {
+        "hatchling": "1.18.0", "hatch-vcs": "0.3.0", "packaging": "23.1", "setuptools-scm": "7.1.0",
+        "tomli": "2.0.1"}  # the [toml] extra pulls tomli in
+
+
+def test_closure_asks_for_what_it_misses_one_level_at_a_time() -> None:
+    roots = r.ClosureRoots((("hatch-vcs", "[build-system]"),))
+    first = _resolve(roots, {}, {})
+    assert first.missing_listings == ["hatch-vcs"] and first.pins == []
+    second = _resolve(roots, {"hatch-vcs": HATCH_INDEX["hatch-vcs"]}, {})
+    assert second.missing_metadata == [("hatch-vcs", "0.4.0")] and second.missing_listings == []
+    third = _resolve(roots, {"hatch-vcs": HATCH_INDEX["hatch-vcs"]}, {("hatch-vcs", "0.4.0"): HATCH_METADATA[
+        ("hatch-vcs", "0.4.0")]})
+    assert third.missing_listings == ["hatchling", "setuptools-scm"]
+
+
+def test_closure_notes_what_it_cannot_pin_and_pins_the_rest() -> None:
+    roots = r.ClosureRoots((("a", "[build-system]"), ("b", "[build-system]"), ("c>=2", "[build-system]"),
+                            ("d", "[build-system]"), ("e", "[build-system]")))
+    closure = _resolve(roots, {"a": [_f("1", -1, timed=False)], "b": "HTTP 500", "c": [_f("1", -1), _f("2", 1)],
+                               "d": [_f("1", -1)], "e": [_f("1", -1)]},
+                       {("d", "1"): "the index lists no wheel of it", ("e", "1"): b"Requires-Dist: ???\n"})
+    assert closure.complete and [(c.name, c.version) for c in closure.pins] == [("d", "1"), ("e", "1")]
+    assert closure.notes == [
+        "d 1: its requirements are not followed (the index lists no wheel of it)",
+        "e 1: its requirements are not followed (unreadable Requires-Dist '???')",
+        "a: the index gives no upload times (PEP 700): not pinned by date",
+        "could not list b on the index (HTTP 500): not pinned",
+        "c: no release uploaded before 2023-11-14 22:13:20 UTC satisfies >=2 for Python 3.11.7: not pinned"]
+
+
+def test_closure_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a chain longer than the cap stops at the cap, with a note
+    monkeypatch.setattr(r, "MAX_CLOSURE_PROJECTS", 5)
+    listings = {f"p{i}": [_f("1", -1)] for i in range(10)}
+    metadata = {(f"p{i}", "1"): _md(f"p{i + 1}") for i in range(10)}
+    closure = _resolve(r.ClosureRoots((("p0", "[build-system]"),)), listings, metadata)
+    assert closure.complete and [c.name for c in closure.pins] == ["p0", "p1", "p2", "p3", "p4"]
+    assert "more than 5 projects" in closure.notes[0]
+    # a choice that keeps undoing itself (a 2 needs b, b needs a<2, a 1 needs nothing) stops after a bound
+    listings = {"a": [_f("1", -9), _f("2", -1)], "b": [_f("1", -1)]}
+    metadata = {("a", "2"): _md("b"), ("a", "1"): _md(), ("b", "1"): _md("a<2")}
+    closure = _resolve(r.ClosureRoots((("a", "[build-system]"),)), listings, metadata)
+    assert not closure.settled and "did not settle" in closure.notes[-1]
+
+
+def test_requires_dist_reads_headers_only() -> None:
+    assert r.requires_dist(_md("a>=1", "b; extra == 'x'")) == ["a>=1", "b; extra == 'x'"]
+    assert r.requires_dist(b"") == []
 
 
 # -- SOURCE_DATE_EPOCH and TZ ---------------------------------------------------------------------------------

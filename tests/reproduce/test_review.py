@@ -211,7 +211,7 @@ def test_generator_version_must_be_a_plain_version(line: str) -> None:
     g = r.parse_generator(line)
     assert g is not None and g.package == "flit-core" and g.version is None
     assert "version" in g.note
-    pins, _ = r.plan_pins(r.parse_build_system(b"[build-system]\nrequires=['flit_core']\n"), g, {}, [])
+    pins, _ = r.plan_pins(r.parse_build_system(b"[build-system]\nrequires=['flit_core']\n"), g, [], [])
     assert pins == []
 
 

@@ -21,12 +21,14 @@ import io
 import math
 import os
 import posixpath
+import re
 import shutil
 import signal
 import subprocess
 import sys
 import tarfile
 import time
+import zipfile
 from collections import deque
 from collections.abc import Mapping
 from contextlib import suppress
@@ -430,51 +432,147 @@ class _Context:
     env: dict[str, str]
     timeout: float
     progress: bool
-    dated_cache: dict[str, dict[str, dt.datetime] | None] = field(default_factory=dict)
+    #: what the index said, for every wheel of the release: project -> its files (or why not listed), and
+    #: (project, version) -> core metadata (or why not read)
+    listings: dict[str, list[DistFile] | str] = field(default_factory=dict)
+    metadata: dict[tuple[str, str], bytes | str] = field(default_factory=dict)
     attempt_counter: int = 0
 
 
-def _dated_pins(ctx: _Context, names: list[str], when: dt.datetime | None, notes: list[str],
-                generator: core.Generator | None) -> dict[str, str]:
-    if not names:
-        return {}
-    if when is None or ctx.index is None:
-        notes.append(f"no upload time for the wheel: {', '.join(names)} not pinned by date")
-        return {}
-    out: dict[str, str] = {}
-    for name in names:
-        if name not in ctx.dated_cache:
-            try:
-                files = ctx.index.project_files(name)
-            except PyslsaError as exc:
-                notes.append(f"could not list {name} on the index ({exc}): not pinned")
-                ctx.dated_cache[name] = None
-                continue
-            rows: list[tuple[str, dt.datetime | None, bool]] = []
-            for f in files:
-                kv = file_kind_and_version(f.filename, name)
-                if kv is not None:
-                    rows.append((kv[1], f.upload_time, f.yanked))
-            ctx.dated_cache[name] = core.first_uploads(rows)
-        releases = ctx.dated_cache[name]
-        if releases is None:
-            continue
-        if name == "setuptools" and generator is not None and "setuptools<70.1" in generator.extra_constraints:
-            from packaging.version import InvalidVersion, Version
+# -- the build-dependency closure ------------------------------------------------------------------------------
 
-            def _below(v: str) -> bool:
-                try:
-                    return Version(v) < Version("70.1")
-                except InvalidVersion:
-                    return False
+#: Bounds on looking the closure up: its wall time (the index's answers so far are used after it), one core
+#: metadata file, and a wheel read for its METADATA when the index serves no PEP 658 metadata.
+CLOSURE_SECONDS = 180.0
+MAX_METADATA_BYTES = 4 * 1024 * 1024
+MAX_METADATA_WHEEL_BYTES = 64 * 1024 * 1024
+#: Calls to the core's resolver: each one after the first is given at least one new answer.
+MAX_CLOSURE_CALLS = 4 * core.MAX_CLOSURE_PROJECTS
 
-            releases = {v: t for v, t in releases.items() if _below(v)}
-        version = core.newest_before(releases, when)
-        if version is None:
-            notes.append(f"{name}: no release before the wheel's upload ({when.isoformat()}): not pinned")
-        else:
-            out[name] = version
+
+def _listing(ctx: _Context, name: str) -> list[DistFile] | str:
+    if name not in ctx.listings:
+        assert ctx.index is not None
+        try:
+            ctx.listings[name] = ctx.index.project_files(name)
+        except PyslsaError as exc:
+            ctx.listings[name] = exc.message
+    return ctx.listings[name]
+
+
+def _listed(name: str, files: list[DistFile] | str) -> list[core.ListedFile] | str:
+    if isinstance(files, str):
+        return files
+    out: list[core.ListedFile] = []
+    for f in files:
+        kv = file_kind_and_version(f.filename, name)
+        if kv is not None:
+            out.append(core.ListedFile(kv[1], f.upload_time, f.yanked, f.requires_python))
     return out
+
+
+def _same_version(a: str, b: str) -> bool:
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        return Version(a) == Version(b)
+    except InvalidVersion:
+        return a == b
+
+
+def _metadata_from_wheel(path: Path, name: str, version: str) -> bytes | str:
+    """The wheel's ``.dist-info/METADATA``, read with bounds."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            entries = [i for i in zf.infolist() if re.fullmatch(r"[^/]+\.dist-info/METADATA", i.filename)]
+            if len(entries) != 1:
+                return f"the wheel of {name} {version} holds {len(entries)} .dist-info/METADATA files"
+            if entries[0].file_size > MAX_METADATA_BYTES:
+                return f"the METADATA of {name} {version} is larger than {MAX_METADATA_BYTES} bytes"
+            with zf.open(entries[0]) as fh:
+                return fh.read(MAX_METADATA_BYTES + 1)[:MAX_METADATA_BYTES]
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError, EOFError, ValueError,
+            RuntimeError) as exc:
+        return f"the wheel of {name} {version} is unreadable: {exc}"
+
+
+def _core_metadata(ctx: _Context, name: str, version: str) -> bytes | str:
+    """A release's core metadata: the index's PEP 658 file (its SHA-256 checked), else read from the smallest
+    wheel (hash-checked download); an sdist is never built for it."""
+    key = (name, version)
+    if key in ctx.metadata:
+        return ctx.metadata[key]
+    files = _listing(ctx, name)
+    if isinstance(files, str):
+        return files
+    wheels = []
+    for f in files:
+        kv = file_kind_and_version(f.filename, name)
+        if kv is not None and kv[0] == "wheel" and _same_version(kv[1], version) and not f.yanked:
+            wheels.append(f)
+    if not wheels:
+        ctx.metadata[key] = "the index lists no wheel of it, and an sdist is not built to read its requirements"
+        return ctx.metadata[key]
+    # the index's own metadata file first, then a pure wheel, the smallest, then by name: the same choice each time
+    wheels.sort(key=lambda f: (f.metadata_sha256 is None, not f.filename.endswith("-none-any.whl"),
+                               f.size if f.size is not None else MAX_FILE_BYTES, f.filename))
+    f = wheels[0]
+    assert ctx.index is not None
+    result: bytes | str
+    try:
+        if f.metadata_sha256 is not None:
+            url = f.url.split("#", 1)[0] + ".metadata"
+            resp = ctx.index.http.get(url, max_bytes=MAX_METADATA_BYTES)
+            if resp is None:
+                result = f"the index lists core metadata for {f.filename} and it answered HTTP 404"
+            elif hashlib.sha256(resp.content).hexdigest() != f.metadata_sha256:
+                result = f"the core metadata of {f.filename} does not have the SHA-256 the index lists"
+            else:
+                result = resp.content
+        elif f.size is not None and f.size > MAX_METADATA_WHEEL_BYTES:
+            result = f"no core metadata listed, and {f.filename} is larger than {MAX_METADATA_WHEEL_BYTES} bytes"
+        else:
+            directory = ctx.workdir / "closure"
+            directory.mkdir(exist_ok=True)
+            path, _ = ctx.index.download(f, directory, max_bytes=MAX_METADATA_WHEEL_BYTES)
+            try:
+                result = _metadata_from_wheel(path, name, version)
+            finally:
+                path.unlink()
+    except PyslsaError as exc:
+        result = exc.message
+    ctx.metadata[key] = result
+    return result
+
+
+def _closure(ctx: _Context, roots: core.ClosureRoots, when: dt.datetime) -> core.Closure:
+    """The core's closure, asking the index for what each call of the resolver is missing, until nothing is."""
+    from packaging.markers import default_environment
+
+    environment = {k: str(v) for k, v in default_environment().items()}  # the builds run this interpreter
+    listings: dict[str, list[core.ListedFile] | str] = {}
+    metadata: dict[tuple[str, str], bytes | str] = {}
+    deadline = time.monotonic() + CLOSURE_SECONDS
+    closure = core.resolve_closure(roots, when, environment, listings, metadata)
+    for _ in range(MAX_CLOSURE_CALLS):
+        if closure.complete:
+            return closure
+        late = time.monotonic() > deadline
+        for name in closure.missing_listings:
+            if late:
+                listings[name] = f"the closure's lookups took longer than {CLOSURE_SECONDS:g} s"
+            else:
+                _say(ctx.progress, f"listing {name} on the index")
+                listings[name] = _listed(name, _listing(ctx, name))
+        for name, version in closure.missing_metadata:
+            if late:
+                metadata[(name, version)] = f"the closure's lookups took longer than {CLOSURE_SECONDS:g} s"
+            else:
+                metadata[(name, version)] = _core_metadata(ctx, name, version)
+        closure = core.resolve_closure(roots, when, environment, listings, metadata)
+    if not closure.complete:  # pragma: no cover - each call is given a new answer, and answers are bounded
+        closure.notes.append("the closure could not be completed: what is missing is not pinned")
+    return closure
 
 
 def _infer(ctx: _Context, wheel: core.Wheel, upload_time: dt.datetime | None) -> core.Inference:
@@ -491,12 +589,24 @@ def _infer(ctx: _Context, wheel: core.Wheel, upload_time: dt.datetime | None) ->
     if not build.from_pyproject:
         inf.notes.append(f"the sdist has no [build-system]: build uses {build.backend} with "
                          f"{', '.join(build.requires)}")
-    dated = _dated_pins(ctx, core.date_pinned_names(build, generator), upload_time, inf.notes, generator)
+    roots = core.closure_roots(build, generator, ctx.build_requirements)
+    closure: core.Closure | None = None
+    if roots is not None and roots.requires:
+        if upload_time is None or ctx.index is None:
+            names = [n for r, _ in roots.requires if (n := core.requirement_name(r)) and n not in roots.fixed]
+            inf.notes.append("no upload time for the wheel: " + (
+                f"{', '.join(names)} and what the build requirements pull in are not pinned by date" if names
+                else "what the build requirements pull in is not pinned by date"))
+        else:
+            inf.pinned_as_of = upload_time
+            closure = _closure(ctx, roots, upload_time)
     try:
-        inf.pins, notes = core.plan_pins(build, generator, dated, ctx.build_requirements)
+        inf.pins, notes = core.plan_pins(build, generator, closure.pins if closure else [], ctx.build_requirements)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     inf.notes.extend(notes)
+    if closure is not None:
+        inf.notes.extend(closure.notes)
     inf.source_date_epoch, inf.source_date_epoch_why = core.infer_source_date_epoch(wheel)
     zone, inf.tz_why = core.infer_timezone(wheel, ctx.sdist_info.mtimes)
     inf.tz = zone.tz if zone else None
@@ -522,7 +632,8 @@ def _attempt(ctx: _Context, plan: core.AttemptPlan, pins: list[core.Pin], publis
         constraints.write_text("".join(p.requirement + "\n" for p in pins), encoding="utf-8")
         env["PIP_CONSTRAINT"] = str(constraints)
     env.update(plan.env)
-    attempt = core.Attempt(n, plan.label, [p.requirement for p in pins], dict(plan.env), core.COULD_NOT_BUILD, 0.0)
+    attempt = core.Attempt(n, plan.label, [p.requirement for p in pins], dict(plan.env), core.COULD_NOT_BUILD, 0.0,
+                           dependency_pins=[p.requirement for p in pins if p.dependency])
     _say(ctx.progress, f"attempt {n}: {attempt.explain()}")
     result = build_wheel(src, adir / "dist", adir / "build.log", env, ctx.timeout)
     attempt.seconds = round(result.seconds, 2)

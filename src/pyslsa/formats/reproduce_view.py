@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from pyslsa.core.reproduce import (
@@ -72,7 +73,10 @@ def _inference(i: Inference | None) -> dict[str, Any] | None:
         "build_backend": i.backend,
         "build_requires": i.build_requires,
         "backend_path": i.backend_path,
-        "pins": [{"requirement": p.requirement, "why": p.why} for p in i.pins],
+        "pinned_as_of": i.pinned_as_of.isoformat() if i.pinned_as_of else None,
+        "pins": [{"requirement": p.requirement, "why": p.why, "dependency": p.dependency,
+                  "required_by": list(p.required_by),
+                  "uploaded": p.uploaded.isoformat() if p.uploaded else None} for p in i.pins],
         "source_date_epoch": i.source_date_epoch,
         "source_date_epoch_why": i.source_date_epoch_why,
         "tz": i.tz,
@@ -87,6 +91,7 @@ def _attempt(a: Attempt) -> dict[str, Any]:
         "label": a.label,
         "explanation": a.explain(),
         "pins": a.pins,
+        "dependency_pins": a.dependency_pins,
         "env": a.env,
         "verdict": a.verdict,
         "seconds": a.seconds,
@@ -150,12 +155,22 @@ def _diff_lines(c: Comparison) -> list[str]:
     return out
 
 
+def _utc(t: dt.datetime) -> str:
+    return t.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
 def _inference_lines(i: Inference) -> list[str]:
     out = [f"  generator: {i.generator or '(none)'}; build-backend {i.backend}, requires "
            f"{', '.join(i.build_requires) or '(nothing)'}" + (f", backend-path {i.backend_path}" if i.backend_path
                                                               else "")]
+    if i.pinned_as_of is not None:
+        deps = sum(1 for p in i.pins if p.dependency)
+        noun = "dependency" if deps == 1 else "dependencies"
+        pulled = f" (the build requirements and what they pull in: {deps} {noun})"
+        out.append(f"  pinned as of the wheel's upload: {_utc(i.pinned_as_of)}" + (pulled if deps else ""))
     for p in i.pins:
-        out.append(f"  pin: {p.requirement} ({p.why})")
+        uploaded = f"; uploaded {_utc(p.uploaded)}" if p.uploaded else ""
+        out.append(f"  pin: {p.requirement} ({p.why}{uploaded})")
     sde = f"SOURCE_DATE_EPOCH={i.source_date_epoch}" if i.source_date_epoch is not None else "no SOURCE_DATE_EPOCH"
     out.append(f"  {sde}: {i.source_date_epoch_why}")
     out.append(f"  time zone: {f'TZ={i.tz}' if i.tz else 'UTC'}: {i.tz_why}")
