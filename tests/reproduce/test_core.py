@@ -192,6 +192,20 @@ def test_closure_follows_requires_dist_to_the_end_as_of_the_upload() -> None:
         "tomli": "2.0.1"}  # the [toml] extra pulls tomli in
 
 
+def test_an_override_range_narrows_the_choice_and_its_line_is_what_is_pinned() -> None:
+    bs = r.parse_build_system(b'[build-system]\nrequires = ["hatchling", "hatch-vcs"]\n')
+    g = r.parse_generator("hatchling 1.18.0")
+    roots = r.closure_roots(bs, g, ["setuptools-scm<8", "not a requirement ~~"])
+    assert roots is not None and roots.narrow == (("setuptools-scm", "<8"),)
+    metadata = {**HATCH_METADATA, ("setuptools-scm", "7.1.0"): _md("packaging>=20")}
+    closure = _resolve(roots, HATCH_INDEX, metadata)
+    assert {c.name: c.version for c in closure.pins}["setuptools-scm"] == "7.1.0"
+    assert "setuptools" not in {c.name for c in closure.pins}  # 7.1.0 (as given here) does not require it
+    pins, _ = r.plan_pins(bs, g, closure.pins, ["setuptools-scm<8"])
+    assert [(p.requirement, p.why) for p in pins if p.name == "setuptools-scm"] == [
+        ("setuptools-scm<8", "--build-requirement")]
+
+
 def test_closure_asks_for_what_it_misses_one_level_at_a_time() -> None:
     roots = r.ClosureRoots((("hatch-vcs", "[build-system]"),))
     first = _resolve(roots, {}, {})

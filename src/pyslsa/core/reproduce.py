@@ -431,20 +431,17 @@ def closure_roots(build: BuildSystem, generator: Generator | None, overrides: Se
         if generator.package not in required and (generator.package == "wheel" or not generator.version):
             # bdist_wheel: old setuptools asks for 'wheel' at build time; Poetry: poetry-core by date
             requires.append((generator.package, "WHEEL Generator"))
-        for c in generator.extra_constraints:
-            name = requirement_name(c)
-            if name:
-                narrow.append((name, c[len(name):].strip() if c.lower().startswith(name) else ""))
-    for o in overrides:
+    for text, exact_fixes in [(c, False) for c in (generator.extra_constraints if generator else ())] + [
+            (o, True) for o in overrides]:
         try:
-            req = Requirement(o)
+            req = Requirement(text)
         except InvalidRequirement:
             continue  # applied as given; it tells the closure nothing
         name = canonicalize_name(req.name)
         specs = list(req.specifier)
-        if len(specs) == 1 and specs[0].operator in ("==", "===") and "*" not in specs[0].version:
-            fixed[name] = specs[0].version
-        elif str(req.specifier):
+        if exact_fixes and len(specs) == 1 and specs[0].operator in ("==", "===") and "*" not in specs[0].version:
+            fixed[name] = specs[0].version  # --build-requirement NAME==V: followed in place of a dated choice
+        elif specs:
             narrow.append((name, str(req.specifier)))
     return ClosureRoots(tuple(requires), fixed, tuple(narrow))
 
