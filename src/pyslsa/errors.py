@@ -17,6 +17,8 @@ __all__ = [
     "CODES",
     "CertificateError",
     "DownloadError",
+    "InvalidBuildTypeError",
+    "InvalidBuilderIDError",
     "InvalidProvenanceError",
     "InvalidRefError",
     "InvalidSemverError",
@@ -145,6 +147,20 @@ class UntrustedBuilderError(VerificationError):
     """slsa-verifier ErrorUntrustedReusableWorkflow: the signing workflow is not a trusted builder."""
 
     code = "untrusted-builder"
+
+
+class InvalidBuilderIDError(VerificationError):
+    """slsa-verifier ErrorInvalidBuilderID: a builder id that cannot be accepted as such: a signing workflow with
+    no provenance reader for the statement's SLSA version, a delegated (BYOB) builder id that is not
+    ``name@ref``, or a delegated builder outside slsa-github-generator when no ``--builder-id`` names it."""
+
+    code = "invalid-builder-id"
+
+
+class InvalidBuildTypeError(VerificationError):
+    """slsa-verifier ErrorInvalidBuildType: the provenance's build type is not one the signing builder makes."""
+
+    code = "invalid-build-type"
 
 
 class InvalidRefError(VerificationError):
@@ -333,6 +349,8 @@ _CLASSES: tuple[type[VerificationError], ...] = (
     MismatchHashError,
     MismatchBuilderIDError,
     UntrustedBuilderError,
+    InvalidBuilderIDError,
+    InvalidBuildTypeError,
     InvalidRefError,
     MismatchWorkflowInputsError,
     MalformedURIError,
