@@ -156,7 +156,7 @@ def verify_github_attestation(
     root = load_trusted_root(trusted_root)
     data = load_provenance(attestation, "attestation file")
     results = evaluate(_digest_pairs(_as_list(artifact)), data, SlsaPolicy(source_uri, builder_id=builder_id),
-                       root, frozenset())
+                       root, frozenset(), named_workflows=True)
     return _result(Report("verify-github-attestation", _outcomes(results)))
 
 

@@ -15,11 +15,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography import x509
 
 from pyslsa.core.dsse import Statement
-from pyslsa.core.slsa import policy, refs
+from pyslsa.core.slsa import builders, policy, refs
 from pyslsa.core.slsa.provenance import (
     BYOB_BUILDTYPE_V0,
+    CONTAINER_BASED_BUILDTYPE_V01,
+    GENERIC_BUILDTYPE_V1,
+    GITHUB_WORKFLOW_BUILDTYPE,
+    GO_BUILDTYPE_V1,
     ByobProvenanceV02,
     ByobProvenanceV1,
     GitHubWorkflowProvenance,
@@ -38,6 +43,28 @@ def _statement(path: Path) -> dict[str, Any]:
     return payload
 
 
+def _signer(path: Path) -> str:
+    """The builder the vector's real certificate names: its SAN without the ref (what picks the reader)."""
+    doc = json.loads(vector(path).splitlines()[0])
+    vm = doc["verificationMaterial"]
+    raw = (vm.get("certificate") or vm["x509CertificateChain"]["certificates"][0])["rawBytes"]
+    cert = x509.load_der_x509_certificate(base64.b64decode(raw))
+    san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    name: str = san.get_values_for_type(x509.UniformResourceIdentifier)[0].rpartition("@")[0]
+    return name
+
+
+#: The certificate builder that signs each build type in the real vectors (checked by
+#: test_reader_by_certificate_builder_and_build_type against the certificates themselves).
+SIGNER_OF_BUILD_TYPE = {
+    GENERIC_BUILDTYPE_V1: builders.GENERIC_GENERATOR,
+    GO_BUILDTYPE_V1: builders.GO_BUILDER,
+    BYOB_BUILDTYPE_V0: builders.GENERIC_DELEGATOR,
+    CONTAINER_BASED_BUILDTYPE_V01: builders.CONTAINER_BASED_BUILDER,
+    GITHUB_WORKFLOW_BUILDTYPE: builders.BCR_PUBLISHER,
+}
+
+
 GEN_WD = _statement(GENERIC / "binary-linux-amd64-workflow_dispatch.intoto.jsonl")
 GEN_V14 = _statement(GENERIC / "binary-linux-amd64-push-v14.intoto.jsonl")
 DELEG_WD = _statement(DELEGATOR / "binary-linux-amd64-workflow_dispatch.build.slsa")
@@ -46,8 +73,16 @@ CB_WD = _statement(CONTAINER_BASED / "binary-linux-amd64-workflow_dispatch.intot
 CB_V14 = _statement(CONTAINER_BASED / "binary-linux-amd64-push-v14.intoto.build.slsa")
 
 
-def prov(stmt: dict[str, Any]) -> Provenance:
-    return provenance_from_statement(Statement.from_bytes(json.dumps(stmt).encode()))
+def _build_type(stmt: dict[str, Any]) -> str:
+    pred = stmt["predicate"]
+    bt: str = pred["buildType"] if "buildType" in pred else pred["buildDefinition"]["buildType"]
+    return bt
+
+
+def prov(stmt: dict[str, Any], builder: str | None = None) -> Provenance:
+    """The reader for ``stmt`` signed by ``builder`` (by default, the builder that signs its build type)."""
+    return provenance_from_statement(Statement.from_bytes(json.dumps(stmt).encode()),
+                                     builder or SIGNER_OF_BUILD_TYPE[_build_type(stmt)])
 
 
 def code_of(fn: Any, *args: Any) -> str:
@@ -88,21 +123,29 @@ def with_env(stmt: dict[str, Any], **changes: Any) -> dict[str, Any]:
 # -- which reader -------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("stmt", "cls"), [
-    (GEN_WD, ProvenanceV02), (DELEG_WD, ByobProvenanceV1), (CB_WD, ProvenanceV1),
-    (_statement(GO / "binary-linux-amd64-workflow_dispatch.intoto.jsonl"), ProvenanceV02),
-    (_statement(MAVEN / "binary-linux-amd64-workflow_dispatch.build.slsa"), ByobProvenanceV1),
-    (_statement(BCR / "MODULE.bazel.intoto.jsonl"), GitHubWorkflowProvenance),
-])
-def test_reader_by_predicate_and_build_type(stmt: dict[str, Any], cls: type) -> None:
-    assert type(prov(stmt)) is cls
+@pytest.mark.parametrize(("path", "cls"), [
+    (GENERIC / "binary-linux-amd64-workflow_dispatch.intoto.jsonl", ProvenanceV02),
+    (DELEGATOR / "binary-linux-amd64-workflow_dispatch.build.slsa", ByobProvenanceV1),
+    (CONTAINER_BASED / "binary-linux-amd64-workflow_dispatch.intoto.build.slsa", ProvenanceV1),
+    (GO / "binary-linux-amd64-workflow_dispatch.intoto.jsonl", ProvenanceV02),
+    (MAVEN / "binary-linux-amd64-workflow_dispatch.build.slsa", ByobProvenanceV1),
+    (BCR / "MODULE.bazel.intoto.jsonl", GitHubWorkflowProvenance),
+], ids=lambda v: v.parent.parent.name + "/" + v.name if isinstance(v, Path) else v.__name__)
+def test_reader_by_certificate_builder_and_build_type(path: Path, cls: type) -> None:
+    """slsa-verifier's ProvenanceFromEnvelope: the certificate's builder and the build type pick the reader."""
+    stmt, signer = _statement(path), _signer(path)
+    assert type(prov(stmt, signer)) is cls
+    if _build_type(stmt) == BYOB_BUILDTYPE_V0:
+        assert signer in builders.DELEGATORS  # both delegators sign BYOB provenance (Maven's: the low-perms one)
+    else:
+        assert signer == SIGNER_OF_BUILD_TYPE[_build_type(stmt)]
 
 
 def test_v02_byob_build_type_gets_the_byob_reader() -> None:
     stmt = copy.deepcopy(GEN_WD)
     stmt["predicate"]["buildType"] = BYOB_BUILDTYPE_V0
     stmt["predicate"]["invocation"]["environment"] = {k.upper(): v for k, v in env(GEN_WD).items()}
-    p = prov(stmt)
+    p = prov(stmt, builders.LOWPERMS_DELEGATOR)
     assert type(p) is ByobProvenanceV02
     assert p.branch_ref() == "refs/heads/main" and p.tag_ref() == ""
     assert code_of(policy.verify_tag, p, "v1") == "invalid-ref"

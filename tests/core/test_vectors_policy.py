@@ -346,7 +346,8 @@ def test_provenance_contradicting_its_certificate_is_refused(field: str, value: 
     sig = verify_dsse_bundle(parse_bundle(json.loads(vector(gen("push-v14")))), TrustedRoot.production())
     assert sig.claims is not None
     wf = WorkflowIdentity.from_claims(sig.claims)
-    prov = provenance_from_statement(Statement.from_envelope(sig.envelope))  # type: ignore[arg-type]
+    prov = provenance_from_statement(Statement.from_envelope(sig.envelope),  # type: ignore[arg-type]
+                                     GENERATOR_ID)
     verify_matches_certificate(prov, wf)  # the real pair agrees
     attr = {"trigger": "trigger", "ref": "source_ref", "commit": "source_sha"}[field]
     with pytest.raises(VerificationError) as info:

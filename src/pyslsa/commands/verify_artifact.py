@@ -68,9 +68,12 @@ def _names(signature: VerifiedSignature, digest: str) -> bool:
 
 
 def evaluate(artifacts: Sequence[tuple[str, str]], data: bytes, policy: SlsaPolicy, root: TrustedRoot,
-             default_builders: frozenset[str], resolver: Resolver | None = None,
+             default_builders: frozenset[str], resolver: Resolver | None = None, *, named_workflows: bool = False,
              ) -> list[tuple[str, str, SlsaVerdict | None, VerificationError | None]]:
     """Verify each (name, sha256) against every document of the provenance file; the first that passes wins.
+
+    ``default_builders`` and ``named_workflows`` are the command's builder trust (see
+    :func:`pyslsa.core.slsa.policy.verify_slsa`).
 
     With one document (the usual case) its first failure is reported, exactly as slsa-verifier orders its
     checks. With several (JSON Lines), a failure from a document that names the artifact is preferred to
@@ -88,7 +91,8 @@ def evaluate(artifacts: Sequence[tuple[str, str]], data: bytes, policy: SlsaPoli
                 continue
             assert doc.signature is not None
             try:
-                verdict = verify_slsa(doc.signature, digest, policy, default_builders)
+                verdict = verify_slsa(doc.signature, digest, policy, default_builders,
+                                      named_workflows=named_workflows)
                 break
             except VerificationError as exc:
                 names_it = len(docs) > 1 and _names(doc.signature, digest)
@@ -164,5 +168,5 @@ def run_github_attestation(*, artifacts: Sequence[Artifact], attestation_path: s
                       [ArtifactOutcome(path=n, sha256=d, error=err) for n, d in digests],
                       print_provenance=print_provenance)
     policy = SlsaPolicy(source_uri, builder_id=builder_id)
-    results = evaluate(digests, data, policy, root, frozenset())
+    results = evaluate(digests, data, policy, root, frozenset(), named_workflows=True)
     return Report("verify-github-attestation", _outcomes(results), print_provenance=print_provenance)

@@ -21,6 +21,10 @@ CONTAINER_BASED_BUILDER = _WORKFLOWS + "builder_container-based_slsa3.yml"
 CONTAINER_GENERATOR = _WORKFLOWS + "generator_container_slsa3.yml"
 GENERIC_DELEGATOR = _WORKFLOWS + "delegator_generic_slsa3.yml"
 LOWPERMS_DELEGATOR = _WORKFLOWS + "delegator_lowperms-generic_slsa3.yml"
+#: bazel-contrib's Bazel Central Registry workflows, which sign GitHub artifact attestations
+#: (actions/attest-build-provenance) that slsa-verifier reads.
+BCR_RELEASER = "https://github.com/bazel-contrib/.github/.github/workflows/release_ruleset.yaml"
+BCR_PUBLISHER = "https://github.com/bazel-contrib/publish-to-bcr/.github/workflows/publish.yaml"
 
 #: Reusable workflows trusted by default for artifacts (slsa-verifier's defaultArtifactTrustedReusableWorkflows).
 DEFAULT_ARTIFACT_BUILDERS = frozenset(
@@ -28,8 +32,12 @@ DEFAULT_ARTIFACT_BUILDERS = frozenset(
 )
 #: Trusted by default for container images.
 DEFAULT_CONTAINER_BUILDERS = frozenset({CONTAINER_GENERATOR})
-#: Delegators sign on behalf of a BYOB builder named in the provenance (which the user must name).
+#: Delegators sign on behalf of a BYOB builder named in the provenance; a command treats a delegator's
+#: signature as BYOB only if it trusts that delegator (slsa-verifier's isTrustedDelegatorBuilder).
 DELEGATORS = frozenset({GENERIC_DELEGATOR, LOWPERMS_DELEGATOR})
+#: The prefix of slsa-github-generator's own reusable workflows: a BYOB builder under it is trusted without
+#: --builder-id (slsa-verifier's verifyBuilderIDPathPrefix).
+GENERATOR_WORKFLOWS = _WORKFLOWS
 
 
 def parse_builder_id(builder_id: str, need_version: bool) -> tuple[str, str]:

@@ -5,13 +5,15 @@ Order (the first failure is reported, as slsa-verifier does):
 1. certificate identity: OIDC issuer is GitHub Actions; the signing workflow (SAN) is a trusted builder, or
    matches ``--builder-id``; the builder runs at a release tag ``vX.Y.Z``          (untrusted-builder, invalid-ref)
 2. the certificate's source repository is ``--source-uri``                                     (mismatch-source)
-3. the provenance: its builder id matches the certificate's (or, for a delegator, the user's) (mismatch-builder-id)
-4. its trigger and source URIs are ``--source-uri``                            (mismatch-source, malformed-uri)
-5. a subject has the artifact's SHA-256                                                          (mismatch-hash)
-6. branch, tag, versioned tag, workflow inputs      (mismatch-branch/-tag/-versioned-tag, invalid-ref/-semver,
+3. the provenance reader, picked by the certificate's builder and the provenance's build type (slsa-verifier's
+   buildTypeMap)                                                        (invalid-builder-id, invalid-build-type)
+4. the provenance: its builder id matches the certificate's (or, for a delegator, the user's) (mismatch-builder-id)
+5. its trigger and source URIs are ``--source-uri``                            (mismatch-source, malformed-uri)
+6. a subject has the artifact's SHA-256                                                          (mismatch-hash)
+7. branch, tag, versioned tag, workflow inputs      (mismatch-branch/-tag/-versioned-tag, invalid-ref/-semver,
                                                                                      mismatch-workflow-inputs)
 
-Step 6 reads the provenance's branch or tag ref and requires it to be one (slsa-verifier's VerifyBranch, VerifyTag,
+Step 7 reads the provenance's branch or tag ref and requires it to be one (slsa-verifier's VerifyBranch, VerifyTag,
 VerifyVersionedTag through utils.BranchFromGitRef / TagFromGitRef): a build that did not run for a tag (a branch
 push, a workflow_dispatch run) checked with --source-tag or --source-versioned-tag, or a tag on no branch checked
 with --source-branch, fails as invalid-ref before any comparison.
@@ -300,7 +302,8 @@ def verify_workflow_inputs(prov: Provenance, expected: Mapping[str, str]) -> Non
 
 def verify_provenance(prov: Provenance, policy: SlsaPolicy, sha256_hex: str, cert_builder: TrustedBuilderID,
                       byob: bool) -> TrustedBuilderID:
-    """Steps 3 to 6; returns the builder id to report."""
+    """Steps 4 to 7 (slsa-verifier's VerifyProvenance after ProvenanceFromEnvelope); returns the builder id to
+    report."""
     prov_id = prov.builder_id()
     if byob:
         parts = prov_id.split("@")
@@ -361,15 +364,23 @@ def verify_matches_certificate(prov: Provenance, wf: WorkflowIdentity) -> None:
 
 
 def verify_slsa(signature: VerifiedSignature, sha256_hex: str, policy: SlsaPolicy,
-                default_builders: frozenset[str] = DEFAULT_ARTIFACT_BUILDERS) -> SlsaVerdict:
-    """Run the whole SLSA policy on a Sigstore-verified envelope, for one artifact digest."""
+                default_builders: frozenset[str] = DEFAULT_ARTIFACT_BUILDERS, *,
+                named_workflows: bool = False) -> SlsaVerdict:
+    """Run the whole SLSA policy on a Sigstore-verified envelope, for one artifact digest.
+
+    ``default_builders``: the workflows trusted without --builder-id (slsa-verifier's defaultBuilders map of the
+    command). ``named_workflows``: verify-github-attestation's rule, under which a workflow the user names with
+    --builder-id may sign GitHub Actions workflow provenance even if slsa-verifier's reader table does not list
+    it (see :func:`~pyslsa.core.slsa.provenance.provenance_from_statement`).
+    """
     if signature.claims is None:
         raise CertificateError("provenance is not signed by a Fulcio certificate")
     wf = WorkflowIdentity.from_claims(signature.claims)
     cert_builder, byob = verify_builder_identity(wf, policy.builder_id, default_builders, policy.testing)
     verify_certificate_source(wf, policy.source_uri)
     statement = signature.statement()
-    prov = provenance_from_statement(statement)
+    prov = provenance_from_statement(statement, cert_builder.name,
+                                     named_workflow=named_workflows and bool(policy.builder_id))
     reported = verify_provenance(prov, policy, sha256_hex, cert_builder, byob)
     verify_matches_certificate(prov, wf)
     return SlsaVerdict(

@@ -4,6 +4,10 @@ Each reader answers the questions the policy asks (builder id, trigger and sourc
 build ran for, workflow inputs) from a *verified* in-toto statement. A missing or ill-typed field raises
 :class:`~pyslsa.errors.InvalidProvenanceError` (slsa-verifier's ErrorInvalidDssePayload).
 
+Which reader applies is slsa-verifier's choice (slsaprovenance.ProvenanceFromEnvelope and the ``buildTypeMap`` of
+its v0.2 and v1.0 packages): the certificate's builder and the statement's build type, see
+:func:`provenance_from_statement`; a build type alone never picks one.
+
 The readers follow slsa-verifier's (verifiers/internal/gha/slsaprovenance): the GitHub context is read from
 ``github_*`` keys in a v0.2 predicate's ``invocation.environment`` and from ``GITHUB_*`` keys in a BYOB v0.2
 environment or a v1 predicate's ``internalParameters``; a BYOB build's tag and branch come from its source URI's
@@ -16,8 +20,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from pyslsa.core.dsse import Statement
-from pyslsa.core.slsa import refs
+from pyslsa.core.slsa import builders, refs
 from pyslsa.errors import (
+    InvalidBuilderIDError,
+    InvalidBuildTypeError,
     InvalidProvenanceError,
     MalformedURIError,
     MismatchWorkflowInputsError,
@@ -26,8 +32,16 @@ from pyslsa.errors import (
 
 SLSA_V02 = "https://slsa.dev/provenance/v0.2"
 SLSA_V1 = "https://slsa.dev/provenance/v1"
+# Build types (slsa-verifier's slsaprovenance/common/buildtypes.go).
+_GENERATOR = "https://github.com/slsa-framework/slsa-github-generator"
+BYOB_BUILDTYPE_V0 = _GENERATOR + "/delegator-generic@v0"
+CONTAINER_BASED_BUILDTYPE_V01 = "https://slsa.dev/container-based-build/v0.1?draft"
+GO_BUILDTYPE_V1 = _GENERATOR + "/go@v1"
+GENERIC_BUILDTYPE_V1 = _GENERATOR + "/generic@v1"
+CONTAINER_BUILDTYPE_V1 = _GENERATOR + "/container@v1"
+LEGACY_GO_BUILDTYPE_V1 = _GENERATOR + "-go@v1"
+LEGACY_BUILDTYPE_V1 = _GENERATOR + "@v1"
 GITHUB_WORKFLOW_BUILDTYPE = "https://actions.github.io/buildtypes/workflow/v1"
-BYOB_BUILDTYPE_V0 = "https://github.com/slsa-framework/slsa-github-generator/delegator-generic@v0"
 
 
 def _invalid(msg: str) -> InvalidProvenanceError:
@@ -426,19 +440,80 @@ def _uri_ref(prov: Provenance) -> str | None:
         return None
 
 
-def provenance_from_statement(statement: Statement) -> Provenance:
-    """The reader for the statement's predicate type and build type."""
-    if statement.predicate_type == SLSA_V02:
-        if statement.predicate.get("buildType") == BYOB_BUILDTYPE_V0:
-            return ByobProvenanceV02(statement)
-        return ProvenanceV02(statement)
+_Readers = Mapping[str, type[Provenance]]
+
+#: slsa-verifier's reader tables (slsaprovenance/v0.2/provenance.go and v1.0/provenance.go ``buildTypeMap``):
+#: the certificate's builder (the signing workflow, without its ref) picks the build types it may record, and
+#: each build type its reader. npm's builders (actions/runner) are left out: pyslsa does not verify npm packages.
+_V02_READERS: Mapping[str, _Readers] = {
+    builders.GENERIC_DELEGATOR: {BYOB_BUILDTYPE_V0: ByobProvenanceV02},
+    builders.LOWPERMS_DELEGATOR: {BYOB_BUILDTYPE_V0: ByobProvenanceV02},
+    builders.GO_BUILDER: {GO_BUILDTYPE_V1: ProvenanceV02, LEGACY_BUILDTYPE_V1: ProvenanceV02,
+                          LEGACY_GO_BUILDTYPE_V1: ProvenanceV02},
+    builders.GENERIC_GENERATOR: {GENERIC_BUILDTYPE_V1: ProvenanceV02},
+    builders.CONTAINER_GENERATOR: {CONTAINER_BUILDTYPE_V1: ProvenanceV02},
+}
+_V1_READERS: Mapping[str, _Readers] = {
+    builders.GENERIC_DELEGATOR: {BYOB_BUILDTYPE_V0: ByobProvenanceV1},
+    builders.LOWPERMS_DELEGATOR: {BYOB_BUILDTYPE_V0: ByobProvenanceV1},
+    builders.CONTAINER_BASED_BUILDER: {CONTAINER_BASED_BUILDTYPE_V01: ProvenanceV1},
+    builders.BCR_RELEASER: {GITHUB_WORKFLOW_BUILDTYPE: GitHubWorkflowProvenance},
+    builders.BCR_PUBLISHER: {GITHUB_WORKFLOW_BUILDTYPE: GitHubWorkflowProvenance},
+}
+#: Every builder the tables know: their build types are exactly those above, in every command.
+KNOWN_BUILDERS = frozenset(_V02_READERS) | frozenset(_V1_READERS)
+#: What verify-github-attestation reads from a workflow the user named that the tables do not know.
+_NAMED_WORKFLOW_READERS: _Readers = {GITHUB_WORKFLOW_BUILDTYPE: GitHubWorkflowProvenance}
+
+
+def _build_type(statement: Statement) -> str:
+    """The build type, ``""`` when absent or null (as Go decodes it); any other non-string is malformed."""
+    pred = statement.predicate
     if statement.predicate_type == SLSA_V1:
-        bd = statement.predicate.get("buildDefinition")
-        build_type = bd.get("buildType") if isinstance(bd, dict) else None
-        if build_type == GITHUB_WORKFLOW_BUILDTYPE:
-            return GitHubWorkflowProvenance(statement)
-        if build_type == BYOB_BUILDTYPE_V0:
-            return ByobProvenanceV1(statement)
-        return ProvenanceV1(statement)
-    raise UnsupportedFormatError(f"predicateType: expected {SLSA_V02} or {SLSA_V1}, got "
-                                 f"{statement.predicate_type!r}")
+        bd = pred.get("buildDefinition")
+        if bd is None:
+            bd = {}
+        if not isinstance(bd, dict):
+            raise _invalid("predicate.buildDefinition is not an object")
+        value = bd.get("buildType")
+        where = "predicate.buildDefinition.buildType"
+    else:
+        value = pred.get("buildType")
+        where = "predicate.buildType"
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise _invalid(f"{where} is not a string")
+    return value
+
+
+def provenance_from_statement(statement: Statement, builder: str, *, named_workflow: bool = False) -> Provenance:
+    """The reader for the statement, chosen as slsa-verifier's ProvenanceFromEnvelope chooses it: by predicate
+    type, then by ``builder`` (the certificate's builder id without its ref), then by build type.
+
+    A builder with no reader for the predicate's SLSA version is invalid-builder-id; a build type the builder does
+    not make is invalid-build-type (slsa-verifier's ErrorInvalidBuilderID / ErrorInvalidBuildType).
+
+    ``named_workflow`` (verify-github-attestation, where the user names the signing workflow with --builder-id):
+    a workflow the tables do not know may sign SLSA v1 provenance of the GitHub Actions workflow build type
+    (actions/attest-build-provenance), and nothing else. Known builders keep their own build types.
+    """
+    if statement.predicate_type == SLSA_V02:
+        table, version = _V02_READERS, "v0.2"
+    elif statement.predicate_type == SLSA_V1:
+        table, version = _V1_READERS, "v1"
+    else:
+        raise UnsupportedFormatError(f"predicateType: expected {SLSA_V02} or {SLSA_V1}, got "
+                                     f"{statement.predicate_type!r}")
+    readers = table.get(builder)
+    if readers is None and named_workflow and version == "v1" and builder not in KNOWN_BUILDERS:
+        readers = _NAMED_WORKFLOW_READERS
+    if readers is None:
+        raise InvalidBuilderIDError(f"builder id: expected a builder that makes SLSA {version} provenance, got "
+                                    f"{builder!r}")
+    build_type = _build_type(statement)
+    reader = readers.get(build_type)
+    if reader is None:
+        raise InvalidBuildTypeError(f"build type: expected {' or '.join(sorted(readers))} for builder "
+                                    f"{builder}, got {build_type!r}")
+    return reader(statement)
