@@ -112,10 +112,10 @@ def verify_artifact(
     from pyslsa.commands.verify_artifact import (
         _outcomes,
         _resolver,
-        _testing,
         evaluate,
         load_provenance,
         load_trusted_root,
+        testing_enabled,
     )
     from pyslsa.core.slsa.builders import DEFAULT_ARTIFACT_BUILDERS
     from pyslsa.core.slsa.policy import SlsaPolicy
@@ -126,7 +126,7 @@ def verify_artifact(
 
         raise UsageError("give at most one of source_tag, source_versioned_tag")
     policy = SlsaPolicy(source_uri, source_tag, source_branch, source_versioned_tag, builder_id or None,
-                        dict(build_workflow_inputs or {}), testing=_testing())
+                        dict(build_workflow_inputs or {}), testing=testing_enabled())
     root = load_trusted_root(trusted_root)
     data = load_provenance(provenance)
     results = evaluate(_digest_pairs(_as_list(artifact)), data, policy, root, DEFAULT_ARTIFACT_BUILDERS,
@@ -146,7 +146,7 @@ def verify_github_attestation(
 
     There are no default trusted builders: without ``builder_id`` this raises ``untrusted-builder``.
     """
-    from pyslsa.commands.verify_artifact import _outcomes, evaluate, load_provenance, load_trusted_root
+    from pyslsa.commands.verify_artifact import _outcomes, evaluate, load_provenance, load_trusted_root, testing_enabled
     from pyslsa.core.slsa.policy import SlsaPolicy
     from pyslsa.errors import UntrustedBuilderError
     from pyslsa.report import Report
@@ -155,8 +155,8 @@ def verify_github_attestation(
         raise UntrustedBuilderError("GitHub attestations have no default trusted builder: pass builder_id")
     root = load_trusted_root(trusted_root)
     data = load_provenance(attestation, "attestation file")
-    results = evaluate(_digest_pairs(_as_list(artifact)), data, SlsaPolicy(source_uri, builder_id=builder_id),
-                       root, frozenset(), named_workflows=True)
+    policy = SlsaPolicy(source_uri, builder_id=builder_id, testing=testing_enabled())
+    results = evaluate(_digest_pairs(_as_list(artifact)), data, policy, root, frozenset(), named_workflows=True)
     return _result(Report("verify-github-attestation", _outcomes(results)))
 
 

@@ -122,6 +122,11 @@ def test_delegator_needs_builder_id(capsys: pytest.CaptureFixture[str]) -> None:
     art = (str(DELEGATOR / "binary-linux-amd64"),)
     assert run(capsys, *va(prov=prov, artifacts=art))[0] == 1
     assert run(capsys, *va("--builder-id", TRW_BUILDER, prov=prov, artifacts=art))[0] == 0
+    # slsa-verifier's ErrorInvalidBuilderID (verifyBuilderIDPathPrefix), in text and JSON
+    code, out, _ = run(capsys, *va(prov=prov, artifacts=art))
+    assert code == 1 and "[invalid-builder-id]" in out and TRW_BUILDER in out
+    code, out, _ = run(capsys, *va("--format", "json", prov=prov, artifacts=art))
+    assert code == 1 and json.loads(out)["artifacts"][0]["error"]["code"] == "invalid-builder-id"
 
 
 def test_github_attestation(capsys: pytest.CaptureFixture[str]) -> None:

@@ -232,6 +232,12 @@ ATTESTATION_PAIRS: list[tuple[str, dict[str, Any], str, str, str]] = [
     ("generic generator, its own provenance", GEN, GENERIC_AT, builders.GENERIC_GENERATOR, "pass"),
     ("container-based, its own provenance", CB, builders.CONTAINER_BASED_BUILDER + AT,
      builders.CONTAINER_BASED_BUILDER, "pass"),
+    # verify-github-attestation trusts no delegator (slsa-verifier: isTrustedDelegatorBuilder needs the
+    # delegator among the command's trusted builders, and it has none), so BYOB provenance never passes
+    ("delegator, the BYOB builder named", DELEG, DELEGATOR_AT, TRW_BUILDER, "untrusted-builder"),
+    ("delegator, the delegator named", DELEG, DELEGATOR_AT, builders.GENERIC_DELEGATOR, "mismatch-builder-id"),
+    ("low-perms delegator, Maven named", MAVEN_, LOWPERMS_AT,
+     builders.GENERATOR_WORKFLOWS + "builder_maven_slsa3.yml", "untrusted-builder"),
 ]
 
 
@@ -262,3 +268,158 @@ def test_pairing_messages_name_expected_and_got(auth: Authority, root: bytes) ->
     with pytest.raises(VerificationError) as info:
         run(auth, root, DELEG, GENERIC_AT)
     assert "SLSA v1" in info.value.message and builders.GENERIC_GENERATOR in info.value.message
+
+
+# -- delegated (BYOB) builder ids: isValidDelegatorBuilderID, verifyBuilderIDPathPrefix --------------------------------
+
+JRELEASER = "https://github.com/jreleaser/release-action/.github/workflows/builder_slsa3.yml"
+
+
+def byob(auth: Authority, root: bytes, prov_id: str, **kw: Any) -> str:
+    """The outcome for the real delegator statement naming ``prov_id`` as its builder, signed by the delegator."""
+    return outcome(auth, root, tamper(DELEG, builder_id=prov_id), DELEGATOR_AT, **kw)
+
+
+@pytest.mark.parametrize(("prov_id", "kw", "expect"), [
+    (TRW_BUILDER + AT, {"builder_id": TRW_BUILDER}, "pass"),
+    # not name@ref: ErrorInvalidBuilderID, whether or not the user names a builder
+    (TRW_BUILDER, {"builder_id": TRW_BUILDER}, "invalid-builder-id"),
+    (TRW_BUILDER, {}, "invalid-builder-id"),
+    (TRW_BUILDER + "@refs/tags/v2.1.0@x", {"builder_id": TRW_BUILDER}, "invalid-builder-id"),
+    # name@ref, but not a release tag
+    (TRW_BUILDER + "@", {"builder_id": TRW_BUILDER}, "invalid-ref"),
+    (TRW_BUILDER + "@v2.1.0", {"builder_id": TRW_BUILDER}, "invalid-ref"),
+    (TRW_BUILDER + "@refs/heads/main", {"builder_id": TRW_BUILDER}, "invalid-ref"),
+    (TRW_BUILDER + "@refs/tags/v2.1.0-rc.1", {"builder_id": TRW_BUILDER}, "invalid-ref"),
+    (TRW_BUILDER + "@refs/tags/v2.1", {"builder_id": TRW_BUILDER}, "invalid-ref"),
+    # the ref is checked before the builder is matched or its path prefix checked
+    (TRW_BUILDER + "@refs/heads/main", {"builder_id": TRW_BUILDER + "x"}, "invalid-ref"),
+    (TRW_BUILDER + "@refs/heads/main", {}, "invalid-ref"),
+    # outside slsa-github-generator, without --builder-id: ErrorInvalidBuilderID
+    (TRW_BUILDER + AT, {}, "invalid-builder-id"),
+    (builders.GENERATOR_WORKFLOWS + "builder_maven_slsa3.yml" + AT, {}, "pass"),
+    ("https://github.com/slsa-framework/slsa-github-generator/.github/workflowsX/b.yml" + AT, {},
+     "invalid-builder-id"),
+    (TRW_BUILDER + AT, {"builder_id": TRW_BUILDER + "@v2.0.0"}, "mismatch-builder-id"),
+    # JReleaser's builders are released at vX.Y.Z-java; its repository is a plain prefix of the name
+    (JRELEASER + "@refs/tags/v1.2.3-java", {"builder_id": JRELEASER}, "pass"),
+    (JRELEASER + "@refs/tags/v1.2.3", {"builder_id": JRELEASER}, "invalid-ref"),
+    (JRELEASER + "@refs/tags/v1.2.3-go", {"builder_id": JRELEASER}, "invalid-ref"),
+    (JRELEASER + "@refs/tags/v1.2.3-java+1", {"builder_id": JRELEASER}, "invalid-ref"),
+    (JRELEASER.replace("release-action", "release-action-x") + "@refs/tags/v1.2.3-java",
+     {"builder_id": JRELEASER.replace("release-action", "release-action-x")}, "pass"),
+    (JRELEASER.replace("release-action", "release-action-x") + "@refs/tags/v1.2.3",
+     {"builder_id": JRELEASER.replace("release-action", "release-action-x")}, "invalid-ref"),
+    (JRELEASER + "@refs/tags/v1.2.3-java", {}, "invalid-builder-id"),
+])
+def test_delegated_builder_id(auth: Authority, root: bytes, prov_id: str, kw: dict[str, Any], expect: str) -> None:
+    assert byob(auth, root, prov_id, **kw) == expect
+
+
+def test_delegated_builder_id_message(auth: Authority, root: bytes) -> None:
+    with pytest.raises(VerificationError) as info:
+        run(auth, root, DELEG, DELEGATOR_AT)
+    assert info.value.code == "invalid-builder-id"
+    assert TRW_BUILDER in info.value.message and builders.GENERATOR_WORKFLOWS in info.value.message
+    with pytest.raises(VerificationError) as info:
+        run(auth, root, tamper(DELEG, builder_id=TRW_BUILDER), DELEGATOR_AT, builder_id=TRW_BUILDER)
+    assert info.value.code == "invalid-builder-id" and "name@ref" in info.value.message
+
+
+# -- SLSA_VERIFIER_TESTING --------------------------------------------------------------------------------------------
+
+
+def _from_generator(stmt: dict[str, Any]) -> dict[str, Any]:
+    """``stmt`` as if built from slsa-github-generator's own repository."""
+    text = json.dumps(stmt).replace(EXAMPLE, builders.GENERATOR_REPO)
+    out: dict[str, Any] = json.loads(text)
+    return out
+
+
+@pytest.mark.parametrize(("value", "testing"), [
+    ("1", True), ("true", True), ("True", True), ("TRUE", True), ("t", True), ("T", True),
+    ("0", False), ("false", False), ("FALSE", False), ("f", False), ("F", False), ("yes", False), ("on", False),
+    ("", False), (" 1", False),
+])
+def test_testing_switch_parses_like_go(auth: Authority, root: bytes, monkeypatch: pytest.MonkeyPatch, value: str,
+                                       testing: bool) -> None:
+    """options.TestingEnabled: strconv.ParseBool(SLSA_VERIFIER_TESTING), false when it does not parse."""
+    monkeypatch.setenv("SLSA_VERIFIER_TESTING", value)
+    got = byob(auth, root, TRW_BUILDER + "@refs/heads/main", builder_id=TRW_BUILDER)
+    assert got == ("pass" if testing else "invalid-ref")
+
+
+@pytest.mark.parametrize(("prov_id", "from_generator", "expect"), [
+    # the e2e repository's BYOB builds may use a builder at refs/heads/main, nothing else
+    (TRW_BUILDER + "@refs/heads/main", False, "pass"),
+    (TRW_BUILDER + "@refs/heads/dev", False, "invalid-ref"),
+    (TRW_BUILDER + "@refs/tags/v2.1.0-rc.1", False, "invalid-ref"),
+    (TRW_BUILDER + AT, False, "pass"),
+    # slsa-github-generator's own builds get no exemption for BYOB builders (pyslsa used to accept any ref)
+    (TRW_BUILDER + "@refs/heads/main", True, "invalid-ref"),
+    (TRW_BUILDER + "@refs/tags/v2.1.0-rc.1", True, "invalid-ref"),
+    (TRW_BUILDER + "@refs/tags/anything", True, "invalid-ref"),
+    (TRW_BUILDER + AT, True, "pass"),
+    # JReleaser's rule comes first: no main-branch exemption for it
+    (JRELEASER + "@refs/heads/main", False, "invalid-ref"),
+    (JRELEASER + "@refs/tags/v1.2.3-java", False, "pass"),
+])
+def test_testing_switch_for_delegated_builders(auth: Authority, root: bytes, monkeypatch: pytest.MonkeyPatch,
+                                               prov_id: str, from_generator: bool, expect: str) -> None:
+    monkeypatch.setenv("SLSA_VERIFIER_TESTING", "1")
+    stmt = _from_generator(DELEG) if from_generator else DELEG
+    repo = builders.GENERATOR_REPO if from_generator else EXAMPLE
+    name = prov_id.rpartition("@")[0]
+    got = outcome(auth, root, tamper(stmt, builder_id=prov_id), DELEGATOR_AT, cert_claims=claims(repo),
+                  source_uri=f"github.com/{repo}", builder_id=name)
+    assert got == expect
+
+
+def test_testing_switch_for_certificate_builders(auth: Authority, root: bytes, monkeypatch: pytest.MonkeyPatch
+                                                 ) -> None:
+    """verifyTrustedBuilderRef: under testing, the builder and e2e repositories' own runs may use a trusted
+    builder at refs/heads/main or a prerelease tag; other repositories may not."""
+    main = GENERIC_AT.replace("refs/tags/v2.1.0", "refs/heads/main")
+    rc = GENERIC_AT.replace("v2.1.0", "v2.1.0-rc.1")
+    for san in (main, rc):
+        stmt = tamper(GEN, builder_id=san)
+        assert outcome(auth, root, stmt, san) == "invalid-ref"
+        monkeypatch.setenv("SLSA_VERIFIER_TESTING", "1")
+        assert outcome(auth, root, stmt, san) == "pass"
+        gen = _from_generator(stmt)
+        assert outcome(auth, root, gen, san, cert_claims=claims(builders.GENERATOR_REPO),
+                       source_uri=f"github.com/{builders.GENERATOR_REPO}") == "pass"
+        other = json.loads(json.dumps(stmt).replace(EXAMPLE, "o/r"))
+        assert outcome(auth, root, other, san, cert_claims=claims("o/r"), source_uri="github.com/o/r") == "invalid-ref"
+        monkeypatch.delenv("SLSA_VERIFIER_TESTING")
+
+
+def test_github_attestation_honours_the_testing_switch(auth: Authority, root: bytes, monkeypatch: pytest.MonkeyPatch
+                                                       ) -> None:
+    main = GENERIC_AT.replace("refs/tags/v2.1.0", "refs/heads/main")
+    stmt = tamper(GEN, builder_id=main)
+    kw = {"command": "verify-github-attestation", "builder_id": builders.GENERIC_GENERATOR}
+    assert outcome(auth, root, stmt, main, **kw) == "invalid-ref"
+    monkeypatch.setenv("SLSA_VERIFIER_TESTING", "1")
+    assert outcome(auth, root, stmt, main, **kw) == "pass"
+
+
+# -- the certificate's workflow: split at its last '@', nothing trimmed (SubjectWorkflowName / SubjectWorkflowRef) --
+
+
+@pytest.mark.parametrize(("san", "kw", "expect"), [
+    (GENERIC_AT, {}, "pass"),
+    # a name that is not the trusted one byte for byte is another workflow (pyslsa used to trim slashes)
+    (builders.GENERIC_GENERATOR + "/" + AT, {}, "untrusted-builder"),
+    (builders.GENERIC_GENERATOR + "/" + AT, {"builder_id": builders.GENERIC_GENERATOR}, "untrusted-builder"),
+    (GENERIC_AT.replace("github.com/", "github.com//"), {}, "untrusted-builder"),
+    # a ref that is not refs/tags/vX.Y.Z byte for byte is not a release
+    (builders.GENERIC_GENERATOR + "@/refs/tags/v2.1.0", {}, "invalid-ref"),
+    (builders.GENERIC_GENERATOR + "@refs/tags/v2.1.0/", {}, "invalid-ref"),
+    (builders.GENERIC_GENERATOR + "@", {}, "malformed-uri"),
+    (builders.GENERIC_GENERATOR, {}, "malformed-uri"),
+])
+def test_certificate_workflow_is_read_exactly(auth: Authority, root: bytes, san: str, kw: dict[str, Any],
+                                              expect: str) -> None:
+    # the provenance names the builder the trimmed identity would have been: only the certificate decides
+    assert outcome(auth, root, GEN, san, **kw) == expect

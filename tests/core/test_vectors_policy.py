@@ -171,8 +171,10 @@ DELEGATOR_CASES = [
     ("push-v14", "mismatch-builder-id", {"builder_id": TRW_BUILDER + "@v2.0.0"}),
     ("push-v14", "mismatch-builder-id",
      {"builder_id": "https://github.com/slsa-framework/example-trw/.github/workflows/builder_low-perms.yml"}),
-    # a delegated (BYOB) builder outside slsa-github-generator must be named explicitly
-    ("push-v14", "untrusted-builder", {}),
+    # a delegated (BYOB) builder outside slsa-github-generator must be named explicitly; without --builder-id
+    # slsa-verifier answers ErrorInvalidBuilderID (provenance.go verifyBuilderIDPathPrefix; its provenance_test.go
+    # "Verify Un-Trusted (slsa-github-generator) Bazel Builder" row)
+    ("push-v14", "invalid-builder-id", {}),
     ("push-v14", "mismatch-tag", {"builder_id": TRW_BUILDER, "source_tag": "v13"}),
     ("push-v14.2", None, {"builder_id": TRW_BUILDER, "source_versioned_tag": "v14.2"}),
     ("push-v13.0.30", None, {"builder_id": TRW_BUILDER, "source_tag": "v13.0.30"}),
@@ -276,6 +278,34 @@ def test_github_attestation_rejections(prov: str, kw: dict[str, Any], expect: st
     assert info.value.code == expect, info.value.message
 
 
+CB_BUILDER = GENERATOR_ID.replace("generator_generic_slsa3.yml", "builder_container-based_slsa3.yml")
+DELEGATOR_ID = GENERATOR_ID.replace("generator_generic_slsa3.yml", "delegator_generic_slsa3.yml")
+
+
+@pytest.mark.parametrize(("artifact", "prov", "builder", "expect"), [
+    # slsa-verifier's verify-github-attestation reads what its reader tables pair with the named signing workflow:
+    # slsa-github-generator's generic (v0.2) and container-based (v1) provenance pass ...
+    (BIN, gen("push-v14"), GENERATOR_ID, None),
+    (CONTAINER_BASED / "binary-linux-amd64-push-v14", CONTAINER_BASED / "binary-linux-amd64-push-v14.intoto.build.slsa",
+     CB_BUILDER, None),
+    # ... but it trusts no delegator: BYOB provenance fails, whichever builder is named
+    (BIN_DELEG, deleg("push-v14"), TRW_BUILDER, "untrusted-builder"),
+    (BIN_DELEG, deleg("push-v14"), DELEGATOR_ID, "mismatch-builder-id"),
+    (MAVEN / "binary-linux-amd64-push-v14", MAVEN / "binary-linux-amd64-push-v14.build.slsa",
+     GENERATOR_ID.replace("generator_generic_slsa3.yml", "builder_maven_slsa3.yml"), "untrusted-builder"),
+])
+def test_github_attestation_of_slsa_github_generator_provenance(artifact: Path, prov: Path, builder: str,
+                                                                 expect: str | None) -> None:
+    call = lambda: pyslsa.verify_github_attestation(  # noqa: E731
+        str(artifact), vector(prov), source_uri=EXAMPLE_REPO, builder_id=builder)
+    if expect is None:
+        assert call().builder_id == builder + "@refs/tags/v2.1.0"
+        return
+    with pytest.raises(VerificationError) as info:
+        call()
+    assert info.value.code == expect, info.value.message
+
+
 def test_github_attestation_wrong_artifact() -> None:
     with pytest.raises(VerificationError) as info:
         pyslsa.verify_github_attestation(str(BIN), BCR / "MODULE.bazel.intoto.jsonl",
@@ -355,8 +385,15 @@ def test_provenance_contradicting_its_certificate_is_refused(field: str, value: 
     assert info.value.code == "invalid-provenance" and field in info.value.message
 
 
-@pytest.mark.parametrize(("oid_suffix", "value"), [("2", "workflow_dispatch"), ("3", "f" * 40), ("1", "https://x"),
-                                                   ("5", "other/repo"), ("19", "e" * 40)])
+@pytest.mark.parametrize(("oid_suffix", "value"), [
+    ("2", "workflow_dispatch"), ("3", "f" * 40), ("1", "https://x"), ("5", "other/repo"), ("19", "e" * 40),
+    # the build config URI (the calling workflow) must lie in the source repository, as name@ref
+    # (slsa-verifier's GetWorkflowInfoFromCertificate)
+    ("18", "https://github.com/other/repo/.github/workflows/w.yml@refs/tags/v14"),
+    ("18", "https://github.com/slsa-framework/example-packagex/.github/workflows/w.yml@refs/tags/v14"),
+    ("18", "https://github.com/slsa-framework/example-package/.github/workflows/w.yml"),
+    ("18", "https://github.com/slsa-framework/example-package/.github/workflows/w.yml@a@b"),
+])
 def test_certificate_claims_that_contradict_each_other_are_refused(oid_suffix: str, value: str) -> None:
     """Fulcio writes some claims twice (deprecated raw form and DER form): both must agree."""
     from dataclasses import replace

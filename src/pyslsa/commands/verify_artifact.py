@@ -21,10 +21,15 @@ from pyslsa.sources.files import artifact_digest, read_evidence, split_evidence
 Artifact = str | os.PathLike[str]
 
 
-def _testing() -> bool:
-    """slsa-verifier's test switch, honoured identically (it only widens what slsa-framework's own e2e
-    repositories may use as builder refs)."""
-    return os.environ.get("SLSA_VERIFIER_TESTING", "") not in ("", "0", "false")
+#: The spellings of "true" Go's strconv.ParseBool accepts; anything else (including what it cannot parse) is false.
+_GO_TRUE = frozenset({"1", "t", "T", "TRUE", "true", "True"})
+
+
+def testing_enabled() -> bool:
+    """slsa-verifier's test switch, honoured identically (options.TestingEnabled: strconv.ParseBool of
+    SLSA_VERIFIER_TESTING, false when it does not parse). It only widens what slsa-framework's own e2e
+    repositories may use as builder refs."""
+    return os.environ.get("SLSA_VERIFIER_TESTING", "") in _GO_TRUE
 
 
 def load_trusted_root(spec: TrustedRoot | str | os.PathLike[str] | bytes | None) -> TrustedRoot:
@@ -134,7 +139,7 @@ def run(*, artifacts: Sequence[Artifact], provenance_path: str, source_uri: str,
         build_workflow_inputs: Mapping[str, str] | None = None, trusted_root_path: str | None = None,
         print_provenance: bool = False, rekor_url: str | None = None, offline: bool = False) -> Report:
     policy = SlsaPolicy(source_uri, source_tag, source_branch, source_versioned_tag, builder_id or None,
-                        dict(build_workflow_inputs or {}), testing=_testing())
+                        dict(build_workflow_inputs or {}), testing=testing_enabled())
     root = load_trusted_root(trusted_root_path)
     data = load_provenance(provenance_path)
     digests = _digests(artifacts)
@@ -167,6 +172,6 @@ def run_github_attestation(*, artifacts: Sequence[Artifact], attestation_path: s
         return Report("verify-github-attestation",
                       [ArtifactOutcome(path=n, sha256=d, error=err) for n, d in digests],
                       print_provenance=print_provenance)
-    policy = SlsaPolicy(source_uri, builder_id=builder_id)
+    policy = SlsaPolicy(source_uri, builder_id=builder_id, testing=testing_enabled())
     results = evaluate(digests, data, policy, root, frozenset(), named_workflows=True)
     return Report("verify-github-attestation", _outcomes(results), print_provenance=print_provenance)

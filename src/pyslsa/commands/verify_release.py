@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from pyslsa.commands.verify_artifact import _resolver, _testing, load_provenance, load_trusted_root
+from pyslsa.commands.verify_artifact import _resolver, load_provenance, load_trusted_root, testing_enabled
 from pyslsa.core.release import ReleaseFile, SlsaDocument, decide_release
 from pyslsa.core.slsa.policy import SlsaPolicy
 from pyslsa.errors import ReleaseNotFoundError, UsageError
@@ -88,7 +88,7 @@ def run(*, requirement: str, source_uri: str, release_tag: str | None = None, pr
             releases = GitHubReleases(github_url or DEFAULT_GITHUB_URL, github_api_url or DEFAULT_GITHUB_API_URL,
                                       client=http)
         root = load_trusted_root(trusted_root_path)
-        policy = SlsaPolicy(source_uri, source_tag=tag, builder_id=builder_id or None, testing=_testing())
+        policy = SlsaPolicy(source_uri, source_tag=tag, builder_id=builder_id or None, testing=testing_enabled())
         index = PackageIndex(index_url or os.environ.get("PYSLSA_INDEX_URL") or DEFAULT_INDEX_URL, client=http)
         report = ReleaseReport(requirement=f"{name}=={version}", index_url=index.index_url)
         files = index.release_files(name, version)

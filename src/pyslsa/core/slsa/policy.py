@@ -7,7 +7,9 @@ Order (the first failure is reported, as slsa-verifier does):
 2. the certificate's source repository is ``--source-uri``                                     (mismatch-source)
 3. the provenance reader, picked by the certificate's builder and the provenance's build type (slsa-verifier's
    buildTypeMap)                                                        (invalid-builder-id, invalid-build-type)
-4. the provenance: its builder id matches the certificate's (or, for a delegator, the user's) (mismatch-builder-id)
+4. the provenance's builder id matches the certificate's; for a delegator (BYOB), it is name@<release tag> and
+   matches the user's --builder-id, or lies under slsa-github-generator's workflows without one
+                                                          (mismatch-builder-id, invalid-builder-id, invalid-ref)
 5. its trigger and source URIs are ``--source-uri``                            (mismatch-source, malformed-uri)
 6. a subject has the artifact's SHA-256                                                          (mismatch-hash)
 7. branch, tag, versioned tag, workflow inputs      (mismatch-branch/-tag/-versioned-tag, invalid-ref/-semver,
@@ -33,11 +35,13 @@ from pyslsa.core.slsa.builders import (
     DEFAULT_ARTIFACT_BUILDERS,
     DELEGATORS,
     GENERATOR_REPO,
+    GENERATOR_WORKFLOWS,
     TrustedBuilderID,
 )
 from pyslsa.core.slsa.provenance import BYOB_BUILDTYPE_V0, Provenance, provenance_from_statement
 from pyslsa.core.x509 import (
     OID_BUILD_CONFIG_DIGEST,
+    OID_BUILD_CONFIG_URI,
     OID_BUILD_TRIGGER,
     OID_GITHUB_WORKFLOW_REF,
     OID_GITHUB_WORKFLOW_REPOSITORY,
@@ -52,6 +56,7 @@ from pyslsa.core.x509 import (
 )
 from pyslsa.errors import (
     CertificateError,
+    InvalidBuilderIDError,
     InvalidProvenanceError,
     InvalidRefError,
     MalformedURIError,
@@ -65,8 +70,12 @@ from pyslsa.errors import (
 )
 
 GITHUB_ACTIONS_ISSUER = "https://token.actions.githubusercontent.com"
-#: JReleaser's BYOB builder is released at tags vX.Y.Z-java (slsa-github-generator issue 2035).
-JRELEASER_PREFIX = "https://github.com/jreleaser/release-action/"
+#: JReleaser's BYOB builder is released at tags vX.Y.Z-java (slsa-github-generator issue 2035). A plain prefix of
+#: the builder's name, with no trailing slash, as slsa-verifier's JReleaserRepository.
+JRELEASER_PREFIX = "https://github.com/jreleaser/release-action"
+#: slsa-verifier's e2e test repository: its BYOB builds may use a builder at refs/heads/main under
+#: SLSA_VERIFIER_TESTING.
+E2E_REPOSITORY = "slsa-framework/example-package"
 _GITHUB = "https://github.com/"
 
 
@@ -125,6 +134,13 @@ class WorkflowIdentity:
         if old_repo and uri and _GITHUB + old_repo != uri:
             raise CertificateError(f"certificate source repository claims disagree: {old_repo!r} != {uri!r}")
         repo = uri.removeprefix(_GITHUB) or old_repo
+        config_uri = claims.get(OID_BUILD_CONFIG_URI)
+        if config_uri:
+            # slsa-verifier's GetWorkflowInfoFromCertificate: the calling workflow lies in the source repository
+            parts = config_uri.split("@")
+            if len(parts) != 2 or not parts[0].startswith(f"{_GITHUB}{repo}/"):
+                raise CertificateError(f"certificate build config URI: expected {_GITHUB}{repo}/<path>@<ref>, "
+                                       f"got {config_uri!r}")
         return cls(
             issuer=issuer,
             job_workflow_ref=claims.san,
@@ -152,40 +168,43 @@ class SlsaVerdict:
 
 def verify_builder_identity(wf: WorkflowIdentity, expected_id: str | None,
                             default_builders: frozenset[str], testing: bool = False) -> tuple[TrustedBuilderID, bool]:
-    """The certificate's workflow is a trusted builder; returns (builder id, is-delegator)."""
+    """The certificate's workflow is a trusted builder; returns (builder id, is-delegator).
+
+    slsa-verifier's VerifyBuilderIdentity: the SAN is ``https://github.com/<path>@<ref>``, split at its last
+    ``@`` (SubjectWorkflowName / SubjectWorkflowRef), nothing trimmed. A delegator counts as BYOB only if the
+    command trusts it (``default_builders``; isTrustedDelegatorBuilder): verify-github-attestation trusts none.
+    """
     if wf.issuer != GITHUB_ACTIONS_ISSUER:
         raise CertificateError(f"certificate OIDC issuer: expected {GITHUB_ACTIONS_ISSUER}, got {wf.issuer!r}")
     if not wf.job_workflow_ref.startswith(_GITHUB):
         raise MalformedURIError(f"certificate workflow identity is not on github.com: {wf.job_workflow_ref!r}")
-    path_and_ref = wf.job_workflow_ref[len(_GITHUB):].split("@", 1)
-    if len(path_and_ref) < 2:
-        raise MalformedURIError(f"certificate workflow identity has no ref: {wf.job_workflow_ref!r}")
-    path, tag = path_and_ref[0].strip("/"), path_and_ref[1].strip("/")
+    path, at, tag = wf.job_workflow_ref[len(_GITHUB):].rpartition("@")
+    if not at or not path or not tag:
+        raise MalformedURIError(f"certificate workflow identity is not <workflow>@<ref>: {wf.job_workflow_ref!r}")
     cert_name = _GITHUB + path
+    if not expected_id and cert_name not in default_builders:
+        raise UntrustedBuilderError(f"signing workflow is not a trusted builder: got {cert_name} "
+                                    f"(pass --builder-id to trust another builder)")
     try:
         cert_builder = TrustedBuilderID.parse(f"{cert_name}@{tag}", need_version=True)
     except VerificationError as exc:
         raise MalformedURIError(str(exc)) from None
-    byob = cert_name in DELEGATORS
-    if not expected_id:
-        if cert_name not in default_builders:
-            raise UntrustedBuilderError(f"signing workflow is not a trusted builder: got {cert_name} "
-                                        f"(pass --builder-id to trust another builder)")
-    else:
+    byob = cert_name in DELEGATORS and cert_name in default_builders
+    if expected_id and not byob:
         try:
             cert_builder.matches_loose(expected_id, allow_ref=True)
         except MismatchBuilderIDError as exc:
-            if not byob:
-                raise UntrustedBuilderError(f"signing workflow does not match --builder-id: {exc}") from None
+            raise UntrustedBuilderError(f"signing workflow does not match --builder-id: {exc}") from None
     _verify_builder_ref(wf, tag, testing)
     return cert_builder, byob
 
 
-_E2E_REPOSITORIES = frozenset({GENERATOR_REPO, "slsa-framework/example-package"})
+_E2E_REPOSITORIES = frozenset({GENERATOR_REPO, E2E_REPOSITORY})
 
 
 def _verify_builder_ref(wf: WorkflowIdentity, ref: str, testing: bool = False) -> None:
-    """Trusted builders are used at release tags vX.Y.Z (no prerelease, no build metadata)."""
+    """Trusted builders are used at release tags vX.Y.Z (no prerelease, no build metadata); under testing, the
+    builder and e2e repositories' own builds may use refs/heads/main or a prerelease (verifyTrustedBuilderRef)."""
     if testing and wf.source_repository in _E2E_REPOSITORIES:
         if ref == "refs/heads/main":
             return
@@ -300,41 +319,47 @@ def verify_workflow_inputs(prov: Provenance, expected: Mapping[str, str]) -> Non
             raise MismatchWorkflowInputsError(f"workflow input: expected {key}={want!r}, got {key}={got!r}")
 
 
+def verify_delegated_builder_ref(prov: Provenance, testing: bool = False) -> tuple[str, str]:
+    """slsa-verifier's isValidDelegatorBuilderID: the BYOB builder id is ``name@ref``, the ref a release tag
+    vX.Y.Z; JReleaser's builders (a name starting with its repository) a tag vX.Y.Z-java. Under testing, the
+    e2e repository's builds may use a builder at refs/heads/main. Returns (name, ref)."""
+    prov_id = prov.builder_id()
+    parts = prov_id.split("@")
+    if len(parts) != 2:
+        raise InvalidBuilderIDError(f"delegated builder id: expected name@ref, got {prov_id!r}")
+    name, ref = parts
+    if name.startswith(JRELEASER_PREFIX):
+        pin = refs.tag_from_ref(ref)
+        if not refs.is_jreleaser_tag(pin):
+            raise InvalidRefError(f"JReleaser builder ref: expected a tag vX.Y.Z-java, got {pin!r}")
+        return name, ref
+    source_repo, _ = refs.parse_git_uri_and_ref(prov.source_uri())
+    if testing and ref == "refs/heads/main" and source_repo == normalize_git_uri(_GITHUB + E2E_REPOSITORY):
+        return name, ref
+    pin = refs.tag_from_ref(ref)
+    if not refs.is_release_tag(pin):
+        raise InvalidRefError(f"delegated builder ref: expected a release tag vX.Y.Z, got {pin!r}")
+    return name, ref
+
+
 def verify_provenance(prov: Provenance, policy: SlsaPolicy, sha256_hex: str, cert_builder: TrustedBuilderID,
                       byob: bool) -> TrustedBuilderID:
     """Steps 4 to 7 (slsa-verifier's VerifyProvenance after ProvenanceFromEnvelope); returns the builder id to
     report."""
-    prov_id = prov.builder_id()
     if byob:
-        parts = prov_id.split("@")
-        if len(parts) != 2:
-            raise UntrustedBuilderError(f"delegated builder id is not name@ref: {prov_id!r}")
-        name, version = parts
-        prov_builder = TrustedBuilderID.parse(prov_id, need_version=True)
-        source_repo, _ = refs.parse_git_uri_and_ref(prov.source_uri())
-        e2e = policy.testing and source_repo in {f"git+https://github.com/{r}" for r in _E2E_REPOSITORIES}
-        if e2e and (version == "refs/heads/main" or source_repo.endswith(GENERATOR_REPO)):
-            pin = ""
-        elif name.startswith(JRELEASER_PREFIX):
-            pin = refs.tag_from_ref(version)
-            if not refs.is_jreleaser_tag(pin):
-                raise InvalidRefError(f"JReleaser builder ref: expected vX.Y.Z-java, got {pin!r}")
-        else:
-            pin = refs.tag_from_ref(version)
-            if not refs.is_release_tag(pin):
-                raise InvalidRefError(f"delegated builder ref: expected a release tag vX.Y.Z, got {pin!r}")
+        name, _ = verify_delegated_builder_ref(prov, policy.testing)
         if policy.builder_id:
             expected = policy.builder_id
-        else:
-            prefix = f"https://github.com/{GENERATOR_REPO}/.github/workflows/"
-            if not name.startswith(prefix):
-                raise UntrustedBuilderError(
-                    f"delegated builder {name} is not from {GENERATOR_REPO}: pass --builder-id to trust it")
+        elif name.startswith(GENERATOR_WORKFLOWS):
             expected = name
-        prov_builder.matches_loose(expected, allow_ref=True)
+        else:
+            raise InvalidBuilderIDError(f"delegated builder: expected one under {GENERATOR_WORKFLOWS} (or one "
+                                        f"named by --builder-id), got {name}")
+        prov_id = prov.builder_id()
+        TrustedBuilderID.parse(prov_id, need_version=False).matches_loose(expected, allow_ref=True)
         reported = TrustedBuilderID.parse(prov_id, need_version=True)
     else:
-        TrustedBuilderID.parse(prov_id, need_version=False).matches_full(str(cert_builder), allow_ref=True)
+        TrustedBuilderID.parse(prov.builder_id(), need_version=False).matches_full(str(cert_builder), allow_ref=True)
         reported = cert_builder
     verify_source_uri(prov, policy.source_uri)
     verify_digest(prov.statement, sha256_hex)
