@@ -423,3 +423,44 @@ def test_certificate_workflow_is_read_exactly(auth: Authority, root: bytes, san:
                                               expect: str) -> None:
     # the provenance names the builder the trimmed identity would have been: only the certificate decides
     assert outcome(auth, root, GEN, san, **kw) == expect
+
+
+# -- GitHub workflow provenance is read as slsa-verifier reads it -----------------------------------------------------
+
+
+@pytest.mark.parametrize(("kw", "expect"), [
+    ({}, "pass"),
+    # slsa-verifier's GithubAttestProvenance overrides only TriggerURI: the branch, tag and inputs are read from
+    # GITHUB_* internal parameters, which actions/attest-build-provenance does not write
+    ({"source_branch": "publish-to-bcr"}, "invalid-provenance"),
+    ({"source_tag": "v1"}, "invalid-provenance"),
+    ({"source_versioned_tag": "v1"}, "invalid-provenance"),
+    ({"build_workflow_inputs": {"a": "b"}}, "invalid-provenance"),
+])
+def test_github_workflow_provenance_has_no_branch_or_tag_for_slsa_verifier(auth: Authority, root: bytes,
+                                                                           kw: dict[str, Any], expect: str) -> None:
+    san = builders.BCR_PUBLISHER + "@refs/tags/v0.0.1"
+    assert outcome(auth, root, BCR_, san, builder_id=builders.BCR_PUBLISHER, **kw) == expect
+
+
+@pytest.mark.parametrize(("field", "value", "expect"), [
+    ("repository", "", "mismatch-source"),  # "git+@ref" is not the source
+    ("ref", "", "malformed-uri"),  # the trigger URI has no ref
+    ("repository", 7, "invalid-provenance"),
+])
+def test_github_workflow_trigger_uri(auth: Authority, root: bytes, field: str, value: Any, expect: str) -> None:
+    stmt = copy.deepcopy(BCR_)
+    stmt["predicate"]["buildDefinition"]["externalParameters"]["workflow"][field] = value
+    san = builders.BCR_PUBLISHER + "@refs/tags/v0.0.1"
+    assert outcome(auth, root, stmt, san, command="verify-github-attestation",
+                   builder_id=builders.BCR_PUBLISHER) == expect
+
+
+def test_trigger_and_source_that_disagree_are_invalid_provenance(auth: Authority, root: bytes) -> None:
+    """Both name the expected repository but not the same ref: slsa-verifier's verifySourceURI answers
+    ErrorInvalidDssePayload (the provenance contradicts itself), not a source mismatch."""
+    stmt = copy.deepcopy(GEN)
+    stmt["predicate"]["materials"][0]["uri"] = f"git+https://github.com/{EXAMPLE}@refs/heads/main"
+    assert outcome(auth, root, stmt, GENERIC_AT) == "invalid-provenance"
+    stmt["predicate"]["materials"][0]["uri"] = f"git+https://github.com/{EXAMPLE}x@refs/tags/v14"
+    assert outcome(auth, root, stmt, GENERIC_AT) == "mismatch-source"

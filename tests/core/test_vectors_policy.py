@@ -306,6 +306,29 @@ def test_github_attestation_of_slsa_github_generator_provenance(artifact: Path, 
     assert info.value.code == expect, info.value.message
 
 
+@pytest.mark.parametrize(("kw", "expect"), [
+    ({}, None),
+    ({"builder_id": BCR_BUILDER + "@v0.0.1"}, None),
+    ({"builder_id": None}, "untrusted-builder"),  # no default trusted builder signs GitHub attestations
+    # slsa-verifier reads a GitHub attestation's branch, tag and inputs from GITHUB_* internal parameters, which
+    # actions/attest-build-provenance does not write (GithubAttestProvenance overrides only TriggerURI)
+    ({"source_branch": "publish-to-bcr"}, "invalid-provenance"),
+    ({"source_tag": "v1.3.1"}, "invalid-provenance"),
+    ({"source_versioned_tag": "v1"}, "invalid-provenance"),
+])
+def test_github_attestation_through_verify_artifact(kw: dict[str, Any], expect: str | None) -> None:
+    """slsa-verifier's verify-artifact reads the BCR workflows' attestations when --builder-id names them."""
+    kw.setdefault("builder_id", BCR_BUILDER)
+    kw["source_uri"] = "github.com/aspect-build/rules_lint"
+    if expect is None:
+        r = pyslsa.verify_artifact(str(BCR / "MODULE.bazel"), BCR / "MODULE.bazel.intoto.jsonl", **kw)
+        assert r.builder_id == BCR_BUILDER + "@refs/tags/v0.0.1" and r.ref == "refs/heads/publish-to-bcr"
+        return
+    with pytest.raises(VerificationError) as info:
+        pyslsa.verify_artifact(str(BCR / "MODULE.bazel"), BCR / "MODULE.bazel.intoto.jsonl", **kw)
+    assert info.value.code == expect, info.value.message
+
+
 def test_github_attestation_wrong_artifact() -> None:
     with pytest.raises(VerificationError) as info:
         pyslsa.verify_github_attestation(str(BIN), BCR / "MODULE.bazel.intoto.jsonl",

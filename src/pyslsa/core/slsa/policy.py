@@ -10,7 +10,7 @@ Order (the first failure is reported, as slsa-verifier does):
 4. the provenance's builder id matches the certificate's; for a delegator (BYOB), it is name@<release tag> and
    matches the user's --builder-id, or lies under slsa-github-generator's workflows without one
                                                           (mismatch-builder-id, invalid-builder-id, invalid-ref)
-5. its trigger and source URIs are ``--source-uri``                            (mismatch-source, malformed-uri)
+5. its trigger and source URIs are ``--source-uri``        (mismatch-source, malformed-uri, invalid-provenance)
 6. a subject has the artifact's SHA-256                                                          (mismatch-hash)
 7. branch, tag, versioned tag, workflow inputs      (mismatch-branch/-tag/-versioned-tag, invalid-ref/-semver,
                                                                                      mismatch-workflow-inputs)
@@ -254,7 +254,9 @@ def verify_source_uri(prov: Provenance, expected_source: str) -> None:
             return  # BYOB builders may build another commit than the trigger's; the ref is then omitted
         raise MalformedURIError(f"provenance source URI has no ref: {full_source!r}")
     if full_trigger != full_source:
-        raise MismatchSourceError(f"provenance trigger and source disagree: {full_trigger!r} != {full_source!r}")
+        # slsa-verifier: ErrorInvalidDssePayload (the provenance contradicts itself), not a source mismatch
+        raise InvalidProvenanceError(f"provenance trigger and source disagree: {full_trigger!r} != "
+                                     f"{full_source!r}")
 
 
 def verify_digest(statement: Statement, sha256_hex: str) -> None:

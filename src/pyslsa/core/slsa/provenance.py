@@ -398,30 +398,21 @@ class GitHubWorkflowProvenance(ProvenanceV1):
         return _get_map(self._internal(), "github", "predicate.buildDefinition.internalParameters")
 
     def trigger_uri(self) -> str:
+        # slsa-verifier's GithubAttestProvenance.TriggerURI: no emptiness check here; an empty repository then
+        # fails as mismatch-source, an empty ref as malformed-uri (verifySourceURI).
         wf = self._workflow()
         where = "predicate.buildDefinition.externalParameters.workflow"
         repository = _get_str(wf, "repository", where)
         ref = _get_str(wf, "ref", where)
-        if not repository or not ref:
-            raise MalformedURIError("workflow repository or ref is empty")
         return f"git+{repository}@{ref}"
 
     def _workflow_ref(self) -> str:
         return _get_str(self._workflow(), "ref", "predicate.buildDefinition.externalParameters.workflow")
 
-    def branch_ref(self) -> str:
-        ref = self._workflow_ref()
-        return ref if ref.startswith("refs/heads/") else ""
-
-    def tag_ref(self) -> str:
-        ref = self._workflow_ref()
-        return ref if ref.startswith("refs/tags/") else ""
-
-    def workflow_inputs(self) -> dict[str, Any]:
-        inputs = self._workflow().get("inputs")
-        if not isinstance(inputs, dict):
-            raise _invalid("predicate.buildDefinition.externalParameters.workflow.inputs is missing")
-        return inputs
+    # Branch, tag and workflow inputs are read as for any v1 provenance (slsa-verifier's GithubAttestProvenance
+    # overrides only TriggerURI): from GITHUB_* internal parameters, which actions/attest-build-provenance does
+    # not write, so --source-branch / --source-tag / --source-versioned-tag / --build-workflow-input fail closed
+    # with invalid-provenance, as in slsa-verifier.
 
     def ref(self) -> str | None:
         try:
