@@ -15,6 +15,7 @@ from __future__ import annotations
 
 __all__ = [
     "CODES",
+    "AttestationLostError",
     "CertificateError",
     "DownloadError",
     "InvalidBuildTypeError",
@@ -33,6 +34,7 @@ __all__ = [
     "MismatchHashError",
     "MismatchIdentityError",
     "MismatchIndexDigestError",
+    "MismatchPublisherError",
     "MismatchResourceURIError",
     "MismatchSourceError",
     "MismatchTagError",
@@ -40,8 +42,12 @@ __all__ = [
     "MismatchVerifierIDError",
     "MismatchVersionedTagError",
     "MismatchWorkflowInputsError",
+    "NotFoundError",
+    "NotPinnedError",
+    "PublisherChangedError",
     "PyslsaError",
     "ReleaseNotFoundError",
+    "SelfHostedRunnerError",
     "TlogEntryNotFoundError",
     "TlogUnreachableError",
     "TufError",
@@ -334,6 +340,48 @@ class TufUnreachableError(TufError):
         super().__init__(message, check=check, code=code)
 
 
+# -- Auditing dependencies (``audit``) ----------------------------------------------------------------------------
+
+
+class MismatchPublisherError(VerificationError):
+    """The evidence was signed by the policy's repository, but from another workflow, GitHub environment or source
+    ref than the policy names (or the evidence cannot show the one it names)."""
+
+    code = "mismatch-publisher"
+
+
+class SelfHostedRunnerError(VerificationError):
+    """The signing certificate says the build ran on a self-hosted runner, and the policy does not allow that."""
+
+    code = "self-hosted-runner"
+
+
+class PublisherChangedError(VerificationError):
+    """The evidence verified, but its identity (issuer, repository, workflow, environment) is not one the pins
+    recorded for the package: the publisher changed since the pins were written."""
+
+    code = "publisher-changed"
+
+
+class AttestationLostError(VerificationError):
+    """The package has pinned identities, but no evidence verifies for this file any more."""
+
+    code = "attestation-lost"
+
+
+class NotPinnedError(VerificationError):
+    """The input does not pin the requirement to one exact version (``==`` / ``===``), so there is no one file
+    whose evidence could be checked."""
+
+    code = "not-pinned"
+
+
+class NotFoundError(VerificationError):
+    """The index has no such project, version or file for a pinned dependency."""
+
+    code = "not-found"
+
+
 class ReleaseNotFoundError(UsageError):
     """The package index has no such project or version (an input error: exit 2)."""
 
@@ -374,6 +422,12 @@ _CLASSES: tuple[type[VerificationError], ...] = (
     UnsignedVsaError,
     TufError,
     TufUnreachableError,
+    MismatchPublisherError,
+    SelfHostedRunnerError,
+    PublisherChangedError,
+    AttestationLostError,
+    NotPinnedError,
+    NotFoundError,
 )
 
 #: Every stable verification error code, mapped to its class.
