@@ -340,17 +340,23 @@ def read_distributions(env: EnvironmentPaths, limit: int = MAX_DISTRIBUTIONS) ->
 
 
 class EnvironmentInput(InputSource):
-    """The distributions installed in an environment (``python`` None: the current interpreter's)."""
+    """The distributions installed in an environment: ``python`` None for the current interpreter's, else that
+    interpreter's (or a virtual environment directory's); ``paths`` given, exactly those directories."""
 
     kind: ClassVar[InputKind] = "environment"
 
-    def __init__(self, python: str | None = None, *, timeout: float = 30.0) -> None:
+    def __init__(self, python: str | None = None, *, timeout: float = 30.0,
+                 paths: EnvironmentPaths | None = None) -> None:
         self.python = python
         self.timeout = timeout
+        self._paths = paths
         self._dists: list[InstalledDistribution] | None = None
 
     def paths(self) -> EnvironmentPaths:
-        return current_environment() if self.python is None else interpreter_environment(self.python, self.timeout)
+        if self._paths is None:
+            self._paths = current_environment() if self.python is None else interpreter_environment(self.python,
+                                                                                                    self.timeout)
+        return self._paths
 
     def distributions(self) -> list[InstalledDistribution]:
         if self._dists is None:

@@ -201,7 +201,13 @@ def _hashes(options: tuple[tuple[str, str | None], ...], at: Location) -> frozen
     return frozenset(out)
 
 
+_NAMED_URL = re.compile(r"\A\s*[A-Za-z0-9][A-Za-z0-9._-]*\s*(\[[^\]]*\])?\s*@")
+
+
 def _looks_like_path_or_url(text: str) -> bool:
+    """A bare URL or path (pip's own forms), as opposed to a PEP 508 requirement (``name @ url`` is one)."""
+    if _NAMED_URL.match(text):
+        return False
     head = text.split(";", 1)[0].strip().lower()
     return ("://" in head or head.startswith(_VCS_PREFIXES) or head.startswith("file:") or "/" in head
             or "\\" in head or head.startswith(".") or head.endswith(_ARCHIVE_SUFFIXES))

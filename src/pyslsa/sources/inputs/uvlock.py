@@ -3,8 +3,9 @@
 A package's ``source`` says where it comes from (exactly one key):
 
 * ``registry = URL-or-path``: an index. One pin per file: ``sdist = { url | path, hash, size }`` and each of
-  ``wheels = [{ url | path, hash, size }]``; the file name is the last segment of the URL's path, checked to be a
-  plain distribution file name of this package and version; ``hash`` must be ``sha256:HEX`` to give a digest.
+  ``wheels = [{ url | path, hash, size }]``; the file name is the last segment of the URL's path (or the entry's
+  ``filename``), checked to be a plain distribution file name of this package and version; ``hash`` must be
+  ``sha256:HEX`` to give a digest (another algorithm gives none).
 * ``url = URL``: a direct URL (its files, when listed, carry their hash: one pin per file, not from an index).
 * ``git = URL``: a VCS checkout; ``path = PATH``: a local file (its listed files pinned); ``directory``,
   ``editable``, ``virtual = PATH``: local source trees. The project itself (``editable`` or ``virtual`` ``"."``) is
@@ -133,10 +134,11 @@ def _package_pins(package: Mapping[str, Any], at: Location, where: str) -> list[
             raise UsageError(f"{here}: expected a table, got {show(entry)}")
         url = str_field(entry, "url", here)
         file_path = str_field(entry, "path", here)
+        explicit = str_field(entry, "filename", here)  # a local wheel of a `path` source
         file_location = url or file_path or (location if kind in ("url", "path") else None)
         if file_location is None:
-            raise UsageError(f"{here}: a file needs a 'url' or a 'path'")
-        filename = dist_filename(filename_from_url(file_location), here, name, version)
+            raise UsageError(f"{here}: a file needs a 'url', a 'path' or a 'filename'")
+        filename = dist_filename(explicit or filename_from_url(file_location), here, name, version)
         pins.append(Pin(name, version, filename, _hash(entry, here), at, "uv-lock", origin=origin,
                         url=file_location, index=index, size=_size(entry, here)))
     if pins:
