@@ -20,37 +20,26 @@ from packaging.utils import (
 )
 from packaging.version import InvalidVersion, Version
 
+from pyslsa.core.audit.names import MAX_NAME_LENGTH, canonical_name, show
 from pyslsa.core.audit.toml import loads_toml
 from pyslsa.errors import InvalidProvenanceError, UsageError
 from pyslsa.sources.files import read_evidence
 from pyslsa.sources.inputs import MAX_INPUT_BYTES
 
 __all__ = ["MAX_NAME_LENGTH", "MAX_VERSION_LENGTH", "array_table_lines", "check_name", "check_sha256", "check_version",
-           "dist_filename", "dist_name_version", "filename_from_url", "parse_toml", "read_input", "show", "str_field"]
+           "dist_filename", "dist_name_version", "filename_from_url", "parse_toml", "read_input", "read_input_bytes",
+           "show", "str_field"]
 
-#: Longest project name accepted (the longest on PyPI is well under 100 characters).
-MAX_NAME_LENGTH = 200
 #: Longest version string accepted (PEP 440 allows any length; real ones are short).
 MAX_VERSION_LENGTH = 128
 _MAX_FILENAME = 255
 
-# PEP 508 names: ASCII letters and digits, with '.', '_', '-' inside.
-_NAME_RE = re.compile(r"\A[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?\Z")
 _HEX64 = re.compile(r"\A[0-9a-fA-F]{64}\Z")
 _FILENAME_RE = re.compile(r"\A[A-Za-z0-9][A-Za-z0-9._+!-]*\Z")
 
 
-def show(value: object, limit: int = 80) -> str:
-    """``value`` for an error message: escaped (no control or non-ASCII characters) and at most ``limit`` long."""
-    text = value if isinstance(value, str) else repr(value)
-    if len(text) > limit:
-        text = text[:limit] + "..."
-    return ascii(text)
-
-
-def read_input(path: str, what: str = "input", limit: int = MAX_INPUT_BYTES) -> str:
-    """The text of an input file: refused over ``limit`` bytes (before reading it when its size is known), not
-    UTF-8, or holding NUL bytes."""
+def read_input_bytes(path: str, what: str = "input", limit: int = MAX_INPUT_BYTES) -> bytes:
+    """The bytes of an input file, refused over ``limit`` bytes (before reading it when its size is known)."""
     try:
         st = Path(path).stat()
     except FileNotFoundError:
@@ -60,9 +49,14 @@ def read_input(path: str, what: str = "input", limit: int = MAX_INPUT_BYTES) -> 
     if stat.S_ISREG(st.st_mode) and st.st_size > limit:
         raise UsageError(f"{what} {path} is {st.st_size} bytes, over the limit of {limit} bytes: refusing it")
     try:
-        data = read_evidence(path, what, limit)
+        return read_evidence(path, what, limit)
     except InvalidProvenanceError:
         raise UsageError(f"{what} {path} is over the limit of {limit} bytes: refusing it") from None
+
+
+def read_input(path: str, what: str = "input", limit: int = MAX_INPUT_BYTES) -> str:
+    """The text of an input file (:func:`read_input_bytes`): refused if not UTF-8 or holding NUL bytes."""
+    data = read_input_bytes(path, what, limit)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -79,12 +73,7 @@ def parse_toml(text: str, path: str, what: str) -> dict[str, Any]:
 
 def check_name(value: object, where: str) -> str:
     """A PEP 508 project name, returned in its PEP 503 canonical form."""
-    if not isinstance(value, str):
-        raise UsageError(f"{where}: the package name must be a string, got {show(value)}")
-    if len(value) > MAX_NAME_LENGTH or not _NAME_RE.match(value):
-        raise UsageError(f"{where}: invalid package name {show(value)} (PEP 508: ASCII letters, digits, '.', '_', "
-                         f"'-', at most {MAX_NAME_LENGTH} characters)")
-    return canonicalize_name(value)
+    return canonical_name(value, where)
 
 
 def check_version(value: object, where: str) -> str:
