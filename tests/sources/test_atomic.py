@@ -1,0 +1,66 @@
+"""The atomic writer: whole new content or the old one, the file's permissions kept, no temp file left."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from pyslsa.errors import UsageError
+from pyslsa.sources import atomic
+from pyslsa.sources.atomic import NEW_FILE_MODE, write_atomically
+
+
+def test_replaces_and_keeps_the_mode(tmp_path: Path) -> None:
+    target = tmp_path / "pylock.toml"
+    target.write_bytes(b"old")
+    target.chmod(0o640)
+    write_atomically(target, b"new content")
+    assert target.read_bytes() == b"new content"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pylock.toml"]
+
+
+def test_creates_a_new_file(tmp_path: Path) -> None:
+    write_atomically(str(tmp_path / "pyslsa.pins.toml"), b"x")
+    assert stat.S_IMODE((tmp_path / "pyslsa.pins.toml").stat().st_mode) == NEW_FILE_MODE
+
+
+def test_refuses_a_symlink_and_a_missing_directory(tmp_path: Path) -> None:
+    real = tmp_path / "real.toml"
+    real.write_bytes(b"keep")
+    link = tmp_path / "link.toml"
+    link.symlink_to(real)
+    with pytest.raises(UsageError, match="symbolic link"):
+        write_atomically(link, b"x")
+    assert real.read_bytes() == b"keep" and link.is_symlink()
+    with pytest.raises(UsageError, match="no directory"):
+        write_atomically(tmp_path / "nope" / "f", b"x")
+
+
+def test_a_failure_leaves_the_old_file_and_no_temp_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "pylock.toml"
+    target.write_bytes(b"old")
+
+    def broken_fsync(fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(atomic.os, "fsync", broken_fsync)
+    with pytest.raises(UsageError, match="No space left"):
+        write_atomically(target, b"new")
+    assert target.read_bytes() == b"old" and os.listdir(tmp_path) == ["pylock.toml"]
+
+
+def test_ctrl_c_leaves_no_temp_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "pylock.toml"
+    target.write_bytes(b"old")
+
+    def interrupted(fd: int) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(atomic.os, "fsync", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        write_atomically(target, b"new")
+    assert target.read_bytes() == b"old" and os.listdir(tmp_path) == ["pylock.toml"]
