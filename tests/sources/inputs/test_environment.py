@@ -236,8 +236,11 @@ def test_a_legacy_egg_info_is_reported_with_an_unknown_origin(site: Site) -> Non
     egg = site.site / "old_pkg-0.9.egg-info"
     egg.mkdir()
     egg.joinpath("PKG-INFO").write_text("Metadata-Version: 1.0\nName: old-pkg\nVersion: 0.9\n")
-    (dist,) = read_distributions(site.paths())
-    assert (dist.name, dist.origin, dist.record, dist.legacy) == ("old-pkg", "unknown", (), True)
+    (site.site / "distutils_pkg-1.2-py3.11.egg-info").write_text("Metadata-Version: 1.0\nName: distutils-pkg\n"
+                                                                "Version: 1.2\n")
+    dists = read_distributions(site.paths())
+    assert [(d.name, d.origin, d.record, d.legacy) for d in dists] == [("distutils-pkg", "unknown", (), True),
+                                                                       ("old-pkg", "unknown", (), True)]
 
 
 @pytest.mark.parametrize(("kwargs", "remove", "needle"), [

@@ -14,7 +14,8 @@ The rules, in order:
    the policy's is ``mismatch-publisher``; a self-hosted runner when ``self-hosted-runners = false`` is
    ``self-hosted-runner`` (a certificate that does not say -- issued before Fulcio recorded it -- is not refused).
    An identity that contradicts the policy is failing evidence; one that cannot show a field the policy requires
-   (an environment, from a certificate; a missing ref or workflow) proves nothing either way.
+   (an environment, from a certificate; a missing ref or workflow) proves nothing either way. A package without a
+   policy entry accepts any publisher (only the runner rule applies): its pins are what watch it.
 3. verify-release's rule (:func:`pyslsa.core.release.decide_release`): a file passes when at least one piece of
    evidence verifies for it and none that names it fails; so any failing evidence fails the file, with the first
    failure's code. An ``unattested`` result is no evidence, not a failure.

@@ -8,8 +8,8 @@ directory on those paths is read as data -- ``METADATA`` (name, version), ``WHEE
 ``INSTALLER``, ``direct_url.json`` (PEP 610: an editable, local, URL or VCS install is not from an index) and
 ``RECORD`` (path, hash, size) -- never importing any of the environment's code. As with
 :func:`importlib.metadata.distribution`, the first distribution of a name on the path is the installed one; later
-ones are shadowed and not reported. A legacy ``*.egg-info`` install (no RECORD, no origin) is pinned with origin
-``unknown``, so the audit reports it rather than drop it.
+ones are shadowed and not reported. A legacy ``*.egg-info`` install (a directory, or distutils' single file; no
+RECORD, no origin) is pinned with origin ``unknown``, so the audit reports it rather than drop it.
 
 :func:`check_installed_files` proves the installed files are still the ones RECORD lists (changed since install,
 missing), bounded in file count and size, and never reads outside the environment: a RECORD path may climb out
@@ -283,7 +283,9 @@ def read_distribution(dist_info: str, root: str) -> InstalledDistribution:
     legacy = dist_info.endswith(".egg-info")
     meta_name = "PKG-INFO" if legacy else "METADATA"
     where = Path(dist_info)
-    text = _read_text(where / meta_name, _MAX_METADATA_BYTES, meta_name)
+    # distutils wrote an .egg-info *file*: the metadata itself
+    meta_path = where if legacy and where.is_file() else where / meta_name
+    text = _read_text(meta_path, _MAX_METADATA_BYTES, meta_name)
     if text is None:
         raise UsageError(f"installed distribution {dist_info} has no {meta_name}: cannot tell what it is")
     headers = HeaderParser().parsestr(text, headersonly=True)
@@ -329,7 +331,7 @@ def read_distributions(env: EnvironmentPaths, limit: int = MAX_DISTRIBUTIONS) ->
             raise UsageError(f"cannot list {entry}: {exc.strerror or exc}") from None
         root = _root_for(entry, env.prefixes)
         for child in children:
-            if not _DIST_DIR.match(child.name) or not child.is_dir():
+            if not _DIST_DIR.match(child.name) or not (child.is_dir() or child.name.endswith(".egg-info")):
                 continue
             count += 1
             if count > limit:
