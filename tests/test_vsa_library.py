@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
 from pyslsa.commands.verify_artifact import run as verify_artifact_run
+from pyslsa.core.profile import SLSA_VERIFIER
 from pyslsa.core.release import ReleaseFile, decide_release
 from pyslsa.core.slsa.policy import SlsaPolicy
 from pyslsa.core.trust import TrustedRoot
@@ -241,7 +242,7 @@ def test_release_with_a_publish_attestation_proves_a_publisher_not_a_build_level
     prov = vector(PYPI_ATT / f"{sdist}.provenance")
     files = decide_release([ReleaseFile(sdist, _sha(PYPI_ATT / sdist))], {sdist: [("prov-url", prov)]}, [],
                            SlsaPolicy("github.com/trailofbits/pypi-attestations", source_tag="v0.0.19"),
-                           TrustedRoot.production())
+                           TrustedRoot.production(), profile=SLSA_VERIFIER)
     report = ReleaseReport(requirement="pypi_attestations==0.0.19", index_url="https://pypi.test/simple/",
                            files=files)
     assert report.verified

@@ -28,6 +28,9 @@ class ArtifactResult:
     statement: dict[str, Any]
     integrated_time: dt.datetime | None
     log_index: int | None
+    #: Material the evidence carried that was accepted but not used (e.g. the certificates after the leaf of a
+    #: bundle's chain, which the slsa-verifier profile ignores): what the CLI shows with ``--debug``.
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -74,7 +77,7 @@ def _result(report: Any) -> VerificationResult:
             assert isinstance(a.error, VerificationError) or a.error is not None
             raise a.error
         items.append(ArtifactResult(a.path, a.sha256, a.builder_id or "", a.source_uri or "", a.ref, a.commit,
-                                    a.statement or {}, a.integrated_time, a.log_index))
+                                    a.statement or {}, a.integrated_time, a.log_index, tuple(a.notes)))
     return VerificationResult(tuple(items))
 
 
@@ -190,7 +193,7 @@ def verify_bundle(
     signer = sig.claims.san if sig.claims is not None else ""
     stmt = verdict.statement.raw if verdict.statement is not None else {}
     item = ArtifactResult(name, digest, signer, "", None, None, stmt, sig.integrated_time,
-                          sig.log_index)
+                          sig.log_index, sig.notes)
     return VerificationResult((item,))
 
 

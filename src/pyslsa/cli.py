@@ -76,7 +76,9 @@ class _Parser(argparse.ArgumentParser):
 def _add_output(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", choices=("text", "json"), default="text",
                    help="output format: text (default) or one JSON object on stdout")
-    p.add_argument("--debug", action="store_true", help="show a traceback for unexpected internal errors")
+    p.add_argument("--debug", action="store_true",
+                   help="show a traceback for unexpected internal errors, and on stderr what the evidence carried "
+                        "that was accepted but not used (e.g. extra certificates of a bundle's chain)")
 
 
 def _add_common(p: argparse.ArgumentParser) -> None:
@@ -352,6 +354,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             sys.stdout.flush()
         if err:
             sys.stderr.write(err)
+        if debug:
+            from pyslsa.formats import debug_lines
+
+            sys.stderr.write("".join(f"{line}\n" for line in debug_lines(report)))
         return report.exit_status
     except KeyboardInterrupt:
         sys.stderr.write("pyslsa: interrupted\n")

@@ -36,6 +36,7 @@ class ArtifactOutcome:
     integrated_time: dt.datetime | None = None
     log_index: int | None = None
     log_url: str | None = None
+    notes: list[str] = field(default_factory=list)  # accepted but unused material: shown with --debug only
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {

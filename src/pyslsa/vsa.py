@@ -17,6 +17,7 @@ from typing import Any
 
 from pyslsa.core.dsse import INTOTO_PAYLOAD_TYPE
 from pyslsa.core.keys import SigningKey, envelope_json, load_private_key_pem, sign_envelope
+from pyslsa.core.profile import SLSA_VERIFIER
 from pyslsa.core.release import PEP740, SLSA, FileVerdict
 from pyslsa.core.trust import TrustedRoot
 from pyslsa.core.vsa import (
@@ -91,8 +92,9 @@ def verify_vsa(options: VerifyVsaOptions) -> VerifiedVsa:
     def root() -> TrustedRoot:
         return load_trusted_root(options.trusted_root_path)
 
-    return verify_vsa_document(data, expected, key=key, key_der=key_der, public_key_id=options.public_key_id,
-                               root=root, identity=identity, issuer=issuer)
+    # verify-vsa is slsa-verifier's command: a VSA in a Sigstore bundle is read as sigstore-go reads bundles.
+    return verify_vsa_document(data, expected, profile=SLSA_VERIFIER, key=key, key_der=key_der,
+                               public_key_id=options.public_key_id, root=root, identity=identity, issuer=issuer)
 
 
 # -- Writing a VSA ------------------------------------------------------------------------------------------------

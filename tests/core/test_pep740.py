@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from pyslsa.core.pep740 import Publisher, parse_provenance_object, verify_attestation
+from pyslsa.core.profile import SLSA_VERIFIER
 from pyslsa.core.trust import TrustedRoot
 from pyslsa.errors import VerificationError
 from tests.conftest import DATA, PYPI_ATT, vector, vector_json
@@ -23,7 +24,7 @@ PROD = TrustedRoot.production()
 @pytest.mark.parametrize("kind", ["publish", "slsa"])
 def test_real_attestations_verify(kind: str) -> None:
     att = vector_json(PYPI_ATT / f"{SDIST}.{kind}.attestation")
-    v = verify_attestation(att, SDIST, SDIST_SHA, PROD, PUB)
+    v = verify_attestation(att, SDIST, SDIST_SHA, PROD, PUB, profile=SLSA_VERIFIER)
     assert v.statement.subjects[0].name == SDIST
 
 
@@ -31,7 +32,7 @@ def test_provenance_object() -> None:
     (publisher, attestations), = parse_provenance_object(vector(PYPI_ATT / f"{SDIST}.provenance"))
     assert publisher.repository == "trailofbits/pypi-attestations" and publisher.workflow == "release.yml"
     for att in attestations:
-        verify_attestation(att, SDIST, SDIST_SHA, PROD, publisher)
+        verify_attestation(att, SDIST, SDIST_SHA, PROD, publisher, profile=SLSA_VERIFIER)
 
 
 def test_staging_attestation_needs_the_staging_root() -> None:
@@ -39,9 +40,9 @@ def test_staging_attestation_needs_the_staging_root() -> None:
     whl = "rfc8785-0.1.2-py3-none-any.whl"
     sha = hashlib.sha256(vector(PYPI_ATT / whl)).hexdigest()
     staging = TrustedRoot.from_json(vector(DATA / "trust-roots" / "staging-trusted_root.json"))
-    assert verify_attestation(att, whl, sha, staging).signature.claims is not None
+    assert verify_attestation(att, whl, sha, staging, profile=SLSA_VERIFIER).signature.claims is not None
     with pytest.raises(VerificationError):
-        verify_attestation(att, whl, sha, PROD)
+        verify_attestation(att, whl, sha, PROD, profile=SLSA_VERIFIER)
 
 
 @pytest.mark.parametrize(("publisher", "code"), [
@@ -52,7 +53,7 @@ def test_staging_attestation_needs_the_staging_root() -> None:
 def test_wrong_publisher(publisher: Publisher, code: str) -> None:
     att = vector_json(PYPI_ATT / f"{SDIST}.publish.attestation")
     with pytest.raises(VerificationError) as info:
-        verify_attestation(att, SDIST, SDIST_SHA, PROD, publisher)
+        verify_attestation(att, SDIST, SDIST_SHA, PROD, publisher, profile=SLSA_VERIFIER)
     assert info.value.code == code
 
 
@@ -60,7 +61,7 @@ def test_wrong_file() -> None:
     att = vector_json(PYPI_ATT / f"{SDIST}.publish.attestation")
     for name, sha in ((SDIST, "0" * 64), ("other-0.0.19.tar.gz", SDIST_SHA)):
         with pytest.raises(VerificationError) as info:
-            verify_attestation(att, name, sha, PROD, PUB)
+            verify_attestation(att, name, sha, PROD, PUB, profile=SLSA_VERIFIER)
         assert info.value.code == "mismatch-hash"
 
 
@@ -80,4 +81,5 @@ def _edit(path: tuple[Any, ...], value: Any) -> Any:
 ])
 def test_tampered_attestation(path: tuple[Any, ...], value: Any) -> None:
     with pytest.raises(VerificationError):
-        verify_attestation(json.loads(json.dumps(_edit(path, value))), SDIST, SDIST_SHA, PROD, PUB)
+        verify_attestation(json.loads(json.dumps(_edit(path, value))), SDIST, SDIST_SHA, PROD, PUB,
+                           profile=SLSA_VERIFIER)

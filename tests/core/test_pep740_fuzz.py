@@ -19,6 +19,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pyslsa.core.profile import SLSA_VERIFIER
 from pyslsa.core.release import ReleaseFile, decide_release
 from pyslsa.core.slsa.policy import SlsaPolicy
 from pyslsa.core.trust import TrustedRoot
@@ -71,7 +72,8 @@ def _b64(value: str) -> bytes | None:
 
 
 def verdict(doc: Any) -> tuple[bool, str | None]:
-    (v,) = decide_release([FILE], {NAME: [("p", json.dumps(doc).encode())]}, [], POLICY, ROOT)
+    (v,) = decide_release([FILE], {NAME: [("p", json.dumps(doc).encode())]}, [], POLICY, ROOT,
+                          profile=SLSA_VERIFIER)
     return v.verified, v.error.code if v.error is not None else None
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from pyslsa.core.profile import SLSA_VERIFIER
 from pyslsa.core.release import ReleaseFile, SlsaDocument, decide_release, expected_repository
 from pyslsa.core.slsa.policy import SlsaPolicy
 from pyslsa.core.trust import TrustedRoot
@@ -53,7 +54,7 @@ POLICY = SlsaPolicy("github.com/o/r", source_tag="v1")
 def decide(root: TrustedRoot, docs: list[bytes], files: list[ReleaseFile] = FILES,
            pep740: dict[str, list[tuple[str, bytes]]] | None = None, policy: SlsaPolicy = POLICY) -> dict[str, Any]:
     verdicts = decide_release(files, pep740 or {}, [SlsaDocument(f"doc{i}", d) for i, d in enumerate(docs)],
-                              policy, root)
+                              policy, root, profile=SLSA_VERIFIER)
     return {v.filename: (v.verified, v.error.code if v.error else None, [(e.kind, e.source, e.verified)
                                                                          for e in v.evidence]) for v in verdicts}
 
@@ -133,7 +134,8 @@ PA_POLICY = SlsaPolicy("github.com/trailofbits/pypi-attestations", source_tag="v
 
 
 def pep740(obj: bytes, policy: SlsaPolicy = PA_POLICY, files: list[ReleaseFile] = PA_FILE) -> Any:
-    (v,) = decide_release(files, {files[0].filename: [("prov", obj)]}, [], policy, TrustedRoot.production())
+    (v,) = decide_release(files, {files[0].filename: [("prov", obj)]}, [], policy, TrustedRoot.production(),
+                          profile=SLSA_VERIFIER)
     return v
 
 

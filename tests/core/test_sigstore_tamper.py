@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from pyslsa.core.bundle import parse_bundle, parse_document
+from pyslsa.core.profile import SLSA_VERIFIER
 from pyslsa.core.sigstore import verify_dsse_bundle
 from pyslsa.core.trust import TrustedRoot
 from pyslsa.errors import VerificationError
@@ -34,7 +35,7 @@ VALID = [
 
 @pytest.mark.parametrize("path", VALID, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_real_bundles_verify(path: Any) -> None:
-    verified = verify_dsse_bundle(parse_bundle(vector_json(path)), ROOT)
+    verified = verify_dsse_bundle(parse_bundle(vector_json(path)), ROOT, profile=SLSA_VERIFIER)
     assert verified.integrated_time is not None
     assert verified.claims is not None and verified.claims.issuer == "https://token.actions.githubusercontent.com"
     assert verified.log_url == "https://rekor.sigstore.dev"
@@ -161,7 +162,7 @@ def test_tampered_bundle_rejected_for_the_right_reason(name: str) -> None:
     doc = vector_json(V14)
     edit(doc)
     with pytest.raises(VerificationError) as info:
-        verify_dsse_bundle(parse_bundle(json.loads(json.dumps(doc))), ROOT)
+        verify_dsse_bundle(parse_bundle(json.loads(json.dumps(doc))), ROOT, profile=SLSA_VERIFIER)
     assert info.value.code == code, str(info.value)
 
 
@@ -172,14 +173,14 @@ def test_intoto_002_entry_bound_to_envelope() -> None:
     doc["dsseEnvelope"] = other["dsseEnvelope"]
     doc["verificationMaterial"]["x509CertificateChain"] = other["verificationMaterial"]["x509CertificateChain"]
     with pytest.raises(VerificationError) as info:
-        verify_dsse_bundle(parse_bundle(doc), ROOT)
+        verify_dsse_bundle(parse_bundle(doc), ROOT, profile=SLSA_VERIFIER)
     assert info.value.code == "invalid-tlog-entry"
 
 
 def test_wrong_trusted_root_rejects() -> None:
     staging = TrustedRoot.staging()
     with pytest.raises(VerificationError) as info:
-        verify_dsse_bundle(parse_bundle(vector_json(V14)), staging)
+        verify_dsse_bundle(parse_bundle(vector_json(V14)), staging, profile=SLSA_VERIFIER)
     assert info.value.code == "invalid-tlog-entry"
     assert "not in the trusted root" in info.value.message
 

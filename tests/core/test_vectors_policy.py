@@ -391,12 +391,14 @@ def test_provenance_contradicting_its_certificate_is_refused(field: str, value: 
 
     from pyslsa.core.bundle import parse_bundle
     from pyslsa.core.dsse import Statement
+    from pyslsa.core.profile import SLSA_VERIFIER
     from pyslsa.core.sigstore import verify_dsse_bundle
     from pyslsa.core.slsa.policy import WorkflowIdentity, verify_matches_certificate
     from pyslsa.core.slsa.provenance import provenance_from_statement
     from pyslsa.core.trust import TrustedRoot
 
-    sig = verify_dsse_bundle(parse_bundle(json.loads(vector(gen("push-v14")))), TrustedRoot.production())
+    sig = verify_dsse_bundle(parse_bundle(json.loads(vector(gen("push-v14")))), TrustedRoot.production(),
+                             profile=SLSA_VERIFIER)
     assert sig.claims is not None
     wf = WorkflowIdentity.from_claims(sig.claims)
     prov = provenance_from_statement(Statement.from_envelope(sig.envelope),  # type: ignore[arg-type]
@@ -422,11 +424,13 @@ def test_certificate_claims_that_contradict_each_other_are_refused(oid_suffix: s
     from dataclasses import replace
 
     from pyslsa.core.bundle import parse_bundle
+    from pyslsa.core.profile import SLSA_VERIFIER
     from pyslsa.core.sigstore import verify_dsse_bundle
     from pyslsa.core.slsa.policy import WorkflowIdentity
     from pyslsa.core.trust import TrustedRoot
 
-    sig = verify_dsse_bundle(parse_bundle(json.loads(vector(gen("push-v14")))), TrustedRoot.production())
+    sig = verify_dsse_bundle(parse_bundle(json.loads(vector(gen("push-v14")))), TrustedRoot.production(),
+                             profile=SLSA_VERIFIER)
     assert sig.claims is not None
     WorkflowIdentity.from_claims(sig.claims)  # the real certificate is consistent
     exts = dict(sig.claims.extensions)

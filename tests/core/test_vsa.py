@@ -25,6 +25,7 @@ from pyslsa.core.keys import (
     sign_envelope,
     ssh_fingerprint_keyid,
 )
+from pyslsa.core.profile import SLSA_VERIFIER
 from pyslsa.core.slsa.builders import GENERIC_DELEGATOR, GENERIC_GENERATOR, GO_BUILDER
 from pyslsa.core.trust import TrustedRoot
 from pyslsa.core.vsa import (
@@ -46,13 +47,19 @@ from pyslsa.core.vsa import (
     slsa_build_level,
     statement_bytes,
     verified_levels,
-    verify_vsa_document,
 )
+from pyslsa.core.vsa import verify_vsa_document as core_verify_vsa_document
 from pyslsa.errors import UsageError, VerificationError
 from tests.authority import GH_ISSUER, Authority
 from tests.conftest import SV, vector
 
 GCE = SV / "vsa" / "gce" / "v1"
+
+
+def verify_vsa_document(data: bytes, expected: Expectations, **kw: Any) -> Any:
+    """The core's verify_vsa_document as verify-vsa calls it (the slsa-verifier profile)."""
+    return core_verify_vsa_document(data, expected, profile=SLSA_VERIFIER, **kw)
+
 GCE_VSA = GCE / "gke-gce-pre.bcid-vsa.jsonl"
 GCE_KEY = GCE / "vsa_signing_public_key.pem"
 GCE_KEY_ID = "keystore://76574:prod:vsa_signing_public_key"

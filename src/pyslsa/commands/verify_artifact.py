@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from pyslsa.core.bundle import LegacyEnvelope
+from pyslsa.core.profile import SLSA_VERIFIER
 from pyslsa.core.sigstore import Resolver, VerifiedSignature, verify_document
 from pyslsa.core.slsa.builders import DEFAULT_ARTIFACT_BUILDERS
 from pyslsa.core.slsa.policy import SlsaPolicy, SlsaVerdict, verify_slsa
@@ -59,7 +60,8 @@ def _verify_documents(data: bytes, root: TrustedRoot, digests: Sequence[str], re
     docs: list[_Document] = []
     for raw in split_evidence(data):
         try:
-            docs.append(_Document(verify_document(raw, root, digests, resolver), None))
+            # verify-artifact and verify-github-attestation answer like slsa-verifier (pyslsa.core.profile).
+            docs.append(_Document(verify_document(raw, root, digests, resolver, profile=SLSA_VERIFIER), None))
         except VerificationError as exc:
             docs.append(_Document(None, exc))
     return docs
@@ -124,6 +126,7 @@ def _outcomes(results: list[tuple[str, str, SlsaVerdict | None, VerificationErro
             o.integrated_time = verdict.signature.integrated_time
             o.log_index = verdict.signature.log_index
             o.log_url = verdict.signature.log_url
+            o.notes = list(verdict.signature.notes)
         out.append(o)
     return out
 

@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives import serialization
 from pyslsa.commands.verify_artifact import load_provenance, load_trusted_root
 from pyslsa.core.bundle import Bundle, parse_document
 from pyslsa.core.dsse import Statement
+from pyslsa.core.profile import CONFORMANCE
 from pyslsa.core.sigstore import VerifiedSignature, check_identity, verify_dsse_bundle, verify_message_bundle
 from pyslsa.core.trust import TrustedRoot
 from pyslsa.errors import (
@@ -43,7 +44,9 @@ def load_public_key_pem(data: bytes) -> tuple[object, bytes]:
 
 def verify_bundle_bytes(name: str, sha256_hex: str, data: bytes, root: TrustedRoot, *, identity: str | None,
                         issuer: str | None, key: tuple[object, bytes] | None) -> BundleVerdict:
-    """The pure part: one bundle's bytes, an artifact digest, a trust root and a policy -> verdict or error."""
+    """The pure part: one bundle's bytes, an artifact digest, a trust root and a policy -> verdict or error.
+
+    verify-bundle answers like the clients that pass sigstore-conformance (profile ``CONFORMANCE``)."""
     doc = parse_document(data, "bundle")
     if not isinstance(doc, Bundle):
         raise InvalidProvenanceError("bundle: a bare DSSE envelope is not a Sigstore bundle")
@@ -55,9 +58,9 @@ def verify_bundle_bytes(name: str, sha256_hex: str, data: bytes, root: TrustedRo
         if md.digest and (md.digest_algorithm != "SHA2_256" or md.digest != digest):
             raise MismatchHashError(f"bundle message digest: expected sha256 {sha256_hex}, got "
                                     f"{md.digest_algorithm} {md.digest.hex()}")
-        sig = verify_message_bundle(doc, digest, root, key=k, key_der=kder)
+        sig = verify_message_bundle(doc, digest, root, profile=CONFORMANCE, key=k, key_der=kder)
     else:
-        sig = verify_dsse_bundle(doc, root, key=k, key_der=kder)
+        sig = verify_dsse_bundle(doc, root, profile=CONFORMANCE, key=k, key_der=kder)
         statement = sig.statement()
         statement.require_subject(sha256_hex)
     if key is None:
@@ -90,5 +93,6 @@ def run(*, artifact: str | os.PathLike[str], bundle_path: str, identity: str | N
             outcome.builder_id = f"key sha256:{hashlib.sha256(key[1]).hexdigest()}"
         outcome.integrated_time = verdict.signature.integrated_time
         outcome.log_index = verdict.signature.log_index
+        outcome.notes = list(verdict.signature.notes)
         outcome.statement = verdict.statement.raw if verdict.statement is not None else None
     return Report("verify-bundle", [outcome])

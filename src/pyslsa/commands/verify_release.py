@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from pyslsa.commands.verify_artifact import _resolver, load_provenance, load_trusted_root, testing_enabled
+from pyslsa.core.profile import SLSA_VERIFIER
 from pyslsa.core.release import ReleaseFile, SlsaDocument, decide_release
 from pyslsa.core.slsa.policy import SlsaPolicy
 from pyslsa.errors import ReleaseNotFoundError, UsageError
@@ -114,7 +115,7 @@ def run(*, requirement: str, source_uri: str, release_tag: str | None = None, pr
             docs = _slsa_documents(report, source_uri, tag, provenance_path, releases,
                                    directory if keep is not None else None)
             report.files = decide_release(release_files, pep740_objects, docs, policy, root,
-                                          _resolver(rekor_url, offline_tlog))
+                                          _resolver(rekor_url, offline_tlog), profile=SLSA_VERIFIER)
             if keep is not None:
                 report.notes.append(f"kept the downloads in {directory}")
         return report

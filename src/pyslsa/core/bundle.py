@@ -91,6 +91,10 @@ class Bundle:
     rfc3161_timestamps: tuple[bytes, ...]
     envelope: Envelope | None
     message_signature: MessageSignature | None
+    #: The DER bytes of the certificates after the leaf of a v0.1/v0.2 ``x509CertificateChain``: unsigned,
+    #: unparsed material, never used to verify (intermediates come from the trusted root). What may be there is
+    #: the verification profile's decision (:mod:`pyslsa.core.profile`), not the parser's.
+    chain_extra: tuple[bytes, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -163,6 +167,7 @@ def parse_bundle(doc: Any) -> Bundle:
             f"{path}: expected exactly one of x509CertificateChain, certificate, publicKey; got {present or 'none'}")
     cert: x509.Certificate | None = None
     hint: str | None = None
+    chain_extra: tuple[bytes, ...] = ()
     if present[0] == "x509CertificateChain":
         if version == BUNDLE_V03:
             raise InvalidProvenanceError(f"{path}: a v0.3 bundle must carry 'certificate', not a chain")
@@ -170,13 +175,12 @@ def parse_bundle(doc: Any) -> Bundle:
                            f"{path}.x509CertificateChain")
         if not certs:
             raise InvalidProvenanceError(f"{path}.x509CertificateChain: no certificates")
-        # Only the leaf is used: intermediates come from the trusted root, never from the bundle. A root CA in
-        # the chain is forbidden by the bundle specification (conformance: bundle-with-root-cert_fail).
-        for i, extra in enumerate(certs[1:], start=1):
+        # Only the leaf is used; the rest of the chain is kept, unparsed, for the verification profile to judge.
+        extra: list[bytes] = []
+        for i, other in enumerate(certs[1:], start=1):
             ep = f"{path}.x509CertificateChain.certificates[{i}]"
-            chained = load_certificate(j.get_b64(j.obj(extra, ep), "rawBytes", ep), "bundle chain certificate")
-            if chained.subject == chained.issuer:
-                raise InvalidProvenanceError(f"{ep}: the chain must not contain a root (self-signed) certificate")
+            extra.append(j.get_b64(j.obj(other, ep), "rawBytes", ep))
+        chain_extra = tuple(extra)
         leaf = j.obj(certs[0], f"{path}.x509CertificateChain.certificates[0]")
         cert = load_certificate(j.get_b64(leaf, "rawBytes", f"{path}.x509CertificateChain.certificates[0]"),
                                 "bundle certificate")
@@ -214,7 +218,7 @@ def parse_bundle(doc: Any) -> Bundle:
             alg = j.get_str(md, "algorithm", "bundle.messageSignature.messageDigest")
             digest = j.get_b64(md, "digest", "bundle.messageSignature.messageDigest")
         msg = MessageSignature(alg, digest, j.get_b64(m, "signature", "bundle.messageSignature"))
-    return Bundle(media_type, version, cert, hint, entries, tuple(stamps), envelope, msg)
+    return Bundle(media_type, version, cert, hint, entries, tuple(stamps), envelope, msg, chain_extra)
 
 
 def parse_legacy_envelope(doc: Any, raw: bytes) -> LegacyEnvelope:

@@ -14,6 +14,7 @@ from typing import Any
 from pyslsa.core import jsonutil as j
 from pyslsa.core.bundle import BUNDLE_MEDIA_TYPE_V03, parse_bundle
 from pyslsa.core.dsse import INTOTO_PAYLOAD_TYPE, Statement
+from pyslsa.core.profile import Profile
 from pyslsa.core.sigstore import VerifiedSignature, verify_dsse_bundle
 from pyslsa.core.trust import TrustedRoot
 from pyslsa.core.x509 import OID_BUILD_SIGNER_URI, OID_SOURCE_REPOSITORY_URI
@@ -94,9 +95,12 @@ def check_publisher(sig: VerifiedSignature, publisher: Publisher) -> None:
 
 
 def verify_attestation(doc: Any, filename: str, sha256_hex: str, root: TrustedRoot,
-                       publisher: Publisher | None = None) -> VerifiedAttestation:
-    """Verify one PEP 740 attestation for the distribution ``filename`` whose SHA-256 is ``sha256_hex``."""
-    sig = verify_dsse_bundle(parse_bundle(attestation_bundle(doc)), root)
+                       publisher: Publisher | None = None, *, profile: Profile) -> VerifiedAttestation:
+    """Verify one PEP 740 attestation for the distribution ``filename`` whose SHA-256 is ``sha256_hex``.
+
+    (An attestation carries a single certificate, never a chain, so ``profile`` changes nothing today; it is
+    the command's choice all the same.)"""
+    sig = verify_dsse_bundle(parse_bundle(attestation_bundle(doc)), root, profile=profile)
     statement = sig.statement()
     if statement.type != "https://in-toto.io/Statement/v1":
         raise InvalidProvenanceError(f"attestation statement type: expected in-toto Statement v1, got "

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pyslsa.core.bundle import parse_document
 from pyslsa.core.dsse import Statement
 from pyslsa.core.pep740 import Publisher, parse_provenance_object, verify_attestation
+from pyslsa.core.profile import Profile
 from pyslsa.core.sigstore import Resolver, VerifiedSignature, verify_document
 from pyslsa.core.slsa.builders import DEFAULT_ARTIFACT_BUILDERS
 from pyslsa.core.slsa.policy import SlsaPolicy, verify_slsa
@@ -58,6 +59,7 @@ class Evidence:
     detail: str | None = None  # predicate type (PEP 740), or source ref and commit (SLSA)
     error: VerificationError | None = None
     log_index: int | None = None
+    notes: tuple[str, ...] = ()  # accepted but unused material, shown with --debug
 
 
 @dataclass
@@ -108,7 +110,7 @@ def _publisher_text(p: Publisher) -> str:
 
 
 def pep740_evidence(f: ReleaseFile, source: str, provenance_object: bytes, root: TrustedRoot,
-                    source_uri: str) -> list[Evidence]:
+                    source_uri: str, *, profile: Profile) -> list[Evidence]:
     """Every attestation of one provenance object, verified for ``f``; a malformed object is one failure."""
     try:
         bundles = parse_provenance_object(provenance_object)
@@ -126,10 +128,12 @@ def pep740_evidence(f: ReleaseFile, source: str, provenance_object: bytes, root:
                 if publisher.kind == "GitHub" and publisher.repository != want:
                     raise MismatchSourceError(f"Trusted Publisher repository: expected {want!r}, got "
                                               f"{publisher.repository!r}")
-                verified = verify_attestation(doc, f.filename, f.sha256, root, publisher)  # publisher checked too
+                verified = verify_attestation(doc, f.filename, f.sha256, root, publisher,  # publisher checked too
+                                              profile=profile)
                 ev.verified = True
                 ev.detail = verified.predicate_type
                 ev.log_index = verified.signature.log_index
+                ev.notes = verified.signature.notes
             except VerificationError as exc:
                 ev.error = exc
             out.append(ev)
@@ -154,12 +158,12 @@ def _unverified_statement(raw: bytes) -> Statement | None:
 
 
 def _verify_docs(docs: Sequence[SlsaDocument], root: TrustedRoot, digests: Sequence[str],
-                 resolver: Resolver | None) -> list[_Doc]:
+                 resolver: Resolver | None, profile: Profile) -> list[_Doc]:
     out = []
     for doc in docs:
         d = _Doc(doc.source)
         try:
-            d.signature = verify_document(doc.raw, root, digests, resolver)
+            d.signature = verify_document(doc.raw, root, digests, resolver, profile=profile)
             d.statement = d.signature.statement()
         except VerificationError as exc:
             d.signature = None
@@ -182,13 +186,13 @@ def _claims(statement: Statement | None, f: ReleaseFile) -> str | None:
 
 def decide_release(files: Sequence[ReleaseFile], pep740: Mapping[str, Sequence[tuple[str, bytes]]],
                    slsa_docs: Sequence[SlsaDocument], policy: SlsaPolicy, root: TrustedRoot,
-                   resolver: Resolver | None = None) -> list[FileVerdict]:
+                   resolver: Resolver | None = None, *, profile: Profile) -> list[FileVerdict]:
     """The verdict for every file (see the module docstring for the rules)."""
     verdicts = [FileVerdict(f.filename, f.sha256) for f in files]
-    docs = _verify_docs(slsa_docs, root, [f.sha256 for f in files], resolver) if slsa_docs else []
+    docs = _verify_docs(slsa_docs, root, [f.sha256 for f in files], resolver, profile) if slsa_docs else []
     for f, v in zip(files, verdicts, strict=True):
         for source, obj in pep740.get(f.filename, ()):
-            v.evidence.extend(pep740_evidence(f, source, obj, root, policy.source_uri))
+            v.evidence.extend(pep740_evidence(f, source, obj, root, policy.source_uri, profile=profile))
         for d in docs:
             claim = _claims(d.statement, f)
             if d.signature is None:
@@ -198,7 +202,7 @@ def decide_release(files: Sequence[ReleaseFile], pep740: Mapping[str, Sequence[t
                 continue
             if claim is None:
                 continue
-            ev = Evidence(SLSA, d.source, log_index=d.signature.log_index)
+            ev = Evidence(SLSA, d.source, log_index=d.signature.log_index, notes=d.signature.notes)
             if claim == "name":
                 ev.error = MismatchHashError(f"provenance subject {f.filename!r}: expected sha256:{f.sha256}, got "
                                              f"sha256:{_digest_named(d.statement, f.filename)}")

@@ -11,6 +11,10 @@ The order of checks (each failure raises its own error code):
 4. the envelope's (or message) signature verifies under the certificate or key -> ``invalid-signature``
 5. the entry's body records exactly this signature, payload and certificate -> ``invalid-tlog-entry``
 
+Before all of these, the certificates a v0.1/v0.2 chain carries after the leaf are judged by the verification
+profile the command chose (:mod:`pyslsa.core.profile`): ignored (slsa-verifier), or refused when one is a root
+(conformance).
+
 No network, no clock: the verified times come from the evidence itself.
 """
 
@@ -26,6 +30,7 @@ from cryptography.hazmat.primitives import serialization
 
 from pyslsa.core.bundle import BUNDLE_V01, Bundle, LegacyEnvelope, TlogEntry, parse_document
 from pyslsa.core.dsse import Envelope, Statement
+from pyslsa.core.profile import Profile
 from pyslsa.core.tlog import (
     VerifiedEntry,
     bind_dsse_entry,
@@ -34,7 +39,14 @@ from pyslsa.core.tlog import (
     verify_entry,
 )
 from pyslsa.core.trust import TrustedRoot
-from pyslsa.core.x509 import FulcioClaims, fulcio_claims, verify_chain, verify_embedded_sct, verify_signature
+from pyslsa.core.x509 import (
+    FulcioClaims,
+    fulcio_claims,
+    load_certificate,
+    verify_chain,
+    verify_embedded_sct,
+    verify_signature,
+)
 from pyslsa.errors import (
     CertificateError,
     InvalidProvenanceError,
@@ -56,6 +68,8 @@ class VerifiedSignature:
     log_url: str
     integrated_time: dt.datetime | None
     verified_times: tuple[dt.datetime, ...]
+    #: What was accepted without being used, for ``--debug`` (e.g. the ignored certificates of a chain).
+    notes: tuple[str, ...] = ()
 
     @property
     def log_index(self) -> int | None:
@@ -76,6 +90,38 @@ def check_identity(sig: VerifiedSignature, identity: str, issuer: str) -> None:
         raise MismatchIdentityError(f"certificate identity: expected {identity!r}, got {claims.san!r}")
     if claims.issuer != issuer:
         raise MismatchIdentityError(f"certificate OIDC issuer: expected {issuer!r}, got {claims.issuer!r}")
+
+
+def _describe_extra(der: bytes) -> str:
+    try:
+        cert = load_certificate(der, "chain certificate")
+    except CertificateError:
+        return f"not an X.509 certificate ({len(der)} bytes)"
+    subject = cert.subject.rfc4514_string() or "(empty subject)"
+    return subject + (" (self-signed)" if cert.subject == cert.issuer else "")
+
+
+def check_chain_extras(bundle: Bundle, profile: Profile) -> tuple[str, ...]:
+    """Judge the certificates after the leaf of the bundle's chain by ``profile``; returns the debug notes.
+
+    They are never used: the leaf is verified against the trusted root's CA chains. ``SLSA_VERIFIER`` ignores
+    them unread, as slsa-verifier (verifiers/internal/gha/bundle.go ``getLeafCertFromBundle``) and sigstore-go
+    (pkg/bundle/bundle.go ``VerificationContent``) read ``certificates[0]`` only. ``CONFORMANCE`` requires them
+    to be certificates and refuses a root (bundle specification; sigstore-conformance
+    ``bundle-with-root-cert_fail``)."""
+    if not bundle.chain_extra:
+        return ()
+    if profile.strict_chain_extras:
+        for i, der in enumerate(bundle.chain_extra, start=1):
+            where = f"bundle.verificationMaterial.x509CertificateChain.certificates[{i}]"
+            cert = load_certificate(der, f"{where} (a chain certificate)")
+            if cert.subject == cert.issuer:
+                raise InvalidProvenanceError(f"{where}: the chain must not contain a root (self-signed) "
+                                             f"certificate ({profile} profile): got "
+                                             f"{cert.subject.rfc4514_string()!r}")
+    shown = "; ".join(f"[{i}] {_describe_extra(der)}" for i, der in enumerate(bundle.chain_extra, start=1))
+    return (f"ignored {len(bundle.chain_extra)} extra chain certificate(s) after the leaf ({profile} profile: "
+            f"only the leaf is used, CAs come from the trusted root): {shown}",)
 
 
 def _single_entry(bundle: Bundle) -> TlogEntry:
@@ -147,17 +193,18 @@ def _unlogged_key_bundle(bundle: Bundle, root: TrustedRoot, key: object | None) 
     return key is not None and not bundle.tlog_entries and not root.tlogs and not bundle.rfc3161_timestamps
 
 
-def verify_dsse_bundle(bundle: Bundle, root: TrustedRoot, *, key: object | None = None,
+def verify_dsse_bundle(bundle: Bundle, root: TrustedRoot, *, profile: Profile, key: object | None = None,
                        key_der: bytes | None = None) -> VerifiedSignature:
     """Verify a bundle whose content is a DSSE envelope, signed by a Fulcio certificate (or by ``key``)."""
     env = bundle.envelope
     if env is None:
         raise InvalidProvenanceError("bundle holds a message signature, expected a DSSE envelope")
+    notes = check_chain_extras(bundle, profile)
     signer = _signer(bundle, key)
     cert = bundle.certificate
     if _unlogged_key_bundle(bundle, root, key):
         verify_signature(signer, env.signatures[0].sig, env.pae, "DSSE envelope signature")
-        return VerifiedSignature(None, None, env, None, "", None, ())
+        return VerifiedSignature(None, None, env, None, "", None, (), notes)
     entry = _single_entry(bundle)
     proven = _prove_entry(bundle, entry, root)
     times = _verified_times(bundle, proven, root, env.signatures[0].sig, required=cert is not None)
@@ -166,20 +213,21 @@ def verify_dsse_bundle(bundle: Bundle, root: TrustedRoot, *, key: object | None 
     verify_signature(signer, env.signatures[0].sig, env.pae, "DSSE envelope signature")
     bind_dsse_entry(entry, env, verifier_der(cert, key_der))
     return VerifiedSignature(cert, fulcio_claims(cert) if cert is not None else None, env, entry,
-                             proven.log.base_url, proven.integrated_time, times)
+                             proven.log.base_url, proven.integrated_time, times, notes)
 
 
-def verify_message_bundle(bundle: Bundle, digest_sha256: bytes, root: TrustedRoot, *,
+def verify_message_bundle(bundle: Bundle, digest_sha256: bytes, root: TrustedRoot, *, profile: Profile,
                           key: object | None = None, key_der: bytes | None = None) -> VerifiedSignature:
     """Verify a ``messageSignature`` bundle over an artifact whose SHA-256 is ``digest_sha256``."""
     msg = bundle.message_signature
     if msg is None:
         raise InvalidProvenanceError("bundle holds a DSSE envelope, expected a message signature")
+    notes = check_chain_extras(bundle, profile)
     signer = _signer(bundle, key)
     cert = bundle.certificate
     if _unlogged_key_bundle(bundle, root, key):
         verify_signature(signer, msg.signature, digest_sha256, "message signature", prehashed_sha256=True)
-        return VerifiedSignature(None, None, None, None, "", None, ())
+        return VerifiedSignature(None, None, None, None, "", None, (), notes)
     entry = _single_entry(bundle)
     proven = _prove_entry(bundle, entry, root)
     times = _verified_times(bundle, proven, root, msg.signature, required=cert is not None)
@@ -188,7 +236,7 @@ def verify_message_bundle(bundle: Bundle, digest_sha256: bytes, root: TrustedRoo
     verify_signature(signer, msg.signature, digest_sha256, "message signature", prehashed_sha256=True)
     bind_hashedrekord_entry(entry, msg.signature, digest_sha256, verifier_der(cert, key_der))
     return VerifiedSignature(cert, fulcio_claims(cert) if cert is not None else None, None, entry,
-                             proven.log.base_url, proven.integrated_time, times)
+                             proven.log.base_url, proven.integrated_time, times, notes)
 
 
 def verify_legacy_envelope(legacy: LegacyEnvelope, root: TrustedRoot) -> VerifiedSignature:
@@ -208,12 +256,13 @@ Resolver = Callable[[LegacyEnvelope, Sequence[str], TrustedRoot], VerifiedSignat
 
 
 def verify_document(raw: bytes, root: TrustedRoot, digests: Sequence[str] = (),
-                    resolver: Resolver | None = None) -> VerifiedSignature:
+                    resolver: Resolver | None = None, *, profile: Profile) -> VerifiedSignature:
     """One provenance document: a Sigstore bundle with a DSSE envelope, or a legacy envelope whose log entry the
-    ``resolver`` finds (without one it fails with ``tlog-entry-not-found``)."""
+    ``resolver`` finds (without one it fails with ``tlog-entry-not-found``). A legacy envelope carries exactly
+    one certificate (as slsa-verifier requires), so the profile's chain rule has nothing to judge there."""
     parsed = parse_document(raw)
     if isinstance(parsed, Bundle):
-        return verify_dsse_bundle(parsed, root)
+        return verify_dsse_bundle(parsed, root, profile=profile)
     if resolver is None:
         return verify_legacy_envelope(parsed, root)
     return resolver(parsed, digests, root)

@@ -29,6 +29,7 @@ from pyslsa.core import jsonutil as j
 from pyslsa.core.bundle import Bundle, parse_bundle
 from pyslsa.core.dsse import INTOTO_PAYLOAD_TYPE, STATEMENT_TYPES, STATEMENT_V1, Envelope, Signature
 from pyslsa.core.keys import verify_envelope_with_key
+from pyslsa.core.profile import Profile
 from pyslsa.core.sigstore import VerifiedSignature, check_identity, verify_dsse_bundle
 from pyslsa.core.slsa.builders import CONTAINER_BASED_BUILDER, CONTAINER_GENERATOR, GENERIC_GENERATOR, GO_BUILDER
 from pyslsa.core.trust import TrustedRoot
@@ -503,17 +504,18 @@ def verify_vsa_envelope(o: Mapping[str, Any], expected: Expectations, key: objec
     return VerifiedVsa(_check(env.payload, expected), env.payload, keyid=sig.keyid)
 
 
-def verify_vsa_bundle(bundle: Bundle, expected: Expectations, root: TrustedRoot, *, identity: str | None = None,
-                      issuer: str | None = None, key: object | None = None, key_der: bytes | None = None
-                      ) -> VerifiedVsa:
+def verify_vsa_bundle(bundle: Bundle, expected: Expectations, root: TrustedRoot, *, profile: Profile,
+                      identity: str | None = None, issuer: str | None = None, key: object | None = None,
+                      key_der: bytes | None = None) -> VerifiedVsa:
     """A VSA in a Sigstore bundle: verified as ``verify-bundle`` does (log entry, certificate chain, SCT,
-    signature), the certificate's identity and issuer matched exactly (or the bundle signed by ``key``)."""
+    signature), the certificate's identity and issuer matched exactly (or the bundle signed by ``key``); where
+    the references differ, by the command's ``profile`` (:mod:`pyslsa.core.profile`)."""
     if bundle.envelope is None:
         raise InvalidVsaError("bundle holds a message signature, expected a DSSE envelope with a VSA")
     if bundle.envelope.payload_type != INTOTO_PAYLOAD_TYPE:
         raise _fail("bundle.dsseEnvelope.payloadType",
                     f"expected {INTOTO_PAYLOAD_TYPE!r}, got {bundle.envelope.payload_type!r}")
-    sig = verify_dsse_bundle(bundle, root, key=key, key_der=key_der)
+    sig = verify_dsse_bundle(bundle, root, profile=profile, key=key, key_der=key_der)
     if key is None:
         if not (identity and issuer):
             raise UsageError("give the certificate identity and OIDC issuer that must have signed the VSA")
@@ -522,13 +524,13 @@ def verify_vsa_bundle(bundle: Bundle, expected: Expectations, root: TrustedRoot,
     return VerifiedVsa(_check(payload, expected), payload, signature=sig)
 
 
-def verify_vsa_document(data: bytes, expected: Expectations, *, key: object | None = None,
+def verify_vsa_document(data: bytes, expected: Expectations, *, profile: Profile, key: object | None = None,
                         key_der: bytes | None = None, public_key_id: str | None = None,
                         root: TrustedRoot | Callable[[], TrustedRoot] | None = None, identity: str | None = None,
                         issuer: str | None = None) -> VerifiedVsa:
     """One VSA file: a DSSE envelope (needs ``key``), a Sigstore bundle (needs ``identity`` + ``issuer``, or
-    ``key``, and ``root``: a trusted root, or a function that loads it, called only for a bundle), or a bare
-    statement (refused: ``unsigned-vsa``)."""
+    ``key``, and ``root``: a trusted root, or a function that loads it, called only for a bundle; verified by
+    the command's ``profile``), or a bare statement (refused: ``unsigned-vsa``)."""
     try:
         doc = j.loads(data, "VSA file", InvalidVsaError)
     except VerificationError as exc:
@@ -548,8 +550,8 @@ def verify_vsa_document(data: bytes, expected: Expectations, *, key: object | No
             raise UsageError("the VSA is a Sigstore bundle: give --certificate-identity and "
                              "--certificate-oidc-issuer (or --public-key-path for a key-signed bundle)")
         trusted = root if isinstance(root, TrustedRoot) else root()
-        return verify_vsa_bundle(bundle, expected, trusted, identity=identity, issuer=issuer, key=key,
-                                 key_der=key_der)
+        return verify_vsa_bundle(bundle, expected, trusted, profile=profile, identity=identity, issuer=issuer,
+                                 key=key, key_der=key_der)
     if "payload" not in doc and "signatures" not in doc and ("_type" in doc or "predicateType" in doc):
         raise UnsignedVsaError("the VSA is a bare in-toto Statement, not a signed DSSE envelope or Sigstore bundle: "
                                "nothing vouches for it")

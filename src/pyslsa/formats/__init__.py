@@ -34,3 +34,20 @@ def printable(line: str) -> str:
     drive the terminal."""
     return _UNPRINTABLE.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
                             else f"\\u{ord(m.group()):04x}", line)
+
+
+def debug_lines(report: CommandReport) -> list[str]:
+    """What ``--debug`` adds on stderr, whatever the format: material the evidence carried that was accepted but
+    not used (e.g. the certificates after the leaf of a bundle's chain under the slsa-verifier profile), one
+    line per note, prefixed with the artifact (and evidence) it belongs to."""
+    from pyslsa.report import ReleaseReport, Report
+
+    lines: list[str] = []
+    if isinstance(report, Report):
+        for a in report.artifacts:
+            lines.extend(f"debug: {a.path}: {note}" for note in a.notes)
+    elif isinstance(report, ReleaseReport):
+        for f in report.files:
+            for e in f.evidence:
+                lines.extend(f"debug: {f.filename}: {e.kind} {e.source}: {note}" for note in e.notes)
+    return [printable(line) for line in lines]
