@@ -253,7 +253,8 @@ def test_authority_bundles_with_extra_certificates(auth: Authority, version: str
     assert b["mediaType"].endswith(f"version={version}")
     r = pyslsa.verify_artifact(DIGEST, raw(b), source_uri="github.com/o/r", trusted_root=trusted)
     assert r.builder_id == GEN + "@refs/tags/v2.1.0"
-    assert "[1] CN=test-intermediate,O=pyslsa-test; [2] CN=test-root,O=pyslsa-test (self-signed)" in r.artifacts[0].notes[0]
+    note = r.artifacts[0].notes[0]
+    assert "[1] CN=test-intermediate,O=pyslsa-test; [2] CN=test-root,O=pyslsa-test (self-signed)" in note
     with pytest.raises(VerificationError) as info:
         pyslsa.verify_bundle(DIGEST, raw(b), identity=GEN + "@refs/tags/v2.1.0", issuer=GH_ISSUER,
                              trusted_root=trusted)

@@ -354,18 +354,33 @@ def test_checkpoint_every_log_signature_must_verify(auth: Authority) -> None:
     rejects(b, root(auth), "invalid-tlog-entry")
 
 
-def test_checkpoint_origin_must_name_the_log(auth: Authority) -> None:
+def _same_log_key_other_origin(auth: Authority, *, bare: bool) -> tuple[dict[str, Any], bytes]:
     other = Authority(now=auth.now)
     other.log.origin_name = "elsewhere.test"
-    other.log.key = auth.log.key  # same key, but the signed origin names another log
+    other.log.bare_origin = bare
+    other.log.key = auth.log.key  # same key, but the signed origin names another host than the root's baseUrl
     b = other.dsse_bundle(statement())
     trusted = json.loads(root(auth))
     for t in trusted["tlogs"]:
         t["publicKey"]["rawBytes"] = b64(spki(auth.log.key.public_key()))
     trusted["certificateAuthorities"] = other.trusted_root()["certificateAuthorities"]
     trusted["ctlogs"] = other.trusted_root()["ctlogs"]
-    msg = rejects(b, json.dumps(trusted).encode(), "invalid-tlog-entry")
-    assert "origin" in msg
+    return b, json.dumps(trusted).encode()
+
+
+def test_checkpoint_origin_v1_names_the_rekor_hostname_not_the_url(auth: Authority) -> None:
+    """A Rekor v1 origin (``<hostname> - <tree id>``) is the log's own configured hostname: sigstore-go checks
+    only the log key's signature on it (pkg/verify/tlog.go hasRekorV1STH)."""
+    b, trusted = _same_log_key_other_origin(auth, bare=False)
+    assert _checkpoint(b)["envelope"].startswith("elsewhere.test - ")
+    assert vb(b, trusted).builder_id == WF
+
+
+def test_checkpoint_bare_origin_must_name_the_log_host(auth: Authority) -> None:
+    b, trusted = _same_log_key_other_origin(auth, bare=True)
+    assert _checkpoint(b)["envelope"].startswith("elsewhere.test\n")
+    msg = rejects(b, trusted, "invalid-tlog-entry")
+    assert "origin does not name the log: expected 'rekor.test', got 'elsewhere.test'" in msg
 
 
 def test_unknown_bundle_fields_are_refused(auth: Authority) -> None:

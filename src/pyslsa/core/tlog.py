@@ -125,25 +125,63 @@ def parse_checkpoint(text: str) -> SignedCheckpoint:
     return SignedCheckpoint(origin, int(size_s), root, tuple(lines[3:]), body.encode("utf-8"), tuple(sigs))
 
 
-_V1_ORIGIN = re.compile(r"(.+) - [0-9]+")
+#: sigstore-go (pkg/verify/tlog.go ``hasRekorV1STH``): a checkpoint is a Rekor v1 signed tree head when its text
+#: has at least 4 lines and its first line matches ``.* - [0-9]+$`` (``<hostname> - <tree id>``).
+_V1_STH_ORIGIN = re.compile(r"(.*) - [0-9]+\Z", re.DOTALL)
+
+
+def rekor_v1_origin_name(text: str) -> str | None:
+    """The hostname a Rekor v1 checkpoint's origin names (``rekor.sigstore.dev - 1193050959916656506`` ->
+    ``rekor.sigstore.dev``), or None when the checkpoint is not Rekor v1-shaped by sigstore-go's rule."""
+    lines = text.split("\n")
+    if len(lines) < 4:
+        return None
+    m = _V1_STH_ORIGIN.fullmatch(lines[0])
+    return m.group(1) if m else None
+
+
+def go_url_hostname(url: str) -> str:
+    """Go's ``url.Parse(url).Hostname()``: the host without port or IPv6 brackets, case kept (Python's
+    ``urlsplit().hostname`` lowercases it, so it is not used: the checkpoint origin is compared exactly)."""
+    host = urlsplit(url).netloc.rpartition("@")[2]
+    head, colon, port = host.rpartition(":")
+    if colon and port.isascii() and (port == "" or port.isdigit()):
+        host = head
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    return host
 
 
 def verify_checkpoint(text: str, log: KeyAuthority) -> SignedCheckpoint:
     """Parse a checkpoint and require the log's signature on it.
 
-    The origin must name the log: Rekor v1 writes ``<host> - <tree id>``, Rekor v2 the bare host; either way the
-    host is the trusted root's ``baseUrl`` host. Signature lines count when their key hint is the log id's and
-    their (unsigned) name is that host; others (witness cosignatures) are ignored. At least one must be there,
-    and every one of them must verify.
+    Which name the checkpoint must carry follows sigstore-go (pkg/verify/tlog.go ``VerifyTlogEntry``):
+
+    * a Rekor v1 signed tree head (``rekor_v1_origin_name``: origin ``<hostname> - <tree id>``) is checked by its
+      signature under the log's key only; its hostname is Rekor's own configuration (``rekor_server.hostname``,
+      by default the machine's name), not necessarily the host of the URL the log is served from, and
+      sigstore-go does not compare it with anything (rekor pkg/verify ``VerifyCheckpointSignature``);
+    * any other checkpoint (Rekor v2: the origin is the bare host) must have the origin
+      ``Hostname(baseUrl)`` of the trusted root's log (rekor-tiles note verifier); a log without ``baseUrl``
+      cannot verify one.
+
+    Signature lines count when their key hint is the log id's and their (unsigned) name is the origin's name
+    (for Rekor v1 the hostname, which Rekor signs under: rekor pkg/util ``CreateAndSignCheckpoint``); others
+    (witness cosignatures) are ignored. At least one must be there, and every one of them must verify.
     """
     cp = parse_checkpoint(text)
     assert log.key is not None
     hint = log.log_id[:4]
-    v1 = _V1_ORIGIN.fullmatch(cp.origin)
-    name = v1.group(1) if v1 else cp.origin
-    host = urlsplit(log.base_url).hostname if log.base_url else None
-    if host is not None and name != host:
-        raise _fail(f"checkpoint origin does not name the log: expected {host!r}, got {cp.origin!r}")
+    v1_name = rekor_v1_origin_name(text)
+    if v1_name is not None:
+        name = v1_name
+    else:
+        if not log.base_url:
+            raise _fail(f"checkpoint origin {cp.origin!r} is not a Rekor v1 one (<host> - <tree id>), and the "
+                        f"trusted root gives no baseUrl for the log to name it")
+        name = go_url_hostname(log.base_url)
+        if cp.origin != name:
+            raise _fail(f"checkpoint origin does not name the log: expected {name!r}, got {cp.origin!r}")
     candidates = [s for s in cp.signatures if s[1] == hint and s[0] == name]
     if not candidates:
         raise _fail(f"checkpoint is not signed by the log: expected a signature by {name!r} with key hint "
