@@ -15,6 +15,7 @@ import datetime as dt
 import hashlib
 import json
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -597,15 +598,21 @@ def pem_public_key(key: ec.EllipticCurvePrivateKey) -> bytes:
 
 def legacy_envelope(auth: Authority, statement: dict[str, Any], *, san: str,
                     claims: dict[str, str] | None = None, kind: str = "intoto",
-                    integrated_time: dt.datetime | None = None) -> tuple[bytes, dict[str, Any]]:
+                    integrated_time: dt.datetime | None = None,
+                    pem_text: Callable[[bytes], bytes] | None = None,
+                    cert: tuple[ec.EllipticCurvePrivateKey, x509.Certificate] | None = None,
+                    ) -> tuple[bytes, dict[str, Any]]:
     """A slsa-github-generator <= v2.0.0 style envelope (one JSON line, certificate inside the signature) and
-    the Rekor API answer ``{uuid: LogEntry}`` an online lookup would return for it."""
-    key, cert = auth.leaf(san=san, claims=claims)
+    the Rekor API answer ``{uuid: LogEntry}`` an online lookup would return for it. ``pem_text`` rewrites the
+    certificate's PEM text (in the envelope and in the log entry alike); ``cert``: the signing key and leaf."""
+    key, leaf = cert or auth.leaf(san=san, claims=claims)
     payload = json.dumps(statement).encode()
     ptype = "application/vnd.in-toto+json"
     pae = b"DSSEv1 %d %s %d %s" % (len(ptype), ptype.encode(), len(payload), payload)
     sig = key.sign(pae, ec.ECDSA(hashes.SHA256()))
-    pem = cert.public_bytes(serialization.Encoding.PEM)
+    pem = leaf.public_bytes(serialization.Encoding.PEM)
+    if pem_text is not None:
+        pem = pem_text(pem)
     line = json.dumps({"payloadType": ptype, "payload": b64(payload),
                        "signatures": [{"keyid": "", "sig": b64(sig), "cert": pem.decode()}]},
                       separators=(",", ":")).encode()

@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives import serialization
 from pyslsa.commands.verify_artifact import load_provenance, load_trusted_root
 from pyslsa.core.bundle import Bundle, parse_document
 from pyslsa.core.dsse import Statement
+from pyslsa.core.pem import PemError, public_key_der
 from pyslsa.core.profile import CONFORMANCE
 from pyslsa.core.sigstore import VerifiedSignature, check_identity, verify_dsse_bundle, verify_message_bundle
 from pyslsa.core.trust import TrustedRoot
@@ -34,12 +35,27 @@ class BundleVerdict:
 
 
 def load_public_key_pem(data: bytes) -> tuple[object, bytes]:
+    """The key and its SubjectPublicKeyInfo DER, read as cosign and sigstore-go read ``--key`` (sigstore
+    ``cryptoutils.UnmarshalPEMToPublicKey``): Go's PEM rules (:mod:`pyslsa.core.pem`; e.g. base64 whose last
+    character has non-zero unused bits is accepted, as Go's decoder accepts it), then Go's DER rules as far as
+    re-encoding the key must give back the same bytes (``PUBLIC KEY``: PKIX, ``RSA PUBLIC KEY``: PKCS #1).
+    A file that is not such a key is a usage error (exit 2)."""
     try:
-        key = serialization.load_pem_public_key(data)
-    except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
+        kind, der = public_key_der(data)
+    except PemError as exc:
         raise UsageError(f"--key is not a PEM public key: {exc}") from None
-    der = key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-    return key, der
+    try:
+        key = serialization.load_der_public_key(der)
+        fmt = (serialization.PublicFormat.PKCS1 if kind == "RSA PUBLIC KEY"
+               else serialization.PublicFormat.SubjectPublicKeyInfo)
+        canonical = key.public_bytes(serialization.Encoding.DER, fmt)
+    except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
+        raise UsageError(f"--key: the {kind} block does not hold a usable public key: {exc}") from None
+    if canonical != der:
+        raise UsageError(f"--key: the {kind} block is not a DER-encoded "
+                         f"{'PKCS #1 RSA' if kind == 'RSA PUBLIC KEY' else 'SubjectPublicKeyInfo'} public key")
+    spki = key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return key, spki
 
 
 def verify_bundle_bytes(name: str, sha256_hex: str, data: bytes, root: TrustedRoot, *, identity: str | None,

@@ -15,14 +15,17 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 
 from pyslsa.core import jsonutil as j
+from pyslsa.core import pem
 from pyslsa.core.bundle import InclusionProof, TlogEntry
 from pyslsa.core.dsse import Envelope
 from pyslsa.core.trust import KeyAuthority, TrustedRoot
-from pyslsa.core.x509 import verify_signature
+from pyslsa.core.x509 import load_certificate, verify_signature
 from pyslsa.errors import (
+    CertificateError,
     InvalidSignatureError,
     InvalidTlogEntryError,
     UnsupportedFormatError,
@@ -290,25 +293,33 @@ def _body(entry: TlogEntry) -> dict[str, Any]:
     return spec
 
 
-_PEM_CERT = re.compile(rb"\A-----BEGIN CERTIFICATE-----\r?\n([A-Za-z0-9+/=\r\n]+)-----END CERTIFICATE-----\r?\n?\Z")
-
-
 def _cert_der_from_b64_pem(value: Any, path: str) -> bytes:
-    """The DER inside a base64-wrapped PEM verifier: one CERTIFICATE block (compared byte for byte with the
-    bundle's certificate, so no X.509 parse is needed), or a PEM public key (key-based signing)."""
-    pem = j.b64decode(value, path)
-    m = _PEM_CERT.match(pem)
-    if m is not None:
+    """The DER inside a base64-wrapped PEM verifier, read as rekor reads it (pkg/pki/x509 ``NewPublicKey``: the
+    text trimmed, then Go's PEM rules, :mod:`pyslsa.core.pem`): one ``CERTIFICATE`` (compared byte for byte
+    with the bundle's certificate, so no X.509 parse is needed), one ``PUBLIC KEY`` (key-based signing; its
+    SubjectPublicKeyInfo), or a chain of up to 10 certificates, of which the first is the signer's (as
+    sigstore-go's ``Entry.PublicKey`` takes the first block)."""
+    raw = j.b64decode(value, path).strip(b" \t\n\v\f\r")
+    block, rest = pem.decode(raw)
+    if block is None:
+        raise _fail(f"{path} is not PEM")
+    if rest:
         try:
-            return base64.b64decode(m.group(1).replace(b"\r", b"").replace(b"\n", b""), validate=True)
-        except (binascii.Error, ValueError):
-            raise _fail(f"{path} is not a valid PEM certificate") from None
+            chain = pem.certificate_ders(raw)
+            for der in chain:
+                load_certificate(der, f"{path} chain certificate")
+        except (pem.PemError, CertificateError) as exc:
+            raise _fail(f"{path} is not a PEM certificate chain: {exc}") from None
+        return chain[0]
+    if block.type == "CERTIFICATE":
+        return block.der
+    if block.type != "PUBLIC KEY":
+        raise _fail(f"{path}: expected a PEM CERTIFICATE or PUBLIC KEY, got {block.type!r}")
     try:
-        # a bare public key (key-based signing)
-        key = serialization.load_pem_public_key(pem)
+        key = serialization.load_der_public_key(block.der)
         return key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-    except (ValueError, TypeError):
-        raise _fail(f"{path} is neither a PEM certificate nor a PEM public key") from None
+    except (ValueError, TypeError, UnsupportedAlgorithm):
+        raise _fail(f"{path} is not a usable PEM public key") from None
 
 
 def _hash_field(o: Any, path: str) -> str:

@@ -22,6 +22,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, ExtensionOID
 from cryptography.x509.verification import Criticality, ExtensionPolicy, PolicyBuilder, Store
 from cryptography.x509.verification import VerificationError as X509VerificationError
 
+from pyslsa.core.pem import PemError, certificate_ders
 from pyslsa.core.trust import CertificateAuthority, TrustedRoot
 from pyslsa.errors import CertificateError, InvalidSignatureError
 
@@ -77,12 +78,17 @@ def load_certificate(der: bytes, what: str = "certificate") -> x509.Certificate:
     return cert
 
 
-def load_pem_certificate(pem: bytes, what: str = "certificate") -> x509.Certificate:
+def load_pem_certificate(data: bytes, what: str = "certificate") -> x509.Certificate:
+    """Exactly one certificate in PEM, read as slsa-verifier reads a legacy envelope's ``cert``
+    (verifiers/internal/gha/rekor.go: ``cryptoutils.UnmarshalCertificatesFromPEM``, then one certificate):
+    Go's PEM rules (:mod:`pyslsa.core.pem`)."""
     try:
-        cert = x509.load_pem_x509_certificate(pem)
-    except _CERT_ERRORS as exc:
+        ders = certificate_ders(data)
+    except PemError as exc:
         raise CertificateError(f"{what} is not a valid PEM certificate: {exc}") from None
-    return load_certificate(cert.public_bytes(serialization.Encoding.DER), what)
+    if len(ders) != 1:
+        raise CertificateError(f"{what}: expected exactly 1 PEM certificate, got {len(ders)}")
+    return load_certificate(ders[0], what)
 
 
 def _der_utf8(value: bytes, oid: x509.ObjectIdentifier) -> str:
