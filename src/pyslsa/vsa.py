@@ -86,7 +86,7 @@ def verify_vsa(options: VerifyVsaOptions) -> VerifiedVsa:
     key = key_der = None
     if options.public_key_path is not None:
         key, key_der = load_public_key_pem(read_evidence(options.public_key_path, "public key file",
-                                                         _MAX_KEY_BYTES))
+                                                         _MAX_KEY_BYTES), "--public-key-path")
     data = read_evidence(options.attestation_path, "attestation file")
 
     def root() -> TrustedRoot:

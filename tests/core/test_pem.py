@@ -276,3 +276,24 @@ def test_entry_body_verifier_pem_read_like_rekor(auth: Authority) -> None:
     spki = key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     key_pem = key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     bind_hashedrekord_entry(hashedrekord(with_trailing_bits(key_pem, 7), sig, digest), sig, digest, spki)
+
+
+# -- verify-vsa --public-key-path: slsa-verifier reads it with the same UnmarshalPEMToPublicKey --------------------
+
+
+def test_verify_vsa_public_key_with_nonzero_trailing_bits(tmp_path: Path) -> None:
+    from pyslsa.vsa import verify_vsa
+    from tests.test_vsa_library import GCE, gce_options
+
+    key = tmp_path / "vsa.pub"
+    key.write_bytes(with_trailing_bits(vector(GCE / "vsa_signing_public_key.pem"), 11).replace(b"\n", b"\r\n"))
+    verified = verify_vsa(gce_options(public_key_path=str(key)))
+    assert verified.signer == "key keystore://76574:prod:vsa_signing_public_key"
+    key.write_bytes(with_trailing_bits(rekor_log_key_pem(), 3))  # a real key, not the VSA signer's
+    with pytest.raises(VerificationError) as info:
+        verify_vsa(gce_options(public_key_path=str(key)))
+    assert info.value.code == "invalid-signature"
+    key.write_bytes(vector(OFF_CURVE_KEY))
+    with pytest.raises(UsageError) as usage:
+        verify_vsa(gce_options(public_key_path=str(key)))
+    assert usage.value.message.startswith("--public-key-path: the PUBLIC KEY block does not hold a usable")

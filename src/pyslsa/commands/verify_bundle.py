@@ -34,25 +34,26 @@ class BundleVerdict:
     statement: Statement | None
 
 
-def load_public_key_pem(data: bytes) -> tuple[object, bytes]:
+def load_public_key_pem(data: bytes, flag: str = "--key") -> tuple[object, bytes]:
     """The key and its SubjectPublicKeyInfo DER, read as cosign and sigstore-go read ``--key`` (sigstore
     ``cryptoutils.UnmarshalPEMToPublicKey``): Go's PEM rules (:mod:`pyslsa.core.pem`; e.g. base64 whose last
     character has non-zero unused bits is accepted, as Go's decoder accepts it), then Go's DER rules as far as
     re-encoding the key must give back the same bytes (``PUBLIC KEY``: PKIX, ``RSA PUBLIC KEY``: PKCS #1).
-    A file that is not such a key is a usage error (exit 2)."""
+    A file that is not such a key is a usage error (exit 2), naming ``flag``. (verify-vsa's
+    ``--public-key-path`` is read the same way: slsa-verifier uses the same function.)"""
     try:
         kind, der = public_key_der(data)
     except PemError as exc:
-        raise UsageError(f"--key is not a PEM public key: {exc}") from None
+        raise UsageError(f"{flag} is not a PEM public key: {exc}") from None
     try:
         key = serialization.load_der_public_key(der)
         fmt = (serialization.PublicFormat.PKCS1 if kind == "RSA PUBLIC KEY"
                else serialization.PublicFormat.SubjectPublicKeyInfo)
         canonical = key.public_bytes(serialization.Encoding.DER, fmt)
     except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
-        raise UsageError(f"--key: the {kind} block does not hold a usable public key: {exc}") from None
+        raise UsageError(f"{flag}: the {kind} block does not hold a usable public key: {exc}") from None
     if canonical != der:
-        raise UsageError(f"--key: the {kind} block is not a DER-encoded "
+        raise UsageError(f"{flag}: the {kind} block is not a DER-encoded "
                          f"{'PKCS #1 RSA' if kind == 'RSA PUBLIC KEY' else 'SubjectPublicKeyInfo'} public key")
     spki = key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     return key, spki
