@@ -89,7 +89,9 @@ def simple_content_type(accept: str | None, format_param: str | None) -> str:
     """The simple API's content type: ``?format=`` (one exact content type, PEP 691's URL parameter) wins, then
     the Accept header as PyPI reads it; text/html when neither selects anything."""
     if format_param:
-        chosen = _LATEST.get(format_param.strip().lower(), format_param.strip().lower())
+        # a '+' typed in a query string arrives as a space (form encoding): read it back as '+'
+        wanted = format_param.strip().lower().replace(" ", "+")
+        chosen = _LATEST.get(wanted, wanted)
         if chosen in SIMPLE_OFFERS:
             return chosen
     return negotiate(accept, SIMPLE_OFFERS, TEXT_HTML) or TEXT_HTML

@@ -137,7 +137,7 @@ def _join(base: str, ref: str) -> str | None:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, parts.query, ""))
 
 
-def _parse_json(data: bytes, page_url: str, max_files: int) -> tuple[list[_Raw], list[str] | None]:
+def _parse_json(data: bytes, page_url: str, max_files: int) -> tuple[list[_Raw | None], list[str] | None]:
     try:
         doc = json.loads(data)
     except (ValueError, RecursionError):
@@ -147,12 +147,14 @@ def _parse_json(data: bytes, page_url: str, max_files: int) -> tuple[list[_Raw],
     files = doc["files"]
     if len(files) > max_files:
         raise UpstreamError(f"upstream page {display_url(page_url)} lists {len(files)} files (limit {max_files})")
-    out = []
+    out: list[_Raw | None] = []  # None: an entry that is not a file entry
     for f in files:
         if not isinstance(f, dict) or not isinstance(f.get("filename"), str) or not isinstance(f.get("url"), str):
+            out.append(None)
             continue
         url = _join(page_url, f["url"])
         if url is None:
+            out.append(None)
             continue
         size = f.get("size")
         yanked = f.get("yanked", False)
@@ -199,7 +201,7 @@ class _Anchors(HTMLParser):
             self._current = None
 
 
-def _parse_html(data: bytes, page_url: str, max_files: int) -> tuple[list[_Raw], None]:
+def _parse_html(data: bytes, page_url: str, max_files: int) -> tuple[list[_Raw | None], None]:
     parser = _Anchors()
     try:
         parser.feed(data.decode("utf-8", "replace"))
@@ -210,14 +212,13 @@ def _parse_html(data: bytes, page_url: str, max_files: int) -> tuple[list[_Raw],
         raise UpstreamError(f"upstream page {display_url(page_url)} lists {len(parser.anchors)} files "
                             f"(limit {max_files})")
     base = _join(page_url, parser.base) if parser.base else page_url
-    out = []
+    out: list[_Raw | None] = []
     for attrs, text in parser.anchors:
         href = attrs.get("href")
-        if not href:
-            continue
-        ref, _, fragment = href.partition("#")
-        url = _join(base or page_url, ref)
+        ref, _, fragment = (href or "").partition("#")
+        url = _join(base or page_url, ref) if href else None
         if url is None:
+            out.append(None)
             continue
         filename = text or unquote(urlsplit(url).path.rsplit("/", 1)[-1])
         yanked: bool | str = False
@@ -249,6 +250,9 @@ def parse_project_page(data: bytes, content_type: str, page_url: str, project: s
     files: dict[str, UpstreamFile] = {}
     skipped = 0
     for r in raws:
+        if r is None:
+            skipped += 1
+            continue
         kv = dist_version(r.filename, project)
         try:
             safe_filename(r.filename)
