@@ -39,6 +39,8 @@ class Dist:
     listed_sha256: str | None = None  # what the page claims, if not the real digest ("" lists no hash)
     listed_metadata_sha256: str | None = None
     upload_time: str = "2024-01-02T03:04:05.000000Z"
+    url: str | None = None  # the URL the page lists, if not ../../files/<filename>
+    provenance_url: str | None = None  # likewise for the provenance
 
     @property
     def version(self) -> str:
@@ -98,7 +100,7 @@ class Index:
         anchors = []
         for d in self.projects[project]:
             digest = sha256(d.data) if d.listed_sha256 is None else d.listed_sha256
-            url = f"../../files/{d.filename}"
+            url = d.url or f"../../files/{d.filename}"
             e: dict[str, Any] = {"filename": d.filename, "url": url,
                                  "hashes": {"sha256": digest} if digest else {}, "size": len(d.data),
                                  "upload-time": d.upload_time, "yanked": d.yanked}
@@ -114,7 +116,7 @@ class Index:
                 attrs.append(f'data-core-metadata="sha256={msha}"')
             if self.provenance_in_pages:
                 if d.provenance is not None:
-                    e["provenance"] = f"{self.base}{self.provenance_path(project, d)}"
+                    e["provenance"] = d.provenance_url or f"{self.base}{self.provenance_path(project, d)}"
                     attrs.append(f'data-provenance="{html.escape(e["provenance"])}"')
                 else:
                     e["provenance"] = None

@@ -433,10 +433,10 @@ class Upstream:
         return nxt
 
     @staticmethod
-    def _too_large(resp: httpx.Response, limit: int, url: str) -> None:
+    def _too_large(resp: httpx.Response, limit: int, url: str, code: str = DownloadError.code) -> None:
         declared = resp.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
-            raise UpstreamError(f"{display_url(url)}: answer too large ({declared} bytes, limit {limit})")
+            raise UpstreamError(f"{display_url(url)}: answer too large ({declared} bytes, limit {limit})", code=code)
 
     async def document(self, url: str, *, accept: str, max_bytes: int, what: str, kind: str,
                        deadline: float | None = None) -> tuple[bytes, str] | None:
@@ -518,7 +518,7 @@ class Upstream:
                     if encoding not in ("", "identity"):
                         raise UpstreamError(f"{display_url(url)} answered with Content-Encoding {encoding!r} to a "
                                             f"request for identity")
-                    self._too_large(resp, limit, url)
+                    self._too_large(resp, limit, url, _size_code(size, max_bytes))
                     pending: list[bytes] = []
                     buffered = 0
                     async for chunk in resp.aiter_raw():
