@@ -41,7 +41,7 @@ def __getattr__(name: str) -> Any:
     try:
         return getattr(importlib.import_module(module), name)
     except ImportError as exc:
-        if exc.name in ("starlette", "uvicorn", "platformdirs") or (exc.name or "").startswith(
-                ("starlette.", "uvicorn.")):
-            raise ImportError(f"{EXTRA_HINT} ({exc.name} is missing)", name=exc.name) from None
+        missing = (exc.name or "").split(".")[0]
+        if missing in ("starlette", "uvicorn", "platformdirs", "anyio"):
+            raise ImportError(f"{EXTRA_HINT} ({missing} is missing)", name=missing) from None
         raise

@@ -18,6 +18,7 @@ longer lists with that digest is a 404, and nothing in the URL chooses a path on
 
 from __future__ import annotations
 
+import asyncio
 import collections
 import datetime as dt
 import json
@@ -38,6 +39,7 @@ import httpx
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
@@ -45,7 +47,7 @@ from starlette.types import Receive, Scope, Send
 
 from pyslsa.errors import UsageError
 from pyslsa.serve import pages
-from pyslsa.serve.cache import BlobStore, SingleFlight
+from pyslsa.serve.cache import BlobStore, FlightAborted, SingleFlight
 from pyslsa.serve.config import ServeConfig
 from pyslsa.serve.model import VERDICTS, Decider, Decision, DecisionRequest, UpstreamFile
 from pyslsa.serve.upstream import ProjectPage, Upstream, UpstreamError, valid_project
@@ -113,6 +115,8 @@ class Proxy:
         self.recent: collections.deque[dict[str, Any]] = collections.deque(maxlen=self.limits.recent_decisions)
         self.counts: dict[str, int] = dict.fromkeys(VERDICTS, 0)
         self.started = time.time()
+        #: Set when the server begins to shut down: in-flight fetches are aborted, their requests answered 503.
+        self.closing = False
         self._log: IO[str] | None = None
         if config.log_file is not None:
             try:
@@ -131,8 +135,15 @@ class Proxy:
     async def start(self) -> None:
         self._upstream = Upstream(self.config, transport=self.transport)
 
+    async def begin_shutdown(self) -> None:
+        """Abort the upstream fetches in flight (their part files are removed; the requests waiting on them are
+        answered 503). Called by the runner as soon as the server starts to shut down, before uvicorn's grace
+        period for open connections."""
+        self.closing = True
+        await self.flights.abort_all()
+
     async def stop(self) -> None:
-        await self.flights.cancel_all()
+        await self.begin_shutdown()
         if self._upstream is not None:
             await self._upstream.aclose()
         if self._log is not None:
@@ -481,6 +492,36 @@ def _same_version(a: str, b: str) -> bool:
         return a == b
 
 
+class _ShutdownGuard:
+    """Outermost of the app's own layers: once the proxy is shutting down, a request that ends in an exception or
+    a cancellation (uvicorn cancels what is still running when its grace period is over) is answered 503 if it has
+    not answered yet, and ends quietly otherwise -- no traceback in the server's log for an orderly stop."""
+
+    def __init__(self, app: Any, proxy: Proxy) -> None:
+        self.app, self.proxy = app, proxy
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking(message: Any) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking)
+        except (Exception, asyncio.CancelledError) as exc:
+            if not self.proxy.closing and not isinstance(exc, FlightAborted):
+                raise
+            if not started:
+                with suppress(Exception):
+                    await _text(503, "pyslsa serve: shutting down")(scope, receive, send)
+
+
 def create_app(config: ServeConfig, decider: Decider, *,
                transport: httpx.AsyncBaseTransport | None = None) -> Starlette:
     """The proxy as an ASGI app. The cache directory is prepared and the decision log opened here (a UsageError
@@ -509,7 +550,7 @@ def create_app(config: ServeConfig, decider: Decider, *,
         Route("/files/{project}/{sha256}/{filename}", _file, methods=["GET"]),
         Route("/integrity/{project}/{version}/{filename}/provenance", _integrity, methods=["GET"]),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan)
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(_ShutdownGuard, proxy=proxy)])
     app.router.redirect_slashes = False
     app.state.proxy = proxy
     return app

@@ -155,13 +155,19 @@ class BlobStore:
             (self.refs / kind / _check(key)).unlink()
 
 
+class FlightAborted(Exception):
+    """The job was ended by :meth:`SingleFlight.abort_all` (the server is shutting down)."""
+
+
 class SingleFlight:
     """One run of an async job per key at a time: callers that ask while it runs wait for the same result (or the
     same exception). The job is shielded: a caller that goes away (a client hanging up) does not cancel it for the
-    others. :meth:`cancel_all` ends the jobs still running (at shutdown); their clean-up runs."""
+    others. :meth:`abort_all` ends the jobs still running (at shutdown): their clean-up runs, and their callers get
+    :class:`FlightAborted` (an answer, where a cancellation would leave them nothing to say)."""
 
     def __init__(self) -> None:
         self._running: dict[str, asyncio.Task[object]] = {}
+        self._aborting = False
         #: Jobs started, by key prefix (the part before the first ':'): for the status page and tests.
         self.started: dict[str, int] = {}
 
@@ -169,7 +175,12 @@ class SingleFlight:
         task = self._running.get(key)
         if task is None:
             async def wrapped() -> object:
-                return await job()
+                try:
+                    return await job()
+                except asyncio.CancelledError:
+                    if self._aborting:
+                        raise FlightAborted("the proxy is shutting down") from None
+                    raise
 
             task = asyncio.ensure_future(wrapped())
             self._running[key] = task
@@ -186,7 +197,8 @@ class SingleFlight:
         result = await asyncio.shield(task)
         return result  # type: ignore[return-value]
 
-    async def cancel_all(self) -> None:
+    async def abort_all(self) -> None:
+        self._aborting = True
         tasks = list(self._running.values())
         for t in tasks:
             t.cancel()
@@ -195,4 +207,4 @@ class SingleFlight:
                 await t
 
 
-__all__ = ["BlobStore", "SingleFlight"]
+__all__ = ["BlobStore", "FlightAborted", "SingleFlight"]

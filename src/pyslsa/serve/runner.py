@@ -16,7 +16,7 @@ from typing import TextIO
 import uvicorn
 
 from pyslsa.errors import UsageError
-from pyslsa.serve.app import create_app
+from pyslsa.serve.app import Proxy, create_app
 from pyslsa.serve.config import ServeConfig
 from pyslsa.serve.model import Decider
 
@@ -48,11 +48,25 @@ def base_url(sock: socket.socket) -> str:
     return f"http://{host}:{port}"
 
 
+class _Server(uvicorn.Server):
+    """uvicorn's server, telling the proxy first when it starts to shut down (upstream fetches in flight are
+    aborted and answered 503 at once, instead of holding the grace period)."""
+
+    def __init__(self, config: uvicorn.Config, proxy: Proxy) -> None:
+        super().__init__(config)
+        self.proxy = proxy
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        await self.proxy.begin_shutdown()
+        await super().shutdown(sockets)
+
+
 def _server(config: ServeConfig, decider: Decider) -> uvicorn.Server:
     app = create_app(config, decider)
-    return uvicorn.Server(uvicorn.Config(
+    proxy: Proxy = app.state.proxy
+    return _Server(uvicorn.Config(
         app, lifespan="on", log_level="warning", access_log=False, server_header=False,
-        timeout_graceful_shutdown=max(1, round(config.limits.shutdown_grace))))
+        timeout_graceful_shutdown=max(1, round(config.limits.shutdown_grace))), proxy)
 
 
 def serve(config: ServeConfig, decider: Decider, *, out: TextIO | None = None) -> str | None:
