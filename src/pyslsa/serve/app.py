@@ -69,10 +69,11 @@ class FdResponse(Response):
     """Sends an already opened (and re-hashed) cache file, ``chunk`` bytes at a time, from the same descriptor that
     was hashed; closes it on every path (a client that hangs up included)."""
 
-    def __init__(self, fd: int, size: int, chunk: int, headers: Mapping[str, str]) -> None:
+    def __init__(self, fd: int, size: int, chunk: int, headers: Mapping[str, str],
+                 limiter: anyio.CapacityLimiter | None = None) -> None:
         super().__init__(content=None, status_code=200, media_type="application/octet-stream",
                          headers={**headers, "Content-Length": str(size)})
-        self.fd, self.size, self.chunk = fd, size, chunk
+        self.fd, self.size, self.chunk, self.limiter = fd, size, chunk, limiter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
@@ -82,7 +83,8 @@ class FdResponse(Response):
                 return
             offset = 0
             while offset < self.size:
-                data = await anyio.to_thread.run_sync(os.pread, self.fd, min(self.chunk, self.size - offset), offset)
+                data = await anyio.to_thread.run_sync(os.pread, self.fd, min(self.chunk, self.size - offset), offset,
+                                                      limiter=self.limiter)
                 if not data:  # shortened after it was hashed: cut the answer short of its Content-Length
                     raise OSError("cache file shrank while being served")
                 offset += len(data)
@@ -111,6 +113,7 @@ class Proxy:
         self.store.prepare()
         self.flights = SingleFlight()
         self._upstream: Upstream | None = None
+        self._io: anyio.CapacityLimiter | None = None
         self._lookups: collections.OrderedDict[str, _Lookup] = collections.OrderedDict()
         self.recent: collections.deque[dict[str, Any]] = collections.deque(maxlen=self.limits.recent_decisions)
         self.counts: dict[str, int] = dict.fromkeys(VERDICTS, 0)
@@ -131,6 +134,13 @@ class Proxy:
         if self._upstream is None:
             raise RuntimeError("the app's lifespan has not started")
         return self._upstream
+
+    @property
+    def io(self) -> anyio.CapacityLimiter:
+        """The worker threads that read cache files (``Limits.io_threads``)."""
+        if self._io is None:
+            self._io = anyio.CapacityLimiter(self.limits.io_threads)
+        return self._io
 
     async def start(self) -> None:
         self._upstream = Upstream(self.config, transport=self.transport)
@@ -255,7 +265,7 @@ class Proxy:
         """(fd, size) of the file in the cache, fetched (once for all concurrent callers) if missing or corrupt;
         re-hashed before it is returned."""
         for _ in range(2):
-            got = await anyio.to_thread.run_sync(self.store.open_verified, f.sha256, f.size)
+            got = await anyio.to_thread.run_sync(self.store.open_verified, f.sha256, f.size, limiter=self.io)
             if got is not None:
                 return got
             self.upstream.check_allowed(f.url, "the file URL")
@@ -462,7 +472,7 @@ async def _download(p: Proxy, f: UpstreamFile) -> Response:
     except BaseException:
         os.close(fd)
         raise
-    return FdResponse(fd, size, p.limits.chunk_bytes, {**_NO_STORE, **verdict_headers})
+    return FdResponse(fd, size, p.limits.chunk_bytes, {**_NO_STORE, **verdict_headers}, p.io)
 
 
 async def _integrity(request: Request) -> Response:

@@ -29,7 +29,7 @@ from pyslsa.errors import UsageError
 
 _HEX64 = re.compile(r"\A[0-9a-f]{64}\Z")
 T = TypeVar("T")
-_READ = 1024 * 1024
+_READ = 256 * 1024
 
 
 def _check(sha256: str) -> str:
@@ -92,13 +92,15 @@ class BlobStore:
             if size is not None and length != size:
                 raise ValueError("size")
             h = hashlib.sha256()
+            buf = bytearray(_READ)  # one buffer, read into: no allocation per chunk
+            view = memoryview(buf)
             offset = 0
             while True:
-                chunk = os.pread(fd, _READ, offset)
-                if not chunk:
+                n = os.preadv(fd, [buf], offset)
+                if not n:
                     break
-                h.update(chunk)
-                offset += len(chunk)
+                h.update(view[:n])
+                offset += n
             if offset != length or h.hexdigest() != sha256:
                 raise ValueError("digest")
         except (OSError, ValueError):

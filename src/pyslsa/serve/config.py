@@ -63,6 +63,9 @@ class Limits:
     recent_decisions: int = 500
     #: Bytes read and sent per step when serving a cached file.
     chunk_bytes: int = 256 * KiB
+    #: Worker threads that read cache files (re-hashing before serving, sending): a few are enough for the disk,
+    #: and each costs memory (its buffers, and the allocator's per-thread arena).
+    io_threads: int = 8
     #: Bytes buffered from the upstream before a write to the cache's part file.
     write_buffer_bytes: int = 1 * MiB
     #: Seconds the runner waits for open connections on Ctrl-C / SIGTERM before closing them.
