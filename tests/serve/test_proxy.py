@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from pyslsa.cli import main
+from pyslsa.serve import Decision
 from tests.conftest import PYPI_ATT, vector
 from tests.serve.conftest import StartProxy
 from tests.serve.dists import make_wheel
@@ -189,6 +190,14 @@ def test_a_broken_decider_fails_closed(index: Index, start_proxy: StartProxy, ru
             return "returns a string"
 
     proxy = start_proxy(decider=Wrong())
+    resp = get(file_url(proxy.simple, "demo", old.filename))
+    assert resp.status_code == 403 and "[decider-error]" in resp.text
+
+    class Sloppy(Wrong):
+        def decide(self, request: object) -> object:
+            return Decision("verified", None, None)  # type: ignore[arg-type]
+
+    proxy = start_proxy(decider=Sloppy())
     resp = get(file_url(proxy.simple, "demo", old.filename))
     assert resp.status_code == 403 and "[decider-error]" in resp.text
 

@@ -196,7 +196,8 @@ class Proxy:
             return Decision("failed", DECIDER_ERROR, f"no decision within {self.limits.decide_timeout:g} s")
         except Exception as exc:  # noqa: BLE001 - any failure of the decider fails closed, with its reason
             return Decision("failed", DECIDER_ERROR, f"the decider raised {type(exc).__name__}: {exc}"[:500])
-        if not isinstance(d, Decision) or d.verdict not in VERDICTS:
+        if (not isinstance(d, Decision) or d.verdict not in VERDICTS or not isinstance(d.message, str)
+                or not isinstance(d.code, (str, type(None))) or not isinstance(d.evidence, Mapping)):
             return Decision("failed", DECIDER_ERROR, f"the decider returned {d!r}"[:500])
         return d
 
