@@ -81,18 +81,30 @@ class FdResponse(Response):
             if scope.get("method") == "HEAD":
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
                 return
-            offset = 0
-            while offset < self.size:
-                data = await anyio.to_thread.run_sync(os.pread, self.fd, min(self.chunk, self.size - offset), offset,
-                                                      limiter=self.limiter)
-                if not data:  # shortened after it was hashed: cut the answer short of its Content-Length
-                    raise OSError("cache file shrank while being served")
-                offset += len(data)
-                await send({"type": "http.response.body", "body": data, "more_body": offset < self.size})
-            if self.size == 0:
-                await send({"type": "http.response.body", "body": b"", "more_body": False})
+            async with anyio.create_task_group() as tg:
+
+                async def watch() -> None:  # a client that hangs up stops the reading (uvicorn drops the sends)
+                    while (await receive())["type"] != "http.disconnect":
+                        pass
+                    tg.cancel_scope.cancel()
+
+                tg.start_soon(watch)
+                await self._body(send)
+                tg.cancel_scope.cancel()
         finally:
             os.close(self.fd)
+
+    async def _body(self, send: Send) -> None:
+        offset = 0
+        while offset < self.size:
+            data = await anyio.to_thread.run_sync(os.pread, self.fd, min(self.chunk, self.size - offset), offset,
+                                                  limiter=self.limiter)
+            if not data:  # shortened after it was hashed: cut the answer short of its Content-Length
+                raise OSError("cache file shrank while being served")
+            offset += len(data)
+            await send({"type": "http.response.body", "body": data, "more_body": offset < self.size})
+        if self.size == 0:
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
 @dataclass

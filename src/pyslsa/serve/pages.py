@@ -195,6 +195,7 @@ table { border-collapse: collapse; width: 100%; font-size: 0.9em; }
 th, td { border: 1px solid #ccc; padding: 0.3em 0.5em; text-align: left; vertical-align: top; }
 th { background: #f0f0f0; }
 td.reason { word-break: break-word; }
+td.time { white-space: nowrap; }
 .verdict-verified { color: #0a6b0a; } .verdict-allowed { color: #5a5a00; }
 .verdict-unattested { color: #8a5a00; } .verdict-failed { color: #a00000; font-weight: bold; }
 dl { display: grid; grid-template-columns: max-content auto; gap: 0.2em 1em; }
@@ -232,7 +233,7 @@ def status_html(*, upstream: str, mode: str, on_fail: str, policy: str, cache: s
         cls = f"verdict-{verdict}" if verdict in VERDICTS else ""
         out.append(
             "<tr>"
-            f"<td>{e(str(r.get('time', '')))}</td><td>{e(str(r.get('project', '')))}</td>"
+            f"<td class=\"time\">{e(str(r.get('time', '')))}</td><td>{e(str(r.get('project', '')))}</td>"
             f"<td>{e(str(r.get('version', '')))}</td><td>{e(str(r.get('filename', '')))}</td>"
             f'<td class="{cls}">{e(verdict)}</td><td>{e(str(r.get("code") or ""))}</td>'
             f"<td>{e(str(r.get('action', '')))}</td><td class=\"reason\">{e(str(r.get('message', '')))}</td>"
