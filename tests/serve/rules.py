@@ -20,6 +20,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from pyslsa.core.profile import SLSA_VERIFIER
 from pyslsa.core.release import ReleaseFile, pep740_evidence
 from pyslsa.core.trust import TrustedRoot
 from pyslsa.serve import Decision, DecisionRequest
@@ -64,7 +65,8 @@ class RulesDecider:
                 return Decision("failed", "unattested", f"{request.filename}: no PEP 740 provenance, the rules "
                                                         f"require one from {repo}")
             evidence = pep740_evidence(ReleaseFile(request.filename, request.sha256), request.provenance_url or "",
-                                       request.provenance, TrustedRoot.production(), repo)
+                                       request.provenance, TrustedRoot.production(), repo,
+                                       profile=SLSA_VERIFIER)
             record = [{"kind": "pep740", "url": e.source, "signer": e.signer, "verified": e.verified,
                        "error": e.error.code if e.error else None} for e in evidence]
             failed = [e for e in evidence if e.error is not None]
