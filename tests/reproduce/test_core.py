@@ -13,6 +13,7 @@ import zipfile
 import pytest
 
 from pyslsa.core import reproduce as r
+from pyslsa.core.reproduce import closure as closure_module
 
 WHEEL_TEXT = b"Wheel-Version: 1.0\nGenerator: flit 3.9.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
 STAMP = (2024, 9, 15, 18, 6, 54)
@@ -234,7 +235,7 @@ def test_closure_notes_what_it_cannot_pin_and_pins_the_rest() -> None:
 
 def test_closure_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     # a chain longer than the cap stops at the cap, with a note
-    monkeypatch.setattr(r, "MAX_CLOSURE_PROJECTS", 5)
+    monkeypatch.setattr(closure_module, "MAX_CLOSURE_PROJECTS", 5)
     listings = {f"p{i}": [_f("1", -1)] for i in range(10)}
     metadata = {(f"p{i}", "1"): _md(f"p{i + 1}") for i in range(10)}
     closure = _resolve(r.ClosureRoots((("p0", "[build-system]"),)), listings, metadata)

@@ -18,6 +18,7 @@ import pytest
 from pyslsa.cli import main
 from pyslsa.commands import reproduce as cmd
 from pyslsa.core import reproduce as r
+from pyslsa.core.reproduce import wheel as wheel_module
 from pyslsa.errors import UnsupportedFormatError
 from pyslsa.formats import reproduce_view
 
@@ -78,7 +79,7 @@ def _bomb(n_mib: int) -> bytes:
 
 
 def test_zip_bomb_is_refused_before_it_is_inflated(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(r, "MAX_WHEEL_UNCOMPRESSED", 8 << 20)
+    monkeypatch.setattr(wheel_module, "MAX_WHEEL_UNCOMPRESSED", 8 << 20)
     bomb = _bomb(32)
     assert len(bomb) < 100_000
     tracemalloc.start()
@@ -92,7 +93,7 @@ def test_zip_bomb_is_refused_before_it_is_inflated(monkeypatch: pytest.MonkeyPat
 
 
 def test_too_many_entries_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(r, "MAX_WHEEL_ENTRIES", 100)
+    monkeypatch.setattr(wheel_module, "MAX_WHEEL_ENTRIES", 100)
     with pytest.raises(r.WheelFormatError, match="entries"):
         r.read_wheel(zwheel(*[(f"demo/m{i}.py", b"") for i in range(200)]))
 
