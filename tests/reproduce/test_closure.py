@@ -35,7 +35,7 @@ from typing import Any
 import pytest
 
 from pyslsa.cli import main
-from pyslsa.commands.reproduce import extract_sdist
+from pyslsa.sources.sdist import extract_sdist
 
 UPLOAD = dt.datetime(2023, 11, 14, 22, 13, 20, tzinfo=dt.timezone.utc)
 DAY = dt.timedelta(days=1)

@@ -22,8 +22,7 @@ from typing import Any
 import pytest
 
 from pyslsa.cli import main
-from pyslsa.commands.reproduce import extract_sdist
-from pyslsa.errors import UnsupportedFormatError
+from pyslsa.sources.sdist import extract_sdist
 
 SDE = 1_700_000_000  # 2023-11-14 22:13:20 UTC
 FILE_TIME = 1_699_990_000.25
@@ -415,49 +414,3 @@ def test_usage_errors(capsys: pytest.CaptureFixture[str], argv: list[str]) -> No
     assert main(["reproduce", *argv]) == 2
     _, err = capsys.readouterr()
     assert "Traceback" not in err
-
-
-# -- unpacking the sdist safely -------------------------------------------------------------------------------
-
-
-def _tar(path: Path, members: list[tarfile.TarInfo], data: dict[str, bytes]) -> Path:
-    with tarfile.open(path, "w:gz") as tf:
-        for ti in members:
-            if ti.isreg():
-                ti.size = len(data[ti.name])
-                tf.addfile(ti, io.BytesIO(data[ti.name]))
-            else:
-                tf.addfile(ti)
-    return path
-
-
-@pytest.mark.parametrize("name", ["pkg-1/../../evil.txt", "/tmp/evil.txt", "../evil.txt"])
-def test_unsafe_member_paths_refused(tmp_path: Path, name: str) -> None:
-    ok = tarfile.TarInfo("pkg-1/setup.py")
-    bad = tarfile.TarInfo(name)
-    sdist = _tar(tmp_path / "x.tar.gz", [ok, bad], {"pkg-1/setup.py": b"", name: b"owned"})
-    dest = tmp_path / "dest"
-    dest.mkdir()
-    with pytest.raises(UnsupportedFormatError):
-        extract_sdist(sdist, dest)
-    assert not (tmp_path / "evil.txt").exists()
-
-
-def test_links_never_lead_outside(tmp_path: Path) -> None:
-    f = tarfile.TarInfo("pkg-1/a.txt")
-    f.mode, f.mtime = 0o755, 1_000_000_000
-    out = tarfile.TarInfo("pkg-1/out")
-    out.type, out.linkname = tarfile.SYMTYPE, "../../.."
-    inside = tarfile.TarInfo("pkg-1/b.txt")
-    inside.type, inside.linkname = tarfile.SYMTYPE, "a.txt"
-    through = tarfile.TarInfo("pkg-1/out/escaped.txt")  # would write through the link if it had been made
-    sdist = _tar(tmp_path / "x.tar.gz", [f, out, inside, through],
-                 {"pkg-1/a.txt": b"hello", "pkg-1/out/escaped.txt": b"owned"})
-    dest = tmp_path / "dest"
-    dest.mkdir()
-    top = extract_sdist(sdist, dest)
-    assert (top / "a.txt").read_bytes() == b"hello" and (top / "a.txt").stat().st_mtime == 1_000_000_000
-    assert (top / "a.txt").stat().st_mode & 0o777 == 0o755
-    assert (top / "b.txt").read_bytes() == b"hello" and not (top / "b.txt").is_symlink()
-    assert (top / "out").is_dir() and not (top / "out").is_symlink()  # a plain directory, never a link
-    assert not list(tmp_path.glob("escaped.txt")) and not Path("/escaped.txt").exists()
