@@ -1,5 +1,6 @@
 """Review of ``reproduce`` on hostile and odd inputs: zip bombs, unreadable zips, duplicate entries, odd Generator
-lines and build requirements, sdist link chains and link bombs, implausible times, huge diff lines, odd ``--keep``.
+lines and build requirements, implausible times, huge diff lines, odd ``--keep``. (The sdist's own hostile
+inputs are in tests/sources/test_sdist.py, the build log's in tests/sources/test_build.py.)
 """
 
 from __future__ import annotations
@@ -289,22 +290,6 @@ def test_a_long_file_with_one_change_is_still_diffed_with_true_line_numbers() ->
     assert change.diff == ["--- rebuilt/demo/big.txt\n", "+++ published/demo/big.txt\n",
                            "@@ -29999,5 +29999,5 @@\n", " line 29998\n", " line 29999\n", "-line 30000\n",
                            "+changed\n", " line 30001\n", " line 30002\n"]
-
-
-def test_build_log_tail_reads_a_bounded_part_of_the_log(tmp_path: Path) -> None:
-    log = tmp_path / "build.log"
-    with log.open("wb") as fh:
-        fh.write(b"start\n")
-        for _ in range(64):
-            fh.write(b"x" * (1 << 20))  # 64 MiB, one line without end
-    tracemalloc.start()
-    try:
-        tail = cmd._tail(log)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-    assert peak < 4 << 20
-    assert len(tail) == 1 and len(tail[0]) < 1000
 
 
 def test_pure_wheel_with_a_platform_file_name_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,9 +1,10 @@
 """``reproduce``: rebuild a release's pure-Python wheel(s) from its sdist, in isolation, and compare bit for bit.
 
-The edge of :mod:`pyslsa.core.reproduce`: it downloads (hash-checked, from the index) or reads the sdist and the
-wheels, extracts the sdist afresh for every attempt (:mod:`pyslsa.sources.sdist`: regular files and directories
-only, nothing outside the attempt's directory), runs ``python -m build --wheel`` (PEP 517, a fresh isolated environment
-per attempt) in a subprocess with a time limit, and hands the bytes to the core to compare.
+The orchestration of :mod:`pyslsa.core.reproduce`: it downloads (hash-checked, from the index) or reads the sdist
+and the wheels, extracts the sdist afresh for every attempt (:mod:`pyslsa.sources.sdist`: regular files and
+directories only, nothing outside the attempt's directory), runs ``python -m build --wheel``
+(:mod:`pyslsa.sources.build`: PEP 517, a fresh isolated environment per attempt, in a subprocess with a time limit),
+and hands the bytes to the core to compare.
 
 Everything is written under one working directory: a private temporary one removed on every path (errors,
 Ctrl-C), or ``--keep DIR``, which is kept. The builds get ``TZ=UTC`` unless a zone is inferred, their own pip
@@ -19,14 +20,9 @@ import hashlib
 import importlib.util
 import os
 import re
-import signal
-import subprocess
 import sys
 import time
 import zipfile
-from collections import deque
-from collections.abc import Mapping
-from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,19 +32,13 @@ from pyslsa.errors import (
     UnsupportedFormatError,
     UsageError,
 )
+from pyslsa.sources.build import build_env, build_wheel
 from pyslsa.sources.files import sha256_file, work_directory
 from pyslsa.sources.http import MAX_FILE_BYTES
 from pyslsa.sources.pypi import DEFAULT_INDEX_URL, DistFile, PackageIndex, file_kind_and_version, parse_requirement
 from pyslsa.sources.sdist import SdistInfo, extract_sdist, scan_sdist
 
 MAX_WHEEL_BYTES = MAX_FILE_BYTES  # a wheel, downloaded or local, is at most what a download may be
-LOG_TAIL_LINES = 40
-LOG_TAIL_BYTES = 64 * 1024  # the tail is read from the last bytes of the log only
-LOG_LINE_CHARS = 500
-#: Inherited variables that would change what a build sees or where it fetches from.
-_DROPPED_ENV = ("SOURCE_DATE_EPOCH", "TZ", "PIP_CONSTRAINT", "PIP_BUILD_CONSTRAINT", "PIP_EXTRA_INDEX_URL",
-                "PIP_FIND_LINKS", "PIP_NO_INDEX", "PIP_REQUIRE_VIRTUALENV", "PYTHONPATH", "PYTHONHOME",
-                "PIP_TARGET", "PIP_PREFIX", "PIP_USER", "UV_CONSTRAINT")
 
 
 @dataclass
@@ -111,96 +101,6 @@ def _say(progress: bool, message: str) -> None:
     if progress:
         sys.stderr.write(f"pyslsa: {message}\n")
         sys.stderr.flush()
-
-
-# -- building --------------------------------------------------------------------------------------------------
-
-
-@dataclass
-class BuildResult:
-    wheel: Path | None
-    seconds: float
-    log_tail: list[str]
-    reason: str = ""
-
-
-def _kill(proc: subprocess.Popen[bytes]) -> None:
-    """Kill the build's whole process group (the build's own session), even after the build itself exited:
-    nothing it started outlives it."""
-    try:
-        if os.name == "posix":
-            os.killpg(proc.pid, signal.SIGKILL)
-        elif proc.poll() is None:  # pragma: no cover
-            proc.kill()
-    except (ProcessLookupError, PermissionError):
-        pass
-    with suppress(subprocess.TimeoutExpired):
-        proc.wait(timeout=10)
-
-
-def _tail(log: Path) -> list[str]:
-    """The last lines of the build log, from its last ``LOG_TAIL_BYTES`` (a build may print gigabytes, or one
-    line without end), each cut to ``LOG_LINE_CHARS``."""
-    try:
-        with log.open("rb") as fh:
-            size = fh.seek(0, os.SEEK_END)
-            fh.seek(max(0, size - LOG_TAIL_BYTES))
-            data = fh.read(LOG_TAIL_BYTES)
-    except OSError:
-        return []
-    lines = data.decode("utf-8", "replace").splitlines()
-    if size > LOG_TAIL_BYTES and lines:
-        lines = lines[1:] or lines  # the first one is cut
-    out: deque[str] = deque(maxlen=LOG_TAIL_LINES)
-    for ln in lines:
-        out.append(ln if len(ln) <= LOG_LINE_CHARS else f"{ln[:LOG_LINE_CHARS]}... [{len(ln) - LOG_LINE_CHARS} more]")
-    return list(out)
-
-
-def build_wheel(src: Path, outdir: Path, log: Path, env: Mapping[str, str], timeout: float) -> BuildResult:
-    """``python -m build --wheel`` on ``src`` in a fresh isolated environment, bounded by ``timeout``."""
-    outdir.mkdir(parents=True, exist_ok=True)
-    cmd = [sys.executable, "-m", "build", "--wheel", "--outdir", str(outdir), str(src)]
-    start = time.monotonic()
-    with log.open("wb") as logfh:
-        logfh.write(("$ " + " ".join(cmd) + "\n").encode())
-        logfh.flush()
-        try:
-            proc = subprocess.Popen(cmd, cwd=src.parent, env=dict(env), stdin=subprocess.DEVNULL, stdout=logfh,
-                                    stderr=subprocess.STDOUT, start_new_session=os.name == "posix")
-        except OSError as exc:
-            return BuildResult(None, 0.0, [], f"could not start the build: {exc}")
-        rc: int | None = None
-        try:
-            rc = proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            pass
-        finally:
-            _kill(proc)  # the process group, on every path (Ctrl-C too): nothing the build started outlives it
-    seconds = time.monotonic() - start
-    tail = _tail(log)
-    if rc is None:
-        return BuildResult(None, seconds, tail, f"timed out after {timeout:g} s")
-    if rc != 0:
-        return BuildResult(None, seconds, tail, f"the build exited with status {rc}")
-    wheels = sorted(outdir.glob("*.whl"))
-    if len(wheels) != 1:
-        return BuildResult(None, seconds, tail, f"the build made {len(wheels)} wheels, expected one")
-    return BuildResult(wheels[0], seconds, tail)
-
-
-def _base_env(workdir: Path, index_url: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in _DROPPED_ENV}
-    env.update({
-        "TZ": "UTC",
-        "PIP_CACHE_DIR": str(workdir / "pip-cache"),
-        "PIP_DISABLE_PIP_VERSION_CHECK": "1",
-        "PIP_NO_INPUT": "1",
-        "PYTHONDONTWRITEBYTECODE": "1",
-    })
-    if index_url.rstrip("/") != DEFAULT_INDEX_URL.rstrip("/"):
-        env["PIP_INDEX_URL"] = index_url
-    return env
 
 
 # -- one wheel -------------------------------------------------------------------------------------------------
@@ -410,7 +310,7 @@ def _attempt(ctx: _Context, plan: core.AttemptPlan, pins: list[core.Pin], publis
     (adir / "tmp").mkdir()
     (adir / "src").mkdir()
     src = extract_sdist(ctx.sdist, adir / "src")
-    env = _base_env(ctx.workdir, ctx.index_url)
+    env = build_env(ctx.workdir, ctx.index_url)
     env["TMPDIR"] = str(adir / "tmp")
     if pins:
         constraints = adir / "constraints.txt"
@@ -567,4 +467,4 @@ def _run_in(report: ReproduceReport, workdir: Path, index: PackageIndex, require
         report.wheels.append(_reproduce_wheel(ctx, wp, uploaded))
 
 
-__all__ = ["ReproduceReport", "SourceFile", "build_wheel", "run"]
+__all__ = ["ReproduceReport", "SourceFile", "run"]
