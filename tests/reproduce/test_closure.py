@@ -370,9 +370,9 @@ def test_the_lookups_are_bounded_in_time(capsys: pytest.CaptureFixture[str], ind
                                          monkeypatch: pytest.MonkeyPatch) -> None:
     """Past the closure's time limit nothing more is asked of the index: what is not known is not pinned, the
     report says so, and the rebuild still runs (no traceback, no false reproducible)."""
-    import pyslsa.commands.reproduce as cmd
+    import pyslsa.sources.closure as lookups_module
 
-    monkeypatch.setattr(cmd, "CLOSURE_SECONDS", -1.0)
+    monkeypatch.setattr(lookups_module, "CLOSURE_SECONDS", -1.0)
     code, doc = reproduce(capsys, "demo-closure==1.0", "--index-url", index.url())
     assert code == 1 and doc["verdict"] == "different"
     w = doc["wheels"][0]

@@ -2,9 +2,9 @@
 
 The orchestration of :mod:`pyslsa.core.reproduce`: it downloads (hash-checked, from the index) or reads the sdist
 and the wheels, extracts the sdist afresh for every attempt (:mod:`pyslsa.sources.sdist`: regular files and
-directories only, nothing outside the attempt's directory), runs ``python -m build --wheel``
-(:mod:`pyslsa.sources.build`: PEP 517, a fresh isolated environment per attempt, in a subprocess with a time limit),
-and hands the bytes to the core to compare.
+directories only, nothing outside the attempt's directory), looks the build-dependency closure up on the index
+(:mod:`pyslsa.sources.closure`), runs ``python -m build --wheel`` (:mod:`pyslsa.sources.build`: PEP 517, a fresh
+isolated environment per attempt, in a subprocess with a time limit), and hands the bytes to the core to compare.
 
 Everything is written under one working directory: a private temporary one removed on every path (errors,
 Ctrl-C), or ``--keep DIR``, which is kept. The builds get ``TZ=UTC`` unless a zone is inferred, their own pip
@@ -19,11 +19,10 @@ import datetime as dt
 import hashlib
 import importlib.util
 import os
-import re
 import sys
 import time
-import zipfile
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from pyslsa.core import reproduce as core
@@ -33,9 +32,10 @@ from pyslsa.errors import (
     UsageError,
 )
 from pyslsa.sources.build import build_env, build_wheel
+from pyslsa.sources.closure import IndexLookups
 from pyslsa.sources.files import sha256_file, work_directory
 from pyslsa.sources.http import MAX_FILE_BYTES
-from pyslsa.sources.pypi import DEFAULT_INDEX_URL, DistFile, PackageIndex, file_kind_and_version, parse_requirement
+from pyslsa.sources.pypi import DEFAULT_INDEX_URL, DistFile, PackageIndex, parse_requirement
 from pyslsa.sources.sdist import SdistInfo, extract_sdist, scan_sdist
 
 MAX_WHEEL_BYTES = MAX_FILE_BYTES  # a wheel, downloaded or local, is at most what a download may be
@@ -111,153 +111,14 @@ class _Context:
     workdir: Path
     sdist: Path
     sdist_info: SdistInfo
-    index: PackageIndex | None
+    #: the index's answers for the closure, kept for every wheel of the release (None: nothing is looked up)
+    lookups: IndexLookups | None
     index_url: str
     build_requirements: list[str]
     env: dict[str, str]
     timeout: float
     progress: bool
-    #: what the index said, for every wheel of the release: project -> its files (or why not listed), and
-    #: (project, version) -> core metadata (or why not read)
-    listings: dict[str, list[DistFile] | str] = field(default_factory=dict)
-    metadata: dict[tuple[str, str], bytes | str] = field(default_factory=dict)
     attempt_counter: int = 0
-
-
-# -- the build-dependency closure ------------------------------------------------------------------------------
-
-#: Bounds on looking the closure up: its wall time (the index's answers so far are used after it), one core
-#: metadata file, and a wheel read for its METADATA when the index serves no PEP 658 metadata.
-CLOSURE_SECONDS = 180.0
-MAX_METADATA_BYTES = 4 * 1024 * 1024
-MAX_METADATA_WHEEL_BYTES = 64 * 1024 * 1024
-#: Calls to the core's resolver: each one after the first is given at least one new answer.
-MAX_CLOSURE_CALLS = 4 * core.MAX_CLOSURE_PROJECTS
-
-
-def _listing(ctx: _Context, name: str) -> list[DistFile] | str:
-    if name not in ctx.listings:
-        assert ctx.index is not None
-        try:
-            ctx.listings[name] = ctx.index.project_files(name)
-        except PyslsaError as exc:
-            ctx.listings[name] = exc.message
-    return ctx.listings[name]
-
-
-def _listed(name: str, files: list[DistFile] | str) -> list[core.ListedFile] | str:
-    if isinstance(files, str):
-        return files
-    out: list[core.ListedFile] = []
-    for f in files:
-        kv = file_kind_and_version(f.filename, name)
-        if kv is not None:
-            out.append(core.ListedFile(kv[1], f.upload_time, f.yanked, f.requires_python))
-    return out
-
-
-def _same_version(a: str, b: str) -> bool:
-    from packaging.version import InvalidVersion, Version
-
-    try:
-        return Version(a) == Version(b)
-    except InvalidVersion:
-        return a == b
-
-
-def _metadata_from_wheel(path: Path, name: str, version: str) -> bytes | str:
-    """The wheel's ``.dist-info/METADATA``, read with bounds."""
-    try:
-        with zipfile.ZipFile(path) as zf:
-            entries = [i for i in zf.infolist() if re.fullmatch(r"[^/]+\.dist-info/METADATA", i.filename)]
-            if len(entries) != 1:
-                return f"the wheel of {name} {version} holds {len(entries)} .dist-info/METADATA files"
-            if entries[0].file_size > MAX_METADATA_BYTES:
-                return f"the METADATA of {name} {version} is larger than {MAX_METADATA_BYTES} bytes"
-            with zf.open(entries[0]) as fh:
-                return fh.read(MAX_METADATA_BYTES + 1)[:MAX_METADATA_BYTES]
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError, EOFError, ValueError,
-            RuntimeError) as exc:
-        return f"the wheel of {name} {version} is unreadable: {exc}"
-
-
-def _core_metadata(ctx: _Context, name: str, version: str) -> bytes | str:
-    """A release's core metadata: the index's PEP 658 file (its SHA-256 checked), else read from the smallest
-    wheel (hash-checked download); an sdist is never built for it."""
-    key = (name, version)
-    if key in ctx.metadata:
-        return ctx.metadata[key]
-    files = _listing(ctx, name)
-    if isinstance(files, str):
-        return files
-    wheels = []
-    for f in files:
-        kv = file_kind_and_version(f.filename, name)
-        if kv is not None and kv[0] == "wheel" and _same_version(kv[1], version) and not f.yanked:
-            wheels.append(f)
-    if not wheels:
-        ctx.metadata[key] = "the index lists no wheel of it, and an sdist is not built to read its requirements"
-        return ctx.metadata[key]
-    # the index's own metadata file first, then a pure wheel, the smallest, then by name: the same choice each time
-    wheels.sort(key=lambda f: (f.metadata_sha256 is None, not f.filename.endswith("-none-any.whl"),
-                               f.size if f.size is not None else MAX_FILE_BYTES, f.filename))
-    f = wheels[0]
-    assert ctx.index is not None
-    result: bytes | str
-    try:
-        if f.metadata_sha256 is not None:
-            url = f.url.split("#", 1)[0] + ".metadata"
-            resp = ctx.index.http.get(url, max_bytes=MAX_METADATA_BYTES)
-            if resp is None:
-                result = f"the index lists core metadata for {f.filename} and it answered HTTP 404"
-            elif hashlib.sha256(resp.content).hexdigest() != f.metadata_sha256:
-                result = f"the core metadata of {f.filename} does not have the SHA-256 the index lists"
-            else:
-                result = resp.content
-        elif f.size is not None and f.size > MAX_METADATA_WHEEL_BYTES:
-            result = f"no core metadata listed, and {f.filename} is larger than {MAX_METADATA_WHEEL_BYTES} bytes"
-        else:
-            directory = ctx.workdir / "closure"
-            directory.mkdir(exist_ok=True)
-            path, _ = ctx.index.download(f, directory, max_bytes=MAX_METADATA_WHEEL_BYTES)
-            try:
-                result = _metadata_from_wheel(path, name, version)
-            finally:
-                path.unlink()
-    except PyslsaError as exc:
-        result = exc.message
-    ctx.metadata[key] = result
-    return result
-
-
-def _closure(ctx: _Context, roots: core.ClosureRoots, when: dt.datetime) -> core.Closure:
-    """The core's closure, asking the index for what each call of the resolver is missing, until nothing is."""
-    from packaging.markers import default_environment
-
-    environment = {k: str(v) for k, v in default_environment().items()}  # the builds run this interpreter
-    listings: dict[str, list[core.ListedFile] | str] = {}
-    metadata: dict[tuple[str, str], bytes | str] = {}
-    deadline = time.monotonic() + CLOSURE_SECONDS
-    closure = core.resolve_closure(roots, when, environment, listings, metadata)
-    for _ in range(MAX_CLOSURE_CALLS):
-        if closure.complete:
-            return closure
-        late = time.monotonic() > deadline
-        for name in closure.missing_listings:
-            if late:
-                listings[name] = f"the closure's lookups took longer than {CLOSURE_SECONDS:g} s"
-            else:
-                _say(ctx.progress, f"listing {name} on the index")
-                listings[name] = _listed(name, _listing(ctx, name))
-        for name, version in closure.missing_metadata:
-            if late:
-                metadata[(name, version)] = f"the closure's lookups took longer than {CLOSURE_SECONDS:g} s"
-            else:
-                metadata[(name, version)] = _core_metadata(ctx, name, version)
-        closure = core.resolve_closure(roots, when, environment, listings, metadata)
-    if not closure.complete:  # pragma: no cover - each call is given a new answer, and answers are bounded
-        closure.notes.append("the closure could not be completed: what is missing is not pinned")
-    return closure
 
 
 def _infer(ctx: _Context, wheel: core.Wheel, upload_time: dt.datetime | None) -> core.Inference:
@@ -277,14 +138,14 @@ def _infer(ctx: _Context, wheel: core.Wheel, upload_time: dt.datetime | None) ->
     roots = core.closure_roots(build, generator, ctx.build_requirements)
     closure: core.Closure | None = None
     if roots is not None and roots.requires:
-        if upload_time is None or ctx.index is None:
+        if upload_time is None or ctx.lookups is None:
             names = [n for r, _ in roots.requires if (n := core.requirement_name(r)) and n not in roots.fixed]
             inf.notes.append("no upload time for the wheel: " + (
                 f"{', '.join(names)} and what the build requirements pull in are not pinned by date" if names
                 else "what the build requirements pull in is not pinned by date"))
         else:
             inf.pinned_as_of = upload_time
-            closure = _closure(ctx, roots, upload_time)
+            closure = ctx.lookups.closure(roots, upload_time)
     try:
         inf.pins, notes = core.plan_pins(build, generator, closure.pins if closure else [], ctx.build_requirements)
     except ValueError as exc:
@@ -462,7 +323,8 @@ def _run_in(report: ReproduceReport, workdir: Path, index: PackageIndex, require
             report.wheel_files[wp.name] = SourceFile(wp.name, sha256_file(wp, "wheel"), "local")
             wheel_paths.append((wp, None))
     info = scan_sdist(sdist_path)
-    ctx = _Context(workdir, sdist_path, info, index, index.index_url, build_requirements, env, timeout, progress)
+    lookups = IndexLookups(index, workdir, partial(_say, progress))
+    ctx = _Context(workdir, sdist_path, info, lookups, index.index_url, build_requirements, env, timeout, progress)
     for wp, uploaded in wheel_paths:
         report.wheels.append(_reproduce_wheel(ctx, wp, uploaded))
 
