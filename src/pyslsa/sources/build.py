@@ -32,7 +32,6 @@ _DROPPED_ENV = ("SOURCE_DATE_EPOCH", "TZ", "PIP_CONSTRAINT", "PIP_BUILD_CONSTRAI
                 "PIP_TARGET", "PIP_PREFIX", "PIP_USER", "UV_CONSTRAINT")
 
 
-
 @dataclass
 class BuildResult:
     wheel: Path | None
