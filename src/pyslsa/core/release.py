@@ -141,7 +141,10 @@ def pep740_evidence(f: ReleaseFile, source: str, provenance_object: bytes, root:
 
 
 @dataclass
-class _Doc:
+class VerifiedDocument:
+    """One SLSA provenance document after verification: its signature, or the error and what its unverified
+    statement claims to cover."""
+
     source: str
     signature: VerifiedSignature | None = None
     statement: Statement | None = None  # verified when signature is set; unverified (for claims) otherwise
@@ -157,11 +160,13 @@ def _unverified_statement(raw: bytes) -> Statement | None:
         return None
 
 
-def _verify_docs(docs: Sequence[SlsaDocument], root: TrustedRoot, digests: Sequence[str],
-                 resolver: Resolver | None, profile: Profile) -> list[_Doc]:
+def verify_documents(docs: Sequence[SlsaDocument], root: TrustedRoot, digests: Sequence[str],
+                     resolver: Resolver | None = None, *, profile: Profile) -> list[VerifiedDocument]:
+    """Verify each document once (a release's provenance covers many files); ``digests`` are the files' digests
+    a legacy envelope's log lookup may use."""
     out = []
     for doc in docs:
-        d = _Doc(doc.source)
+        d = VerifiedDocument(doc.source)
         try:
             d.signature = verify_document(doc.raw, root, digests, resolver, profile=profile)
             d.statement = d.signature.statement()
@@ -171,6 +176,32 @@ def _verify_docs(docs: Sequence[SlsaDocument], root: TrustedRoot, digests: Seque
             d.statement = _unverified_statement(doc.raw)
         out.append(d)
     return out
+
+
+def slsa_evidence(d: VerifiedDocument, f: ReleaseFile, policy: SlsaPolicy) -> Evidence | None:
+    """What one verified (or failed) document says about ``f`` (see the module docstring), or None when it does
+    not claim the file."""
+    claim = _claims(d.statement, f)
+    if d.signature is None:
+        if claim is not None or d.statement is None:
+            assert d.error is not None
+            return Evidence(SLSA, d.source, error=d.error)
+        return None
+    if claim is None:
+        return None
+    ev = Evidence(SLSA, d.source, log_index=d.signature.log_index, notes=d.signature.notes)
+    if claim == "name":
+        ev.error = MismatchHashError(f"provenance subject {f.filename!r}: expected sha256:{f.sha256}, got "
+                                     f"sha256:{_digest_named(d.statement, f.filename)}")
+        return ev
+    try:
+        verdict = verify_slsa(d.signature, f.sha256, policy, DEFAULT_ARTIFACT_BUILDERS)
+        ev.verified = True
+        ev.signer = verdict.builder_id
+        ev.detail = f"{verdict.source_uri}@{verdict.ref}" + (f" {verdict.commit}" if verdict.commit else "")
+    except VerificationError as exc:
+        ev.error = exc
+    return ev
 
 
 def _claims(statement: Statement | None, f: ReleaseFile) -> str | None:
@@ -189,33 +220,14 @@ def decide_release(files: Sequence[ReleaseFile], pep740: Mapping[str, Sequence[t
                    resolver: Resolver | None = None, *, profile: Profile) -> list[FileVerdict]:
     """The verdict for every file (see the module docstring for the rules)."""
     verdicts = [FileVerdict(f.filename, f.sha256) for f in files]
-    docs = _verify_docs(slsa_docs, root, [f.sha256 for f in files], resolver, profile) if slsa_docs else []
+    docs = verify_documents(slsa_docs, root, [f.sha256 for f in files], resolver, profile=profile) if slsa_docs else []
     for f, v in zip(files, verdicts, strict=True):
         for source, obj in pep740.get(f.filename, ()):
             v.evidence.extend(pep740_evidence(f, source, obj, root, policy.source_uri, profile=profile))
         for d in docs:
-            claim = _claims(d.statement, f)
-            if d.signature is None:
-                if claim is not None or d.statement is None:
-                    assert d.error is not None
-                    v.evidence.append(Evidence(SLSA, d.source, error=d.error))
-                continue
-            if claim is None:
-                continue
-            ev = Evidence(SLSA, d.source, log_index=d.signature.log_index, notes=d.signature.notes)
-            if claim == "name":
-                ev.error = MismatchHashError(f"provenance subject {f.filename!r}: expected sha256:{f.sha256}, got "
-                                             f"sha256:{_digest_named(d.statement, f.filename)}")
-            else:
-                try:
-                    verdict = verify_slsa(d.signature, f.sha256, policy, DEFAULT_ARTIFACT_BUILDERS)
-                    ev.verified = True
-                    ev.signer = verdict.builder_id
-                    ev.detail = f"{verdict.source_uri}@{verdict.ref}" + (f" {verdict.commit}" if verdict.commit
-                                                                          else "")
-                except VerificationError as exc:
-                    ev.error = exc
-            v.evidence.append(ev)
+            ev = slsa_evidence(d, f, policy)
+            if ev is not None:
+                v.evidence.append(ev)
         failed = [e for e in v.evidence if e.error is not None]
         if failed:
             v.error = failed[0].error
@@ -233,7 +245,7 @@ def _digest_named(statement: Statement | None, name: str) -> str:
     return "?"
 
 
-def _uncovered(f: ReleaseFile, docs: Sequence[_Doc]) -> VerificationError:
+def _uncovered(f: ReleaseFile, docs: Sequence[VerifiedDocument]) -> VerificationError:
     statements = [d.statement for d in docs if d.signature is not None and d.statement is not None]
     if statements:
         names = sorted({s.name or s.digest.get("sha256", "?") for st in statements for s in st.subjects})
@@ -244,5 +256,6 @@ def _uncovered(f: ReleaseFile, docs: Sequence[_Doc]) -> VerificationError:
                            f"sha256:{f.sha256}")
 
 
-__all__ = ["PEP740", "SLSA", "Evidence", "FileVerdict", "ReleaseFile", "Resolver", "SlsaDocument",
-           "decide_release", "expected_repository", "pep740_evidence", "strip_source_uri"]
+__all__ = ["PEP740", "SLSA", "Evidence", "FileVerdict", "ReleaseFile", "Resolver", "SlsaDocument", "VerifiedDocument",
+           "decide_release", "expected_repository", "pep740_evidence", "slsa_evidence", "strip_source_uri",
+           "verify_documents"]

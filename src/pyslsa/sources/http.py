@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
@@ -66,7 +67,8 @@ class Response:
 
 @dataclass
 class HttpClient:
-    """A small bounded GET client over ``httpx`` (imported on first use)."""
+    """A small bounded GET client over ``httpx`` (imported on first use). One instance may be shared by threads
+    (``audit``'s workers): ``httpx.Client`` can be, and the lazy creation of it is serialised here."""
 
     timeout: float = 20.0
     attempts: int = 3
@@ -77,20 +79,26 @@ class HttpClient:
     user_agent: str = "pyslsa"
     headers: Mapping[str, str] = field(default_factory=dict)
     _client: Any = field(default=None, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
 
     def _httpx(self) -> httpx.Client:
-        if self._client is None:
-            import httpx
+        client: httpx.Client | None = self._client
+        if client is None:
+            with self._lock:
+                if self._client is None:
+                    import httpx
 
-            self._client = httpx.Client(follow_redirects=False, headers={"User-Agent": self.user_agent,
-                                                                         **dict(self.headers)})
-        client: httpx.Client = self._client
+                    self._client = httpx.Client(follow_redirects=False, headers={"User-Agent": self.user_agent,
+                                                                                 **dict(self.headers)})
+                client = self._client
+        assert client is not None
         return client
 
     def close(self) -> None:
-        if self._client is not None:
-            self._client.close()
-            self._client = None
+        with self._lock:
+            if self._client is not None:
+                self._client.close()
+                self._client = None
 
     def __enter__(self) -> HttpClient:
         return self
