@@ -1,0 +1,740 @@
+"""``pyslsa audit``: every dependency of lockfiles, requirements files or an installed environment, against a
+policy and the pinned publishers. The library entry point is :func:`run_audit`; the CLI builds an
+:class:`AuditOptions` from its flags and renders the :class:`AuditReport` with :mod:`pyslsa.formats.audit_view`.
+
+How a run goes:
+
+1. The policy (``--policy FILE``, else ``pyslsa.toml`` / ``[tool.pyslsa]`` in the directory), the trusted root
+   and the inputs (:mod:`pyslsa.sources.inputs`) are read; any problem there is a usage error (exit 2) and the
+   report carries it in ``error``. The pins of each input are read (the pylock's own
+   ``[[packages.attestation-identities]]``, else ``pyslsa.pins.toml`` beside it).
+2. The pins are grouped into packages (one entry of an input). For each package from an index, the release is
+   listed on the index (one simple-API page: each file's SHA-256 and provenance URL), and the input's files are
+   bound to it: the lock's SHA-256 must be the index's (``mismatch-index-digest``; no download: the evidence
+   binds the digest), a file the index does not list is ``not-found``; without a pinned file or hash, every
+   wheel and sdist of the release is examined, with its index SHA-256. Release provenance (GitHub release
+   assets) is fetched once per package whose policy names the repository.
+3. Per file: the PEP 740 provenance (the listing's URL, else the integrity API), GitHub artifact attestations by
+   digest (in the repository the policy names and in the one a verified PEP 740 publisher reveals), the release
+   provenance and ``--evidence DIR`` are verified (:mod:`pyslsa.core.audit.evidence`), then the verdict
+   (:func:`pyslsa.core.audit.verdict.decide_file`) against the policy and the pins. For an installed
+   distribution the file is the index wheel with its tags, and the install is proven to come from it
+   (:mod:`pyslsa.sources.installed_wheel`).
+4. Package listings and file evidence are fetched by ``jobs`` worker threads sharing one keep-alive
+   :class:`~pyslsa.sources.http.HttpClient`; every request is bounded as in verify-release. A network failure
+   fails that file (or that package) with ``download-failed`` and nothing else.
+5. With ``update_pins``, the identities every file of a package verified with (judged without the pins) are
+   recorded for it; the run itself is still judged against the pins it read.
+
+Packages not from an index: a requirement without an exact version (``==`` / ``===``) is ``not-pinned``, so is a
+direct URL without a hash (it pins no bytes). A direct URL with a hash is examined by its digest (GitHub
+attestations of the policy's repository, ``--evidence DIR``). A VCS checkout, a local path, an editable install
+or a legacy install of unknown origin has no published file to attest: ``unattested`` (a failure where the
+policy requires evidence; an exception can allow it).
+
+``--offline``: no socket is opened. Evidence comes from the cache (what earlier online runs fetched, keyed by the
+file's SHA-256, verified again on every use) and ``--evidence DIR``; the index is not asked, so files are the
+ones the input pins with their hash (a requirement without a hash is ``not-found``), and the lock's hash cannot
+be compared with the index's. A file with no cache entry is judged on ``DIR`` alone when ``DIR`` is given
+(nothing there: ``unattested``), and is ``download-failed`` otherwise. An installed environment cannot be audited
+offline (its wheels must be looked up): ``download-failed``.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import os
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Any, Literal
+
+from pyslsa.core.audit.evidence import (
+    AuditFile,
+    github_attestation_result,
+    pep740_results,
+    release_results,
+    uncovered_by_release,
+)
+from pyslsa.core.audit.identity import EvidenceKind, Identity, VerifiedIdentity
+from pyslsa.core.audit.names import show
+from pyslsa.core.audit.pins import identities_to_pin
+from pyslsa.core.audit.policy import PackagePolicy
+from pyslsa.core.audit.verdict import EvidenceResult, FileVerdict, decide_file, package_verdict
+from pyslsa.core.profile import SLSA_VERIFIER
+from pyslsa.core.release import SlsaDocument, VerifiedDocument, verify_documents
+from pyslsa.core.trust import TrustedRoot
+from pyslsa.errors import (
+    DownloadError,
+    MismatchIndexDigestError,
+    NotFoundError,
+    NotPinnedError,
+    PyslsaError,
+    ReleaseNotFoundError,
+    UnattestedError,
+    UsageError,
+    VerificationError,
+)
+from pyslsa.sources.evidence_cache import CachedEvidence, EvidenceCache, RawEvidence
+from pyslsa.sources.files import read_evidence, split_evidence
+from pyslsa.sources.github import DEFAULT_GITHUB_API_URL, DEFAULT_GITHUB_URL, GitHubReleases
+from pyslsa.sources.github_attestations import GitHubAttestations
+from pyslsa.sources.http import HttpClient, check_flag_url, safe_filename
+from pyslsa.sources.inputs import InputKind, InputSource, Location, Pin, collect_pins, open_input
+from pyslsa.sources.inputs.common import filename_from_url
+from pyslsa.sources.inputs.environment import EnvironmentInput, InstalledDistribution
+from pyslsa.sources.installed_wheel import matching_wheels, prove_installed
+from pyslsa.sources.local_evidence import LocalEvidence, check_directory, local_evidence
+from pyslsa.sources.pins_file import load_pins, write_pins
+from pyslsa.sources.policy_file import load_policy
+from pyslsa.sources.pypi import DEFAULT_INDEX_URL, DistFile, PackageIndex
+
+__all__ = ["DEFAULT_JOBS", "MAX_JOBS", "SCHEMA", "AuditOptions", "AuditProgress", "AuditReport", "EvidenceEntry",
+           "FileResult", "PackageResult", "run_audit"]
+
+SCHEMA = "pyslsa-audit/1"
+#: Worker threads fetching by default (each request waits on the network, not the CPU).
+DEFAULT_JOBS = 16
+MAX_JOBS = 64
+
+#: Called as packages finish: (packages done, packages in all, the package just done).
+AuditProgress = Callable[[int, int, str], None]
+Format = Literal["table", "json", "markdown", "sarif"]
+FORMATS: tuple[Format, ...] = ("table", "json", "markdown", "sarif")
+
+
+@dataclass(frozen=True)
+class AuditOptions:
+    """Every flag of ``pyslsa audit`` (``paths``: the ``PATH`` arguments; none: the environment of ``python``, or
+    the current interpreter's), plus what a library caller or a test sets: ``today`` (for exceptions; None: the
+    local date), ``cache_dir`` (None: ``$PYSLSA_CACHE_DIR`` or the user cache directory), ``directory`` (where
+    the policy is looked for, and where an environment's ``pyslsa.pins.toml`` lives), ``timeout`` (one limit for
+    all the fetches of the run) and ``progress``. ``format`` and ``output`` are the CLI's (the report does not
+    depend on them)."""
+
+    paths: tuple[str, ...] = ()
+    python: str | None = None
+    policy: str | None = None
+    update_pins: bool = False
+    evidence: str | None = None
+    offline: bool = False
+    index_url: str | None = None
+    github_url: str | None = None
+    github_api_url: str | None = None
+    trusted_root: str | None = None
+    jobs: int = DEFAULT_JOBS
+    format: Format = "table"
+    output: str | None = None
+    today: date | None = None
+    cache_dir: str | None = None
+    directory: str = "."
+    timeout: float | None = 1800.0
+    progress: AuditProgress | None = field(default=None, compare=False)
+
+
+# -- the report ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EvidenceEntry:
+    """One piece of evidence examined for a file: where it came from and, if it verified, whom it proves."""
+
+    kind: EvidenceKind
+    url: str
+    identity: VerifiedIdentity | None = None
+    error: VerificationError | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        ident = self.identity
+        return {"kind": self.kind, "url": self.url,
+                "identity": None if ident is None else {"issuer": ident.issuer, "repository": ident.repository,
+                                                        "workflow": ident.workflow, "ref": ident.ref,
+                                                        "environment": ident.environment}}
+
+
+@dataclass(frozen=True)
+class FileResult:
+    filename: str
+    sha256: str | None
+    verdict: FileVerdict
+    evidence: tuple[EvidenceEntry, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {"filename": self.filename, "sha256": self.sha256, "verdict": self.verdict.verdict,
+                "code": self.verdict.code, "message": self.verdict.message,
+                "evidence": [e.to_json() for e in self.evidence]}
+
+
+@dataclass(frozen=True)
+class PackageResult:
+    """One package entry of an input: its files' results and its verdict (its worst file's)."""
+
+    name: str
+    version: str | None
+    pinned_at: Location
+    kind: InputKind
+    verdict: FileVerdict
+    files: tuple[FileResult, ...] = ()
+
+    @property
+    def passes(self) -> bool:
+        return self.verdict.passes and all(f.verdict.passes for f in self.files)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "version": self.version, "pinned_at": str(self.pinned_at),
+                "verdict": self.verdict.verdict, "code": self.verdict.code, "message": self.verdict.message,
+                "files": [f.to_json() for f in self.files]}
+
+
+@dataclass
+class AuditReport:
+    """What an audit found. ``to_json`` is the contract (schema ``pyslsa-audit/1``); ``notes`` (pins written,
+    cache problems...) are for people and shown by the text views only."""
+
+    packages: list[PackageResult] = field(default_factory=list)
+    error: PyslsaError | None = None
+    notes: list[str] = field(default_factory=list)
+    pins_written: list[str] = field(default_factory=list)
+    inputs: list[str] = field(default_factory=list)
+
+    @property
+    def verified(self) -> bool:
+        """Whether the policy holds: no error, and every package passes."""
+        return self.error is None and all(p.passes for p in self.packages)
+
+    @property
+    def exit_status(self) -> int:
+        """0 when the policy holds, 1 when it does not, 2 on a usage or input error."""
+        if self.error is not None:
+            return self.error.exit_status
+        return 0 if self.verified else 1
+
+    def count(self, verdict: str) -> int:
+        """Packages with this verdict."""
+        return sum(1 for p in self.packages if p.verdict.verdict == verdict)
+
+    @property
+    def summary(self) -> dict[str, int]:
+        """Packages and files examined, and packages by verdict."""
+        return {"packages": len(self.packages), "files": sum(len(p.files) for p in self.packages),
+                "verified": self.count("verified"), "unattested": self.count("unattested"),
+                "allowed": self.count("allowed"), "failed": self.count("failed")}
+
+    def to_json(self) -> dict[str, Any]:
+        return {"schema": SCHEMA, "verified": self.verified, "summary": self.summary,
+                "packages": [p.to_json() for p in self.packages],
+                "error": self.error.to_json() if self.error is not None else None}
+
+
+# -- planning -----------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Package:
+    index: int  # position in the report
+    input_no: int
+    name: str
+    version: str | None
+    pinned_at: Location
+    kind: InputKind
+    pins: list[Pin]
+    pinned: tuple[Identity, ...]
+    entry: PackagePolicy | None
+    listing: list[DistFile] | None = None
+    release_docs: list[VerifiedDocument] | None = None
+    release_raw: list[RawEvidence] = field(default_factory=list)
+    release_error: VerificationError | None = None
+    error: VerificationError | None = None  # the whole package fails with it
+    files: list[_File] = field(default_factory=list)
+    results: list[FileResult] = field(default_factory=list)
+    unpinned_verdicts: list[FileVerdict] = field(default_factory=list)
+
+
+@dataclass
+class _File:
+    filename: str
+    sha256: str | None
+    dist: DistFile | None = None  # as the index lists it
+    installed: InstalledDistribution | None = None
+    candidates: list[DistFile] = field(default_factory=list)  # an installed distribution's possible wheels
+    error: VerificationError | None = None  # the file cannot be examined
+
+
+def _kinds(entry: PackagePolicy | None) -> frozenset[EvidenceKind]:
+    if entry is None or not entry.evidence:
+        return frozenset({"pep740", "github-attestation", "github-release", "local"})
+    return frozenset(entry.evidence) | {"local"}
+
+
+class _Audit:
+    def __init__(self, options: AuditOptions, client: HttpClient | None) -> None:
+        self.o = options
+        self.own_client = client is None
+        self.client = client
+        self.lock = threading.Lock()
+        self.cache_notes: set[str] = set()
+
+    # -- setup --------------------------------------------------------------------------------------------------
+
+    def _check_options(self) -> None:
+        o = self.o
+        if o.paths and o.python is not None:
+            raise UsageError("give input files or --python, not both")
+        if not isinstance(o.jobs, int) or isinstance(o.jobs, bool) or not 1 <= o.jobs <= MAX_JOBS:
+            raise UsageError(f"--jobs must be a whole number from 1 to {MAX_JOBS}, got {o.jobs!r}")
+        if o.format not in FORMATS:
+            raise UsageError(f"--format must be one of {', '.join(FORMATS)}, got {o.format!r}")
+        if o.timeout is not None and not (0 < o.timeout < float("inf")):
+            raise UsageError(f"--timeout must be a positive number of seconds, got {o.timeout}")
+        for flag, url in (("--index-url", o.index_url), ("--github-url", o.github_url),
+                          ("--github-api-url", o.github_api_url)):
+            if url is not None:
+                check_flag_url(flag, url)
+
+    def _root(self) -> TrustedRoot:
+        if self.o.trusted_root is None:
+            return TrustedRoot.production()
+        return TrustedRoot.from_json(read_evidence(self.o.trusted_root, "trusted root file"))
+
+    def _inputs(self) -> list[tuple[str | None, InputSource]]:
+        if self.o.paths:
+            return [(p, open_input(p)) for p in self.o.paths]
+        return [(None, EnvironmentInput(self.o.python))]
+
+    # -- the run ------------------------------------------------------------------------------------------------
+
+    def run(self) -> AuditReport:
+        self._check_options()
+        report = AuditReport()
+        today = self.o.today or date.today()
+        policy = load_policy(self.o.policy, self.o.directory)
+        root = self._root()
+        local_dir = str(check_directory(self.o.evidence)) if self.o.evidence is not None else None
+        inputs = self._inputs()
+        packages: list[_Package] = []
+        pins_of: list[tuple[str | None, InputKind]] = []
+        for no, (path, source) in enumerate(inputs):
+            pins = collect_pins(source)
+            pinned = load_pins(path, source.kind, self.o.directory)
+            pins_of.append((path, source.kind))
+            report.inputs.append(path if path is not None else (self.o.python or "the current environment"))
+            groups: dict[tuple[str, str | None, Location], list[Pin]] = {}
+            for pin in pins:
+                groups.setdefault((pin.name, pin.version, pin.pinned_at), []).append(pin)
+            for (name, version, where), group in groups.items():
+                packages.append(_Package(len(packages), no, name, version, where, source.kind, group,
+                                         pinned.get(name, ()), policy.package(name)))
+        self.policy, self.today, self.root, self.local_dir = policy, today, root, local_dir
+        self._fetch_all(packages)
+        for pkg in packages:
+            report.packages.append(self._package_result(pkg))
+        report.notes.extend(sorted(self.cache_notes))
+        if self.o.update_pins:
+            self._update_pins(packages, pins_of, report)
+        return report
+
+    def _fetch_all(self, packages: list[_Package]) -> None:
+        online = not self.o.offline
+        if online:
+            http = self.client or HttpClient()
+            if self.o.timeout is not None:
+                http.until = time.monotonic() + self.o.timeout
+            self.http = http
+            self.index = PackageIndex(self.o.index_url or os.environ.get("PYSLSA_INDEX_URL") or DEFAULT_INDEX_URL,
+                                      client=http)
+            self.releases = GitHubReleases(self.o.github_url or DEFAULT_GITHUB_URL,
+                                           self.o.github_api_url or DEFAULT_GITHUB_API_URL, client=http)
+            self.attestations = GitHubAttestations(self.o.github_api_url or DEFAULT_GITHUB_API_URL, client=http,
+                                                   api_client=self.releases.api_client)
+        self.cache = EvidenceCache(self.o.cache_dir)
+        total = len(packages)
+        done = 0
+        try:
+            with cf.ThreadPoolExecutor(max_workers=self.o.jobs, thread_name_prefix="pyslsa-audit") as pool:
+                pending_files: dict[cf.Future[None], _Package] = {}
+                left: dict[int, int] = {}
+                plan = {pool.submit(self._plan, pkg): pkg for pkg in packages}
+                for fut in cf.as_completed(plan):
+                    pkg = plan[fut]
+                    fut.result()
+                    left[pkg.index] = len(pkg.files)
+                    if not pkg.files:
+                        done += 1
+                        self._progress(done, total, pkg.name)
+                    for f in pkg.files:
+                        pending_files[pool.submit(self._examine, pkg, f)] = pkg
+                for fut in cf.as_completed(pending_files):
+                    pkg = pending_files[fut]
+                    fut.result()
+                    left[pkg.index] -= 1
+                    if left[pkg.index] == 0:
+                        done += 1
+                        self._progress(done, total, pkg.name)
+        finally:
+            if online:
+                if self.own_client:
+                    self.http.close()
+                self.attestations.close()
+
+    def _progress(self, done: int, total: int, name: str) -> None:
+        if self.o.progress is not None:
+            self.o.progress(done, total, name)
+
+    # -- step 2: a package's files ------------------------------------------------------------------------------
+
+    def _plan(self, pkg: _Package) -> None:
+        """Which files of the package are examined (and, online, the index listing and release provenance)."""
+        try:
+            self._plan_files(pkg)
+        except VerificationError as exc:
+            pkg.error = exc
+            pkg.files = []
+
+    def _plan_files(self, pkg: _Package) -> None:
+        pins = pkg.pins
+        origin = pins[0].origin
+        if pkg.kind != "environment" and origin == "index" and pkg.version is None:
+            raise NotPinnedError(f"{pkg.pinned_at}: {show(pins[0].requirement or pkg.name, 200)} does not pin one "
+                                 f"version (== or ===): there is no one release to check")
+        if origin == "url":
+            self._plan_url(pkg)
+            return
+        if origin != "index":
+            return  # no published file: judged as unattested in _package_result
+        if self.o.offline:
+            self._plan_offline(pkg)
+            return
+        assert pkg.version is not None
+        try:
+            pkg.listing = self.index.release_files(pkg.name, pkg.version)
+        except ReleaseNotFoundError as exc:
+            raise NotFoundError(exc.message) from None
+        self._fetch_release(pkg)
+        by_name = {f.filename: f for f in pkg.listing}
+        if pkg.kind == "environment":
+            installed = pins[0].installed
+            assert installed is not None
+            wheels = matching_wheels(installed, pkg.listing)
+            if not wheels:
+                tags = ", ".join(installed.tags) or "none recorded"
+                raise NotFoundError(f"no wheel of {pkg.name}=={pkg.version} on {self.index.index_url} has the "
+                                    f"installed tags ({tags}): built locally from the sdist, or from another "
+                                    f"index?")
+            first = wheels[0]
+            pkg.files = [_File(first.filename, first.sha256, first, installed, wheels)]
+            return
+        for pin in pins:
+            if pin.filename is not None:
+                dist = by_name.get(pin.filename)
+                f = _File(pin.filename, next(iter(pin.sha256), None), dist)
+                if dist is None:
+                    f.error = NotFoundError(f"the index {self.index.index_url} does not list {pin.filename} for "
+                                            f"{pkg.name}=={pkg.version}")
+                elif dist.sha256 is None:
+                    f.error = MismatchIndexDigestError(f"the index lists no sha256 for {pin.filename}")
+                elif pin.sha256 and dist.sha256 not in pin.sha256:
+                    f.error = MismatchIndexDigestError(
+                        f"{pin.filename}: {pkg.pinned_at} pins sha256:{sorted(pin.sha256)[0]}, the index lists "
+                        f"sha256:{dist.sha256}")
+                else:
+                    f.sha256 = dist.sha256
+                pkg.files.append(f)
+            elif pin.sha256:
+                matching = [d for d in pkg.listing if d.sha256 in pin.sha256]
+                if not matching:
+                    raise MismatchIndexDigestError(
+                        f"none of the {len(pin.sha256)} hashes {pkg.pinned_at} allows is the SHA-256 of a file the "
+                        f"index lists for {pkg.name}=={pkg.version}")
+                pkg.files.extend(_File(d.filename, d.sha256, d) for d in matching)
+            else:
+                for d in pkg.listing:
+                    f = _File(d.filename, d.sha256, d)
+                    if d.sha256 is None:
+                        f.error = MismatchIndexDigestError(f"the index lists no sha256 for {d.filename}")
+                    pkg.files.append(f)
+
+    def _plan_url(self, pkg: _Package) -> None:
+        for pin in pkg.pins:
+            if not pin.sha256:
+                raise NotPinnedError(f"{pkg.pinned_at}: a direct URL without a hash pins no bytes: nothing to "
+                                     f"check evidence against")
+            name = pin.filename or (filename_from_url(pin.url) if pin.url else "")
+            try:
+                name = safe_filename(name, "file name")
+            except DownloadError:
+                name = f"{pkg.name}-{pkg.version or 'direct'}"
+            for digest in sorted(pin.sha256):
+                pkg.files.append(_File(name, digest))
+        if not self.o.offline:
+            self._fetch_release(pkg)
+
+    def _plan_offline(self, pkg: _Package) -> None:
+        if pkg.kind == "environment":
+            raise DownloadError("--offline: an installed distribution's wheel must be looked up on the index")
+        for pin in pkg.pins:
+            if not pin.sha256:
+                raise NotFoundError(f"--offline: {pkg.pinned_at} pins no hash, and the index is not asked which "
+                                    f"files {pkg.name}=={pkg.version} has")
+            for digest in sorted(pin.sha256):
+                name = pin.filename
+                if name is None:
+                    try:
+                        cached = self.cache.load(digest)
+                    except DownloadError:
+                        cached = None
+                    if cached is None:
+                        continue  # a hash of the requirement that no earlier run saw on the index
+                    name = cached.filename
+                pkg.files.append(_File(name, digest))
+        if not pkg.files:
+            raise NotFoundError(f"--offline: no file of {pkg.pinned_at} is in the evidence cache, so none of its "
+                                f"hashes can be given a file name")
+
+    def _fetch_release(self, pkg: _Package) -> None:
+        """The release provenance of a package whose policy names its repository, verified once."""
+        entry = pkg.entry
+        if entry is None or entry.repository is None or "github-release" not in _kinds(entry) \
+                or not entry.repository.startswith("github.com/") or pkg.version is None:
+            return
+        tag = entry.tag_for(pkg.version)
+        try:
+            assets = self.releases.provenance(entry.repository, tag)
+        except (DownloadError, UsageError) as exc:
+            pkg.release_error = exc if isinstance(exc, DownloadError) else DownloadError(exc.message)
+            return
+        for asset in assets:
+            pkg.release_raw.append(RawEvidence("github-release", asset.url, asset.content, entry.repository, tag))
+        pkg.release_docs = self._verify_release(pkg.release_raw)
+
+    def _verify_release(self, raws: Sequence[RawEvidence]) -> list[VerifiedDocument]:
+        docs: list[SlsaDocument] = []
+        for raw in raws:
+            try:
+                parts = split_evidence(raw.content)
+            except VerificationError:
+                parts = [raw.content]
+            for i, part in enumerate(parts):
+                docs.append(SlsaDocument(f"{raw.url}#{i + 1}" if len(parts) > 1 else raw.url, part))
+        return verify_documents(docs, self.root, [], None, profile=SLSA_VERIFIER) if docs else []
+
+    # -- step 3: one file ---------------------------------------------------------------------------------------
+
+    def _examine(self, pkg: _Package, f: _File) -> None:
+        try:
+            result, unpinned = self._judge(pkg, f)
+        except VerificationError as exc:  # a failure nothing below caught: this file's, not the run's
+            result, unpinned = self._failed_file(pkg, f, exc), None
+        with self.lock:
+            pkg.results.append(result)
+            if unpinned is not None:
+                pkg.unpinned_verdicts.append(unpinned)
+
+    def _failed_file(self, pkg: _Package, f: _File, error: VerificationError) -> FileResult:
+        verdict = decide_file((), package=pkg.name, policy=self.policy, today=self.today, pins=pkg.pinned,
+                              input_error=error)
+        return FileResult(f.filename, f.sha256, verdict)
+
+    def _judge(self, pkg: _Package, f: _File) -> tuple[FileResult, FileVerdict | None]:
+        if f.error is not None or f.sha256 is None:
+            return self._failed_file(pkg, f, f.error or MismatchIndexDigestError("no SHA-256 for the file")), None
+        input_error: VerificationError | None = None
+        if f.installed is not None:
+            input_error = self._prove_install(pkg, f)
+        af = AuditFile(f.filename, f.sha256)
+        results, complete, release = self._evidence(pkg, f, af)
+        if input_error is None and not complete and self.o.offline and self.local_dir is None:
+            input_error = DownloadError(f"--offline: nothing is cached for {f.filename} (sha256:{f.sha256}) and no "
+                                        f"--evidence DIR was given")
+        if release is not None and not any(r.identity is not None or r.error is not None for r in results):
+            missing = uncovered_by_release(af, release[1])
+            if missing is not None:  # verify-release's rule: the release's provenance names other bytes
+                results.append(EvidenceResult("github-release", release[0], error=missing))
+        verdict = decide_file(results, package=pkg.name, policy=self.policy, today=self.today, pins=pkg.pinned,
+                              input_error=input_error)
+        unpinned = decide_file(results, package=pkg.name, policy=self.policy, today=self.today,
+                               input_error=input_error)
+        entries = tuple(EvidenceEntry(r.kind, r.url, r.identity, r.error) for r in results)
+        return FileResult(f.filename, f.sha256, verdict, entries), unpinned
+
+    def _prove_install(self, pkg: _Package, f: _File) -> VerificationError | None:
+        assert f.installed is not None
+        first: VerificationError | None = None
+        for wheel in f.candidates:
+            problem = prove_installed(f.installed, wheel, self.index)
+            if problem is None:
+                f.filename, f.sha256, f.dist = wheel.filename, wheel.sha256, wheel
+                return None
+            first = first or problem
+        return first
+
+    def _evidence(self, pkg: _Package, f: _File, af: AuditFile
+                  ) -> tuple[list[EvidenceResult], bool, tuple[str, list[VerifiedDocument]] | None]:
+        """Every piece of evidence for the file, verified; whether the remote sources were all heard (online:
+        asked; offline: found in the cache); and the release provenance looked at (its URL and documents)."""
+        kinds = _kinds(pkg.entry)
+        results: list[EvidenceResult] = []
+        complete = True
+        release: tuple[str, list[VerifiedDocument]] | None = None
+        if self.o.offline:
+            try:
+                cached = self.cache.load(af.sha256)
+            except DownloadError as exc:
+                results.append(EvidenceResult("pep740", str(self.cache.entry_path(af.sha256)), error=exc))
+                cached = None
+            complete = cached is not None
+            if cached is not None:
+                release = self._verify_cached(pkg, af, cached.pieces, results)
+        else:
+            release = self._fetch(pkg, f, af, kinds, results)
+        if "local" in kinds and self.local_dir is not None:
+            for item in local_evidence(self.local_dir, af.filename, af.sha256):
+                results.extend(self._verify_local(pkg, af, item))
+        return results, complete, release
+
+    def _github_attestations(self, af: AuditFile, repos: Sequence[str], raws: list[RawEvidence],
+                             results: list[EvidenceResult]) -> bool:
+        """Fetch and verify the attestations each repository stores for the file; False if a fetch failed."""
+        ok = True
+        for repo in repos:
+            url = self.attestations.listing_url(repo, af.sha256)
+            try:
+                bundles = self.attestations.attestations(repo, af.sha256)
+            except VerificationError as exc:
+                results.append(EvidenceResult("github-attestation", url, error=exc))
+                ok = False
+                continue
+            for bundle in bundles:
+                raws.append(RawEvidence("github-attestation", bundle.url, bundle.content, repo))
+                r = github_attestation_result(af, bundle.url, bundle.content, self.root, repository=repo)
+                if r is not None:
+                    results.append(r)
+        return ok
+
+    def _fetch(self, pkg: _Package, f: _File, af: AuditFile, kinds: frozenset[EvidenceKind],
+               results: list[EvidenceResult]) -> tuple[str, list[VerifiedDocument]] | None:
+        """Fetch and verify the file's remote evidence. A source that fails adds a ``download-failed`` result
+        (and nothing is cached: an incomplete record would read back as complete)."""
+        raws: list[RawEvidence] = []
+        ok = True
+        if "pep740" in kinds and f.dist is not None and pkg.version is not None:
+            try:
+                found = self.index.provenance(pkg.name, pkg.version, f.dist)
+                if found is not None:
+                    raws.append(RawEvidence("pep740", found[0], found[1]))
+                    results.extend(pep740_results(af, found[0], found[1], self.root))
+            except VerificationError as exc:
+                results.append(EvidenceResult("pep740", f.dist.provenance_url or self.index.index_url, error=exc))
+                ok = False
+        if "github-attestation" in kinds:
+            repos: list[str] = []
+            entry = pkg.entry
+            if entry is not None and entry.repository is not None and entry.repository.startswith("github.com/"):
+                repos.append(entry.repository.removeprefix("github.com/"))
+            for r in results:  # a verified PEP 740 publisher reveals the repository
+                if r.identity is not None and r.identity.kind == "GitHub" and r.identity.repository not in repos:
+                    repos.append(r.identity.repository)
+            ok = self._github_attestations(af, repos, raws, results) and ok
+        release: tuple[str, list[VerifiedDocument]] | None = None
+        if pkg.release_error is not None:
+            where = pkg.entry.repository if pkg.entry is not None and pkg.entry.repository else "github-release"
+            results.append(EvidenceResult("github-release", where, error=pkg.release_error))
+            ok = False
+        elif pkg.release_docs is not None and pkg.release_raw:
+            first = pkg.release_raw[0]
+            results.extend(release_results(af, pkg.release_docs, source_uri=first.repository, tag=first.tag or "",
+                                           url_of=self._urls(pkg.release_raw)))
+            release = (first.url, pkg.release_docs)
+        if ok and not self.cache.store(CachedEvidence(af.sha256, af.filename, (*raws, *pkg.release_raw))):
+            with self.lock:
+                self.cache_notes.add(f"the evidence cache {self.cache.root} could not be written")
+        return release
+
+    @staticmethod
+    def _urls(raws: Sequence[RawEvidence]) -> dict[str, str]:
+        return {raw.url: raw.url for raw in raws}
+
+    def _verify_cached(self, pkg: _Package, af: AuditFile, raws: Sequence[RawEvidence],
+                       results: list[EvidenceResult]) -> tuple[str, list[VerifiedDocument]] | None:
+        """Cached evidence, verified again from scratch (the cache is never trusted)."""
+        release: list[RawEvidence] = []
+        for raw in raws:
+            if raw.kind == "pep740":
+                results.extend(pep740_results(af, raw.url, raw.content, self.root))
+            elif raw.kind == "github-attestation":
+                r = github_attestation_result(af, raw.url, raw.content, self.root, repository=raw.repository)
+                if r is not None:
+                    results.append(r)
+            else:
+                release.append(raw)
+        if not release:
+            return None
+        docs = self._verify_release(release)
+        results.extend(release_results(af, docs, source_uri=release[0].repository, tag=release[0].tag or ""))
+        return release[0].url, docs
+
+    def _verify_local(self, pkg: _Package, af: AuditFile, item: LocalEvidence) -> list[EvidenceResult]:
+        if item.error is not None:
+            return [EvidenceResult("local", item.path, error=item.error)]
+        if item.kind == "provenance":
+            results = pep740_results(af, item.path, item.content, self.root, kind="local")
+            return results or [EvidenceResult("local", item.path, error=UnattestedError(
+                "the provenance object holds no attestation"))]
+        if item.kind == "bundle":
+            r = github_attestation_result(af, item.path, item.content, self.root, kind="local")
+            return [r] if r is not None else []
+        entry = pkg.entry
+        tag = entry.tag_for(pkg.version or "") if entry is not None else f"v{pkg.version or ''}"
+        docs = verify_documents([SlsaDocument(item.path, item.content)], self.root, [af.sha256], None,
+                                profile=SLSA_VERIFIER)
+        source = entry.repository if entry is not None and entry.repository is not None else None
+        return release_results(af, docs, source_uri=source, tag=tag, kind="local")
+
+    # -- step 4: verdicts and pins ------------------------------------------------------------------------------
+
+    def _package_result(self, pkg: _Package) -> PackageResult:
+        order = {f.filename: i for i, f in enumerate(pkg.files)}
+        files = tuple(sorted(pkg.results, key=lambda r: (order.get(r.filename, len(order)), r.filename)))
+        if pkg.error is not None:
+            verdict = decide_file((), package=pkg.name, policy=self.policy, today=self.today, pins=pkg.pinned,
+                                  input_error=pkg.error)
+            return PackageResult(pkg.name, pkg.version, pkg.pinned_at, pkg.kind, verdict, files)
+        origin = pkg.pins[0].origin
+        if origin not in ("index", "url"):
+            verdict = decide_file((), package=pkg.name, policy=self.policy, today=self.today, pins=pkg.pinned)
+            if verdict.verdict == "unattested":
+                verdict = replace(verdict, message=f"not from an index ({origin}): no published file whose "
+                                                   f"provenance could be checked; {verdict.message}")
+            return PackageResult(pkg.name, pkg.version, pkg.pinned_at, pkg.kind, verdict)
+        return PackageResult(pkg.name, pkg.version, pkg.pinned_at, pkg.kind,
+                             package_verdict([f.verdict for f in files]), files)
+
+    def _update_pins(self, packages: Sequence[_Package], inputs: Sequence[tuple[str | None, InputKind]],
+                     report: AuditReport) -> None:
+        for no, (path, kind) in enumerate(inputs):
+            updates: dict[str, tuple[Identity, ...]] = {}
+            for pkg in packages:
+                if pkg.input_no != no or pkg.error is not None or not pkg.unpinned_verdicts:
+                    continue
+                if len(pkg.unpinned_verdicts) != len(pkg.files) \
+                        or not all(v.verdict == "verified" for v in pkg.unpinned_verdicts):
+                    continue
+                new = identities_to_pin([i for v in pkg.unpinned_verdicts for i in v.identities])
+                if new and set(new) != set(pkg.pinned):
+                    updates[pkg.name] = (*updates.get(pkg.name, ()), *new)
+            if updates:
+                written = write_pins(path, kind, updates, self.o.directory)
+                report.pins_written.append(str(written))
+                report.notes.append(f"pins recorded for {len(updates)} package(s) in {written}")
+
+
+def run_audit(options: AuditOptions, *, client: HttpClient | None = None) -> AuditReport:
+    """Run an audit (see the module docstring). Never raises a pyslsa error: a usage or input problem is the
+    report's ``error`` (exit status 2). ``client``: the HTTP client to fetch with (shared by the workers; the
+    caller keeps it open), else one of the run's own, closed at the end."""
+    try:
+        return _Audit(options, client).run()
+    except PyslsaError as exc:
+        return AuditReport(error=exc)
+
