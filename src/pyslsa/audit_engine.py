@@ -482,8 +482,10 @@ class _Audit:
                 if name is None:
                     try:
                         cached = self.cache.load(digest)
-                    except DownloadError:
-                        cached = None
+                    except DownloadError as exc:
+                        pkg.files.append(_File(f"{pkg.name}-{pkg.version} (sha256:{digest[:12]})", digest,
+                                               error=exc))
+                        continue
                     if cached is None:
                         continue  # a hash of the requirement that no earlier run saw on the index
                     name = cached.filename
