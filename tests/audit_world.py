@@ -189,3 +189,42 @@ def world(tmp: Path) -> Iterator[World]:
     index, gh = Host(), Host()
     with serve(index), serve(gh):
         yield World(index, gh, tmp)
+
+
+# -- evidence the real vectors do not cover, from the throw-away Sigstore of tests/authority.py ----------------------
+
+
+def github_claims(repository: str, workflow: str = "release.yml", ref: str = "refs/tags/v1.0",
+                  runner: str = "github-hosted") -> dict[str, str]:
+    """The Fulcio claims of a GitHub Actions run of ``repository``'s ``workflow`` at ``ref``."""
+    f = "1.3.6.1.4.1.57264.1."
+    uri = f"https://github.com/{repository}"
+    return {f + "9": f"{uri}/.github/workflows/{workflow}@{ref}", f + "11": runner, f + "12": uri,
+            f + "13": "a" * 40, f + "14": ref, f + "18": f"{uri}/.github/workflows/{workflow}@{ref}",
+            f + "19": "a" * 40, f + "20": "push"}
+
+
+class Signer:
+    """An Authority whose trusted root is merged into the production one (so the real vectors still verify)."""
+
+    def __init__(self, tmp: Path) -> None:
+        from tests.authority import Authority
+
+        self.auth = Authority()
+        prod = json.loads((Path(__file__).parents[1] / "src/pyslsa/data/trusted_root.production.json").read_bytes())
+        own = self.auth.trusted_root()
+        for key in ("tlogs", "certificateAuthorities", "ctlogs", "timestampAuthorities"):
+            prod[key] = [*prod.get(key, []), *own.get(key, [])]
+        self.root_path = tmp / "trusted_root.json"
+        self.root_path.write_text(json.dumps(prod))
+
+    def attestation(self, digest: str, name: str, repository: str, **claims: str) -> bytes:
+        """A GitHub artifact attestation (SLSA provenance v1) of ``digest`` signed as ``repository``'s workflow."""
+        c = github_claims(repository, **claims)
+        key, cert = self.auth.leaf(san=c["1.3.6.1.4.1.57264.1.9"], claims=c)
+        statement = {"_type": "https://in-toto.io/Statement/v1", "subject": [{"name": name,
+                                                                              "digest": {"sha256": digest}}],
+                     "predicateType": "https://slsa.dev/provenance/v1",
+                     "predicate": {"buildDefinition": {"buildType": "https://actions.github.io/buildtypes/"
+                                                                    "workflow/v1"}, "runDetails": {}}}
+        return json.dumps(self.auth.dsse_bundle(statement, key=key, cert=cert)).encode()
