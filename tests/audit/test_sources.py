@@ -127,7 +127,7 @@ def test_store_names_are_checked(gh: Host, repo: str, digest: str) -> None:
 def test_bad_snappy_blob_fails(gh: Host) -> None:
     gh.route("/blob", body=b"\x50garbage")
     listing(gh, {"attestations": [{"bundle_url": f"{gh.base}/blob"}]})
-    with pytest.raises(DownloadError, match="snappy|attestation bundle"):
+    with pytest.raises(DownloadError, match=r"snappy|attestation bundle"):
         store(gh).attestations("o/r", RL.sha256)
 
 
