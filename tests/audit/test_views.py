@@ -102,7 +102,7 @@ def test_every_input_kind_every_format(w: World, kind: str) -> None:
     md = audit_view.markdown(report)
     assert md.startswith("### pyslsa audit: ❌ the policy does not hold")
     assert "**3 verified, 1 unattested, 1 failed**" in md
-    assert "| ❌ | rfc8785 | 0\\.1\\.2 | failed `invalid-tlog-entry` |" in md
+    assert "| ❌ | rfc8785 | 0.1.2 | failed `invalid-tlog-entry` |" in md
     assert "<details><summary>Verified (3)</summary>" in md
 
     text = audit_view.text(report)
@@ -149,13 +149,14 @@ def test_hostile_text_is_harmless(w: World) -> None:
     p = report.packages[0]
     from dataclasses import replace
 
-    evil = replace(p.verdict, message="![x](https://tracker.example/p.png) <img src=x> | \x1b[31mred\x1b[0m\nPASSED")
+    evil = replace(p.verdict, message="![x](https://tracker.example/p.png) <img src=x> | \x1b[31mred\x1b[0m\nPASSED "
+                                      "@acme/security #12")
     report.packages[0] = replace(p, verdict=evil)
     md = audit_view.markdown(report)
     import re
 
     assert not re.search(r"(?<!\\)!(?<!\\)\[", md) and not re.search(r"(?<!\\)<img", md) and "\x1b" not in md
-    assert "\\!\\[x\\]\\(https://tracker\\.example/p\\.png\\)" in md
+    assert "\\!\\[x\\](https://tracker.example/p.png)" in md and "\\@acme/security \\#12" in md
     text = audit_view.text(report)
     assert "\x1b" not in text and "\nPASSED" not in text
     validate_sarif(audit_view.sarif(report))

@@ -131,12 +131,12 @@ def render_rich(report: AuditReport, console: Console) -> None:
 
 # -- Markdown -----------------------------------------------------------------------------------------------------
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~&])")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#!|~&@])")
 
 
 def _md(value: str) -> str:
-    """Untrusted text for a Markdown table cell: one line, every punctuation character that means something
-    escaped (no link, image, HTML, code span or cell break can come from it)."""
+    """Untrusted text for a Markdown table cell: one line, every character that can open something escaped (no
+    link, image, HTML, code span, emphasis, cell break, @mention or #reference can come from it)."""
     flat = " ".join(printable(value).split())
     return _MD_SPECIAL.sub(r"\\\1", flat)
 
