@@ -351,28 +351,36 @@ class _Audit:
         self.cache = EvidenceCache(self.o.cache_dir)
         total = len(packages)
         done = 0
+        pool = cf.ThreadPoolExecutor(max_workers=self.o.jobs, thread_name_prefix="pyslsa-audit")
         try:
-            with cf.ThreadPoolExecutor(max_workers=self.o.jobs, thread_name_prefix="pyslsa-audit") as pool:
-                pending_files: dict[cf.Future[None], _Package] = {}
-                left: dict[int, int] = {}
-                plan = {pool.submit(self._plan, pkg): pkg for pkg in packages}
-                for fut in cf.as_completed(plan):
-                    pkg = plan[fut]
-                    fut.result()
-                    left[pkg.index] = len(pkg.files)
-                    if not pkg.files:
-                        done += 1
-                        self._progress(done, total, pkg.name)
-                    for f in pkg.files:
-                        pending_files[pool.submit(self._examine, pkg, f)] = pkg
-                for fut in cf.as_completed(pending_files):
-                    pkg = pending_files[fut]
-                    fut.result()
-                    left[pkg.index] -= 1
-                    if left[pkg.index] == 0:
-                        done += 1
-                        self._progress(done, total, pkg.name)
+            pending_files: dict[cf.Future[None], _Package] = {}
+            left: dict[int, int] = {}
+            plan = {pool.submit(self._plan, pkg): pkg for pkg in packages}
+            for fut in cf.as_completed(plan):
+                pkg = plan[fut]
+                fut.result()
+                left[pkg.index] = len(pkg.files)
+                if not pkg.files:
+                    done += 1
+                    self._progress(done, total, pkg.name)
+                for f in pkg.files:
+                    pending_files[pool.submit(self._examine, pkg, f)] = pkg
+            for fut in cf.as_completed(pending_files):
+                pkg = pending_files[fut]
+                fut.result()
+                left[pkg.index] -= 1
+                if left[pkg.index] == 0:
+                    done += 1
+                    self._progress(done, total, pkg.name)
+        except BaseException:
+            # Ctrl-C or an error: nothing queued starts; requests in flight are cut short (our own client is
+            # closed under them); the workers are waited for, so their temporary directories are removed.
+            pool.shutdown(wait=False, cancel_futures=True)
+            if online and self.own_client:
+                self.http.close()
+            raise
         finally:
+            pool.shutdown(wait=True)
             if online:
                 if self.own_client:
                     self.http.close()

@@ -294,3 +294,25 @@ def test_usage_errors_are_the_report_error(w: World) -> None:
     (w.tmp / "pyslsa.toml").unlink()
     assert run_audit(w.options(jobs=0)).exit_status == 2
     assert run_audit(w.options(w.requirements([SIX]), python="/usr/bin/python3")).exit_status == 2
+
+
+def test_progress_reports_every_package(w: World) -> None:
+    w.standard()
+    seen: list[tuple[int, int, str]] = []
+    report = run_audit(w.options(w.requirements([PA, RL, SIX]), progress=lambda d, t, n: seen.append((d, t, n))))
+    assert report.exit_status == 0
+    assert [d for d, _, _ in seen] == [1, 2, 3] and {t for _, t, _ in seen} == {3}
+    assert sorted(n for _, _, n in seen) == ["pypi-attestations", "rules-lint", "six"]
+
+
+def test_ctrl_c_stops_the_workers(w: World) -> None:
+    import threading
+
+    w.standard()
+
+    def interrupt(done: int, total: int, name: str) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_audit(w.options(w.requirements([PA, RL, EX, SIX]), progress=interrupt))
+    assert not [t for t in threading.enumerate() if t.name.startswith("pyslsa-audit")]
