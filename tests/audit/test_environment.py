@@ -73,7 +73,11 @@ def test_an_installed_environment(w: World) -> None:
     assert p["files"][0]["filename"] == WHEEL.filename and p["files"][0]["sha256"] == WHEEL.sha256
     assert p["pinned_at"].endswith("site-packages/envpkg-1.0.dist-info")
     assert p["files"][0]["evidence"][0]["identity"]["repository"] == "acme/envpkg"
-    validate_sarif(audit_view.sarif(report))
+    sarif = audit_view.sarif(report)
+    validate_sarif(sarif)
+    assert sarif["runs"][0]["results"] == []
+    assert audit_view.text(report).rstrip().endswith("1 verified, 0 unattested, 0 failed")
+    assert "✅ the policy holds" in audit_view.markdown(report)
     # the wheel was downloaded to prove the install, into a directory that is gone now
     assert any(path == f"/files/{WHEEL.filename}" for path, _, _ in w.index.requests)
 
@@ -82,6 +86,12 @@ def test_an_installed_environment(w: World) -> None:
     (site / "envpkg" / "data.txt").write_bytes(b"changed\n")
     p = run_audit(w.options(python=str(py), trusted_root=str(signer.root_path))).to_json()["packages"][0]
     assert (p["verdict"], p["code"]) == ("failed", "mismatch-hash") and "changed since the install" in p["message"]
+    changed = run_audit(w.options(python=str(py), trusted_root=str(signer.root_path)))
+    result = audit_view.sarif(changed)["runs"][0]["results"][0]
+    validate_sarif(audit_view.sarif(changed))
+    assert result["ruleId"] == "mismatch-hash" and "region" not in result["locations"][0]["physicalLocation"]
+    assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].endswith(
+        "envpkg-1.0.dist-info/METADATA")
     (site / "envpkg" / "data.txt").write_bytes(b"data\n")
 
     # the index now serves other bytes under the name: the install is not from that wheel
