@@ -166,12 +166,12 @@ def run_action(*, inputs: dict[str, str], work: Path, action_dir: Path = ROOT, e
         sid = step.get("id", f"__step{index}")
         label = step.get("id") or step.get("name") or sid
         if "if" in step and not ctx.condition(str(step["if"])):
-            skipped.append(label)
+            skipped.append(f"{label} (if: false)")
             continue
         if "uses" in step:
             for value in (step.get("with") or {}).values():
                 ctx.interpolate(str(value))  # the expressions must still be ones this runner understands
-            skipped.append(label)
+            skipped.append(f"{label} (uses: {step['uses']})")
             continue
         step_env = {k: ctx.interpolate(str(v)) for k, v in (step.get("env") or {}).items()}
         if sid in (stubs or {}):

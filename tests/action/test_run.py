@@ -158,7 +158,7 @@ def test_command(tmp_path: Path, clean_env: dict[str, str], hosts: tuple[Host, H
         assert needle in result.summary, result.summary
     # setup-python is a uses: step (skipped here); the comment step ran although the command failed, and the
     # last step exited with the command's status
-    assert result.skipped == ["Set up Python"]
+    assert result.skipped == ["Set up Python (uses: actions/setup-python@ece7cb06caefa5fff74198d8649806c4678c61a1)"]
     assert result.ran == ["install (stub)", "run", "comment", "Exit with the command's status"]
     # pyslsa's output went to the log with workflow commands stopped, and they were resumed afterwards
     stop = [line for line in result.log.splitlines() if line.startswith("::stop-commands::")]
