@@ -64,7 +64,7 @@ def set_outputs(values: dict[str, str]) -> None:
     path = env("GITHUB_OUTPUT")
     if not path:
         raise InputError("GITHUB_OUTPUT is not set: this script runs as a step of the pyslsa action")
-    with open(path, "a", encoding="utf-8") as out:
+    with Path(path).open("a", encoding="utf-8") as out:
         for name, value in values.items():
             delimiter = f"ghadelimiter_{secrets.token_hex(16)}"
             out.write(f"{name}<<{delimiter}\n{value}\n{delimiter}\n")
@@ -73,7 +73,7 @@ def set_outputs(values: dict[str, str]) -> None:
 def append_summary(markdown: str) -> None:
     path = env("GITHUB_STEP_SUMMARY")
     if path:
-        with open(path, "a", encoding="utf-8") as out:
+        with Path(path).open("a", encoding="utf-8") as out:
             out.write(truncate(markdown, SUMMARY_LIMIT, "the report is too long for the job summary: see the "
                                                         "report file (output report-path)") + "\n")
 
@@ -124,11 +124,7 @@ def release_requirement(releases: Path, version: str) -> str | None:
         return None
     entry: list[str] = []
     for line in releases.read_text(encoding="utf-8").splitlines():
-        if entry:
-            entry.append(line)
-            if not line.rstrip().endswith("\\"):
-                break
-        elif re.match(rf"^pyslsa=={re.escape(version)}(\s|\\|$)", line):
+        if entry or re.match(rf"^pyslsa=={re.escape(version)}(\s|\\|$)", line):
             entry.append(line)
             if not line.rstrip().endswith("\\"):
                 break
@@ -156,7 +152,7 @@ def pip(python: Path, *args: str) -> None:
 
 
 def install() -> int:
-    if sys.version_info < (3, 10):
+    if sys.version_info < (3, 10):  # noqa: UP036 - the runner's python3, before anything is known about it
         raise InputError(f"pyslsa needs Python 3.10 or newer, this is {sys.version.split()[0]}: set the input "
                          f"python-version")
     action_path = Path(env("GITHUB_ACTION_PATH") or Path(__file__).resolve().parent.parent)
@@ -233,17 +229,16 @@ def execute(argv: Sequence[str], *, stdout_path: Path | None) -> tuple[int, str]
     Returns the exit status and the end of stderr (for the summary of a command that could not run)."""
     print(f"$ {shlex.join(argv)}", flush=True)
     err: list[bytes] = []
-    with StopCommands():
-        with subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
-            assert proc.stdout is not None and proc.stderr is not None
-            readers = [threading.Thread(target=_copy, args=(proc.stderr, sys.stderr.buffer, err, 1 << 20))]
-            out: list[bytes] = []
-            readers.append(threading.Thread(target=_copy, args=(proc.stdout, sys.stdout.buffer, out, 1 << 30)))
-            for t in readers:
-                t.start()
-            for t in readers:
-                t.join()
-            status = proc.wait()
+    out: list[bytes] = []
+    with StopCommands(), subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
+        assert proc.stdout is not None and proc.stderr is not None
+        readers = [threading.Thread(target=_copy, args=(proc.stderr, sys.stderr.buffer, err, 1 << 20)),
+                   threading.Thread(target=_copy, args=(proc.stdout, sys.stdout.buffer, out, 1 << 30))]
+        for t in readers:
+            t.start()
+        for t in readers:
+            t.join()
+        status = proc.wait()
     if stdout_path is not None:
         stdout_path.write_bytes(b"".join(out))
     tail = b"".join(err).decode("utf-8", "replace").strip().splitlines()[-20:]
@@ -422,6 +417,8 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 
 class GitHub:
     def __init__(self, api: str, token: str) -> None:
+        if not api.startswith(("https://", "http://")):
+            raise ValueError(f"GITHUB_API_URL is not an http(s) URL: {api!r}")
         self.api = api.rstrip("/")
         self.token = token
         self.opener = urllib.request.build_opener(_NoRedirect)
@@ -429,7 +426,7 @@ class GitHub:
     def request(self, method: str, path: str, body: dict[str, Any] | None = None) -> tuple[Any, dict[str, str]]:
         url = path if path.startswith(self.api + "/") else self.api + path
         data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(url, data=data, method=method, headers={
+        req = urllib.request.Request(url, data=data, method=method, headers={  # noqa: S310 - http(s), checked above
             "Authorization": f"Bearer {self.token}", "Accept": "application/vnd.github+json",
             "X-GitHub-Api-Version": "2022-11-28", "User-Agent": "pyslsa-action",
             **({"Content-Type": "application/json"} if data is not None else {})})

@@ -30,7 +30,7 @@ PYTHON = "3.10"  # pyproject's requires-python lower bound: --universal covers i
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - maintainers' Python 3.10
-    import tomli as tomllib
+    import tomli as tomllib  # type: ignore[import-not-found,no-redef,unused-ignore]
 
 
 def inputs(pyproject: Path = ROOT / "pyproject.toml") -> list[str]:

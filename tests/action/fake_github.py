@@ -69,7 +69,7 @@ def _handler(gh: FakeGitHub) -> type[BaseHTTPRequestHandler]:
             url = urlsplit(self.path)
             query = parse_qs(url.query)
             length = int(self.headers.get("Content-Length") or 0)
-            body = json.loads(self.rfile.read(length)) if length else None
+            body: Any = json.loads(self.rfile.read(length)) if length else {}
             gh.requests.append({"method": method, "path": url.path, "query": url.query,
                                 "authorization": self.headers.get("Authorization"), "body": body})
             if gh.redirect is not None:

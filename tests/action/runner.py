@@ -23,12 +23,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
+import yaml  # type: ignore[import-untyped,unused-ignore]
 
 ROOT = Path(__file__).resolve().parents[2]
 NAME = r"[A-Za-z_][A-Za-z0-9_-]*"
 REFERENCE = re.compile(rf"^(inputs\.{NAME}|github\.{NAME}|steps\.{NAME}\.outputs\.{NAME})$")
-COMPARISON = re.compile(rf"^(?P<ref>\S+)\s*(?P<op>==|!=)\s*'(?P<lit>[^']*)'$")
+COMPARISON = re.compile(r"^(?P<ref>\S+)\s*(?P<op>==|!=)\s*'(?P<lit>[^']*)'$")
 EXPRESSION = re.compile(r"\$\{\{(.*?)\}\}", re.S)
 
 

@@ -36,7 +36,7 @@ update_hashes = module("update_hashes")
 def pins(text: str) -> list[tuple[str, Version, Marker | None, list[str]]]:
     """(name, version, marker, hashes) of each entry of a pip requirements file in hash-checking form."""
     joined = re.sub(r"\\\n\s*", " ", text)
-    out = []
+    out: list[tuple[str, Version, Marker | None, list[str]]] = []
     for line in joined.splitlines():
         line = line.split(" #", 1)[0].strip()
         if not line or line.startswith("#"):
@@ -50,10 +50,10 @@ def pins(text: str) -> list[tuple[str, Version, Marker | None, list[str]]]:
 
 
 def environments() -> list[dict[str, str]]:
-    envs = []
+    envs: list[dict[str, str]] = []
     platforms = [("linux", "Linux", "posix"), ("darwin", "Darwin", "posix"), ("win32", "Windows", "nt")]
     for minor, (sys_platform, system, os_name) in itertools.product(range(10, 15), platforms):
-        env = dict(default_environment())
+        env: dict[str, str] = {k: str(v) for k, v in default_environment().items()}
         env.update({"python_version": f"3.{minor}", "python_full_version": f"3.{minor}.0",
                     "sys_platform": sys_platform, "platform_system": system, "os_name": os_name,
                     "implementation_name": "cpython", "platform_python_implementation": "CPython"})

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import yaml
+import yaml  # type: ignore[import-untyped,unused-ignore]
 
 from tests.action.conftest import AUDIT_NOT_WIRED, audit_wired, needs_audit
 from tests.conftest import PYPI_ATT, vector

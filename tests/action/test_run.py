@@ -193,8 +193,8 @@ INPUT_ERRORS = [
 ]
 
 
-@pytest.mark.parametrize(("inputs", "message"), INPUT_ERRORS, ids=["command", "quote", "format-arg", "output-arg", "policy", "sarif", "format",
-                              "comment"])
+@pytest.mark.parametrize(("inputs", "message"), INPUT_ERRORS,
+                         ids=["command", "quote", "format-arg", "output-arg", "policy", "sarif", "format", "comment"])
 def test_input_errors(tmp_path: Path, clean_env: dict[str, str], inputs: dict[str, str], message: str) -> None:
     result = run_action(inputs=inputs, work=tmp_path / "work", env=clean_env, stubs=STUB_INSTALL)
     assert result.status == 2, result.log

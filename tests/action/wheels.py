@@ -57,7 +57,8 @@ def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
     dist = "pyslsa-0.1.0"
     files = {f"pyslsa/{p.name}": p.read_bytes() for p in sorted((src / "pyslsa").glob("*.py"))}
     files[f"{dist}.dist-info/METADATA"] = (src / "METADATA").read_bytes()
-    files[f"{dist}.dist-info/WHEEL"] = b"Wheel-Version: 1.0\\nGenerator: fake\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n"
+    files[f"{dist}.dist-info/WHEEL"] = (b"Wheel-Version: 1.0\\nGenerator: fake\\nRoot-Is-Purelib: true\\n"
+                                        b"Tag: py3-none-any\\n")
     record = "".join(f"{k},{_hash(v)},{len(v)}\\n" for k, v in files.items()) + f"{dist}.dist-info/RECORD,,\\n"
     name = f"{dist}-py3-none-any.whl"
     with zipfile.ZipFile(pathlib.Path(wheel_directory) / name, "w") as zf:
