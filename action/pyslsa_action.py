@@ -173,7 +173,9 @@ def install() -> int:
     workdir = Path(tempfile.mkdtemp(prefix="pyslsa-action-", dir=base))
     venv = workdir / "venv"
     print(f"Creating a virtual environment for pyslsa in {venv}", flush=True)
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    made = subprocess.run([sys.executable, "-m", "venv", str(venv)], check=False).returncode
+    if made != 0:
+        raise InstallError(f"python -m venv exited with status {made}")
     python = venv_python(venv)
     # Every dependency (and setuptools, the build backend) from the index, each file checked against the
     # hashes kept beside action.yml; pip refuses any requirement of theirs that the file does not pin.
@@ -319,8 +321,10 @@ def run() -> int:
         annotate("error", f"{command}: verification failed (details in the job summary)")
     elif status != 0:
         annotate("error", f"{command}: could not run (exit status {status}; details in the job summary)")
-    set_outputs({"verified": "true" if status == 0 else "false", "report-path": str(report),
-                 "sarif-path": sarif_path, "exit-code": str(status), "markdown-path": str(summary)})
+    written = report.is_file() and report.stat().st_size > 0
+    set_outputs({"verified": "true" if status == 0 else "false", "report-path": str(report) if written else "",
+                 "sarif-path": sarif_path if sarif_path and Path(sarif_path).is_file() else "",
+                 "exit-code": str(status), "markdown-path": str(summary)})
     return 0
 
 

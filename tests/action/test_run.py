@@ -210,6 +210,7 @@ def test_usage_error_of_pyslsa(tmp_path: Path, clean_env: dict[str, str]) -> Non
                         env=clean_env, stubs=STUB_INSTALL)
     assert result.status == 2
     assert result.outputs["verified"] == "false" and result.outputs["exit-code"] == "2"
+    assert result.outputs["report-path"] == ""  # pyslsa wrote no report
     assert "could not run (exit status 2: usage or input error)" in result.summary
     assert "the following arguments are required" in result.summary
 
@@ -247,3 +248,24 @@ def test_no_expression_in_any_script() -> None:
 
     for step in load()["runs"]["steps"]:
         assert "${{" not in step.get("run", ""), step
+
+
+def test_token_goes_to_the_github_api_only(tmp_path: Path, clean_env: dict[str, str],
+                                           hosts: tuple[Host, Host]) -> None:
+    """The input token reaches pyslsa as GITHUB_TOKEN (rate limits of shared runners): sent to the releases API,
+    never with a download or to the storage host it redirects to."""
+    index, gh = hosts
+    add_project(index, "example-package", {WHEEL: vector(GENERIC / "binary-linux-amd64")})
+    add_release(gh, "slsa-framework/example-package", "v14",  # no multiple.intoto.jsonl: the API lists assets
+                {"binary.intoto.jsonl": vector(GENERIC / "binary-linux-amd64-push-v14.intoto.jsonl")})
+    args = (f"example-package==14 --source-uri {EXAMPLE_REPO} --index-url {index.base}/simple/ "
+            f"--github-url {gh.base} --github-api-url {gh.base}/api")
+    result = run_action(inputs={"command": "verify-release", "args": args, "token": "ghs_input-token"},
+                        work=tmp_path / "work", env=clean_env, stubs=STUB_INSTALL)
+    assert result.status == 0, result.log
+    sent = {path: headers.get("Authorization") for path, _, headers in gh.requests}
+    assert sent["/api/repos/slsa-framework/example-package/releases/tags/v14"] == "Bearer ghs_input-token"
+    downloads = [p for p in sent if not p.startswith("/api/")]
+    assert downloads and all(sent[p] is None for p in downloads)
+    assert all(h.get("Authorization") is None for _, _, h in index.requests)
+    assert "ghs_input-token" not in result.log
