@@ -318,7 +318,9 @@ def run() -> int:
     summary.write_text(markdown, encoding="utf-8")
     append_summary(markdown)
     if status == 1:
-        annotate("error", f"{command}: verification failed (details in the job summary)")
+        found = error_code(report) if command != "audit" and fmt == "json" else None
+        annotate("error", f"{command}: verification failed{f' [{found}]' if found else ''} (details in the job "
+                          f"summary)")
     elif status != 0:
         annotate("error", f"{command}: could not run (exit status {status}; details in the job summary)")
     written = report.is_file() and report.stat().st_size > 0
@@ -396,6 +398,16 @@ def verify_markdown(command: str, fmt: str, output: str, status: int) -> str:
     if isinstance(error, dict) and error.get("code"):
         lines += ["", f"**Error** {code(error.get('code'))}: {code(error.get('message'))}"]
     return "\n".join(lines) + "\n"
+
+
+def error_code(report: Path) -> str | None:
+    """The stable error code of a verify-* JSON report (a kebab-case word: safe in an annotation), or None."""
+    try:
+        error = json.loads(report.read_text(encoding="utf-8")).get("error") or {}
+    except (OSError, ValueError, AttributeError):
+        return None
+    found = error.get("code") if isinstance(error, dict) else None
+    return found if isinstance(found, str) and re.fullmatch(r"[a-z0-9][a-z0-9-]{0,63}", found) else None
 
 
 def _dicts(value: object) -> list[dict[str, Any]]:

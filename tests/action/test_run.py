@@ -89,6 +89,7 @@ class Case:
     summary: list[str]
     check: Callable[[Path], None] | None = None  # on the report file
     inputs: dict[str, str] = field(default_factory=dict)
+    code: str = ""  # the error code the failure annotation names (verify-* with JSON)
 
 
 def json_report(verified: bool, code: str | None = None) -> Callable[[Path], None]:
@@ -114,7 +115,8 @@ CASES = [
                        "`refs/tags/v14`", "✅ verified"], json_report(True)), id="verify-artifact-pass"),
     pytest.param(Case("verify-artifact", artifact_args("v13"), 1,
                       ["### pyslsa verify-artifact: ❌ verification failed", "❌ `mismatch-tag`",
-                       "tag: expected 'v13', got 'v14'"], json_report(False, "mismatch-tag")),
+                       "tag: expected 'v13', got 'v14'"], json_report(False, "mismatch-tag"),
+                      code="mismatch-tag"),
                  id="verify-artifact-fail"),
     pytest.param(Case("verify-release", release_args(EXAMPLE_REPO), 0,
                       ["### pyslsa verify-release: ✅ verified", "`example-package==14`", f"`{WHEEL}`", "`slsa`",
@@ -122,7 +124,7 @@ CASES = [
                  id="verify-release-pass"),
     pytest.param(Case("verify-release", release_args("github.com/someone-else/example-package"), 1,
                       ["### pyslsa verify-release: ❌ verification failed", f"`{WHEEL}`", "❌ `mismatch-source`"],
-                      json_report(False, "mismatch-source")), id="verify-release-fail"),
+                      json_report(False, "mismatch-source"), code="mismatch-source"), id="verify-release-fail"),
     pytest.param(Case("verify-artifact", artifact_args("v14"), 0,
                       ["### pyslsa verify-artifact: ✅ verified", "```text", "PASSED: binary-linux-amd64"],
                       markdown_report("PASSED: binary-linux-amd64"), {"format": "text"}),
@@ -164,7 +166,8 @@ def test_command(tmp_path: Path, clean_env: dict[str, str], hosts: tuple[Host, H
     stop = [line for line in result.log.splitlines() if line.startswith("::stop-commands::")]
     assert len(stop) >= 1 and f"::{stop[0].split('::')[2]}::" in result.log
     if case.status == 1:
-        assert f"::error title=pyslsa::{case.command}: verification failed" in result.log
+        code = f" [{case.code}]" if case.code else ""
+        assert f"::error title=pyslsa::{case.command}: verification failed{code} (details" in result.log
 
 
 @needs_audit
