@@ -47,8 +47,8 @@ def test_files_pattern(path: str, matches: bool) -> None:
 
 @pytest.fixture(scope="module")
 def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One pre-commit cache for the module: the hook's environment (this repository pip-installed) is built
-    once per commit of this repository."""
+    """pre-commit's home for these tests, away from the user's (try-repo builds the hook's environment in a
+    temporary store of its own on every call: each call pip-installs this repository afresh)."""
     return tmp_path_factory.mktemp("pre-commit-home")
 
 
