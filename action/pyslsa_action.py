@@ -266,11 +266,12 @@ def check_inputs() -> tuple[str, list[str], str, str, str]:
     sarif = env("PYSLSA_SARIF_FILE").strip()
     if command != "audit" and (policy or sarif):
         raise InputError(f"the inputs policy and sarif-file are for command audit, not {command}")
+    instead = {"--format": "use the input format", "--output": "the report is at the output report-path, SARIF "
+               "where the input sarif-file says", "--policy": "the input policy sets it already"}
     for arg in args:
         name = arg.split("=", 1)[0]
         if name in ("--format", "--output") or (name == "--policy" and policy):
-            raise InputError(f"args: {name} is set by the action (use the input "
-                             f"{'format' if name == '--format' else 'policy' if name == '--policy' else 'format'})")
+            raise InputError(f"args: {name} is set by the action ({instead[name]})")
     comment_mode()
     return command, args, fmt, policy, sarif
 
@@ -289,7 +290,6 @@ def run() -> int:
     outdir = Path(tempfile.mkdtemp(prefix="pyslsa-report-", dir=base))
     report = outdir / f"report.{EXTENSIONS[fmt]}"
     pyslsa = [sys.executable, "-m", "pyslsa", command]
-    stdout_path: Path | None
     if command == "audit":
         extra = ["--policy", policy] if policy else []
         status, err = execute([*pyslsa, "--format", fmt, "--output", str(report), *extra, *args], stdout_path=None)
@@ -308,8 +308,7 @@ def run() -> int:
                 execute([*pyslsa, "--format", "sarif", "--output", sarif_path, *extra, *args], stdout_path=None)
         markdown = markdown_file.read_text(encoding="utf-8") if markdown_file.is_file() else ""
     else:
-        stdout_path = report
-        status, err = execute([*pyslsa, "--format", fmt, *args], stdout_path=stdout_path)
+        status, err = execute([*pyslsa, "--format", fmt, *args], stdout_path=report)
         sarif_path = ""
         markdown = verify_markdown(command, fmt, report.read_text(encoding="utf-8", errors="replace"), status)
     if status not in (0, 1) or not markdown.strip():

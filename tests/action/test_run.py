@@ -188,7 +188,9 @@ INPUT_ERRORS = [
     ({"command": "bogus"}, "command must be one of audit, verify-release, verify-artifact, got 'bogus'"),
     ({"command": "verify-artifact", "args": "--source-uri 'unbalanced"}, "args: No closing quotation"),
     ({"command": "verify-artifact", "args": "--format text x"}, "args: --format is set by the action"),
-    ({"command": "audit", "args": "--output=x.json"}, "args: --output is set by the action"),
+    ({"command": "audit", "args": "--output=x.json"}, "args: --output is set by the action (the report is at the "
+                                                      "output report-path, SARIF where the input sarif-file says)"),
+    ({"command": "audit", "args": "--policy b.toml", "policy": "a.toml"}, "args: --policy is set by the action"),
     ({"command": "verify-release", "policy": "pyslsa.toml"}, "policy and sarif-file are for command audit"),
     ({"command": "verify-artifact", "sarif-file": "x.sarif"}, "policy and sarif-file are for command audit"),
     ({"command": "verify-artifact", "format": "sarif"}, "format for verify-artifact must be one of json, text"),
@@ -197,7 +199,8 @@ INPUT_ERRORS = [
 
 
 @pytest.mark.parametrize(("inputs", "message"), INPUT_ERRORS,
-                         ids=["command", "quote", "format-arg", "output-arg", "policy", "sarif", "format", "comment"])
+                         ids=["command", "quote", "format-arg", "output-arg", "policy-arg", "policy", "sarif", "format",
+                              "comment"])
 def test_input_errors(tmp_path: Path, clean_env: dict[str, str], inputs: dict[str, str], message: str) -> None:
     result = run_action(inputs=inputs, work=tmp_path / "work", env=clean_env, stubs=STUB_INSTALL)
     assert result.status == 2, result.log
