@@ -388,8 +388,11 @@ class Authority:
     def leaf(self, *, san: str | None = None, email: str | None = None, issuer: str = GH_ISSUER,
              claims: dict[str, str] | None = None, not_before: dt.datetime | None = None,
              lifetime: dt.timedelta = dt.timedelta(minutes=10), sct: bool = True, code_signing: bool = True,
-             key: ec.EllipticCurvePrivateKey | None = None, sct_extensions: bytes = b""
+             key: ec.EllipticCurvePrivateKey | None = None, sct_extensions: bytes = b"",
+             issuer_extensions: tuple[str, ...] = ("1", "8")
              ) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
+        """A Fulcio-like leaf. ``issuer`` goes into the deprecated raw issuer extension (.1) and the DER one (.8),
+        or only those of ``issuer_extensions``; ``claims``: more Fulcio extensions by dotted OID."""
         key = key or ec.generate_private_key(ec.SECP256R1())
         nb = not_before or self.now
         names: list[x509.GeneralName] = []
@@ -409,11 +412,13 @@ class Authority:
                    .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
                    .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(self.inter_key.public_key()),
                                   critical=False)
-                   .add_extension(x509.SubjectAlternativeName(names), critical=True)
-                   .add_extension(x509.UnrecognizedExtension(x509.ObjectIdentifier(FULCIO + "1"), issuer.encode()),
-                                  critical=False)
-                   .add_extension(x509.UnrecognizedExtension(x509.ObjectIdentifier(FULCIO + "8"), der_utf8(issuer)),
-                                  critical=False))
+                   .add_extension(x509.SubjectAlternativeName(names), critical=True))
+        if "1" in issuer_extensions:
+            builder = builder.add_extension(x509.UnrecognizedExtension(x509.ObjectIdentifier(FULCIO + "1"),
+                                                                       issuer.encode()), critical=False)
+        if "8" in issuer_extensions:
+            builder = builder.add_extension(x509.UnrecognizedExtension(x509.ObjectIdentifier(FULCIO + "8"),
+                                                                       der_utf8(issuer)), critical=False)
         for oid, value in (claims or {}).items():
             raw = value.encode() if int(oid.rsplit(".", 1)[1]) <= 6 else der_utf8(value)
             builder = builder.add_extension(x509.UnrecognizedExtension(x509.ObjectIdentifier(oid), raw),

@@ -21,6 +21,7 @@ BCR = SV / "bcr"
 LEGACY_MISC = SV / "legacy-misc"
 SIGSTORE_PY = DATA / "sigstore-python"
 PYPI_ATT = DATA / "pypi-attestations"
+PYPI_ATT_031 = DATA / "pypi-attestations-0.0.31"  # Google and CircleCI publishers (the 0.0.31 sdist)
 EXAMPLE_REPO = "github.com/slsa-framework/example-package"
 GENERATOR_ID = ("https://github.com/slsa-framework/slsa-github-generator/.github/workflows/"
                 "generator_generic_slsa3.yml")

@@ -46,9 +46,11 @@ def test_staging_attestation_needs_the_staging_root() -> None:
 
 
 @pytest.mark.parametrize(("publisher", "code"), [
-    (Publisher("GitHub", "trailofbits/other"), "mismatch-source"),
+    (Publisher("GitHub", "trailofbits/other", "release.yml"), "mismatch-source"),
     (Publisher("GitHub", "trailofbits/pypi-attestations", "other.yml"), "mismatch-identity"),
-    (Publisher("GitLab", "trailofbits/pypi-attestations"), "unsupported-format"),
+    (Publisher("GitHub", "trailofbits/pypi-attestations", ".github/workflows/release.yml"), "mismatch-identity"),
+    (Publisher("GitLab", "trailofbits/pypi-attestations", "release.yml"), "mismatch-identity"),  # the issuer
+    (Publisher("ActiveState", "trailofbits/pypi-attestations"), "unsupported-format"),
 ])
 def test_wrong_publisher(publisher: Publisher, code: str) -> None:
     att = vector_json(PYPI_ATT / f"{SDIST}.publish.attestation")

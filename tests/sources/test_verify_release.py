@@ -220,8 +220,15 @@ def _provenance_with_publisher(**changes: Any) -> bytes:
     ({"repository": "evil/pypi-attestations"}, "github.com/evil/pypi-attestations", "mismatch-source"),
     # the right repository but another workflow than the one that signed
     ({"workflow": "other.yml"}, PA_REPO, "mismatch-identity"),
-    # a publisher kind pyslsa does not check
-    ({"kind": "GitLab"}, PA_REPO, "unsupported-format"),
+    # a GitLab publisher object without its workflow_filepath: no publisher pypi-attestations accepts
+    ({"kind": "GitLab"}, PA_REPO, "invalid-provenance"),
+    # a GitLab publisher of the same path on gitlab.com: the certificate is GitHub Actions'
+    ({"kind": "GitLab", "workflow_filepath": "release.yml"}, "gitlab.com/trailofbits/pypi-attestations",
+     "mismatch-identity"),
+    # ... and it is not the GitHub repository --source-uri names
+    ({"kind": "GitLab", "workflow_filepath": "release.yml"}, PA_REPO, "mismatch-source"),
+    # a publisher kind pypi-attestations does not verify either
+    ({"kind": "ActiveState"}, PA_REPO, "unsupported-format"),
 ])
 def test_wrong_publisher(hosts: tuple[Host, Host], capsys: pytest.CaptureFixture[str], changes: dict[str, str],
                          source_uri: str, code: str) -> None:
@@ -231,6 +238,26 @@ def test_wrong_publisher(hosts: tuple[Host, Host], capsys: pytest.CaptureFixture
     status, doc, _ = run(capsys, index, gh, "pypi-attestations==0.0.19", "--source-uri", source_uri, "--no-github")
     assert status == 1
     assert doc["files"][0]["error"]["code"] == code
+
+
+def test_gitlab_publisher_release(hosts: tuple[Host, Host], capsys: pytest.CaptureFixture[str]) -> None:
+    """The real attestation of a GitLab CI/CD release (pypi-attestations' test asset), served by the index with
+    the publisher PyPI records for it: verified for its gitlab.com project, refused for the GitHub namesake."""
+    index, gh = hosts
+    name = "gitlab_oidc_project-0.0.3.tar.gz"
+    att = json.loads(vector(PYPI_ATT / f"{name}.publish.attestation"))
+    publisher = {"kind": "GitLab", "repository": "facutuesca/gitlab-oidc-project",
+                 "workflow_filepath": ".gitlab-ci.yml", "environment": None}
+    obj = json.dumps({"version": 1, "attestation_bundles": [{"publisher": publisher, "attestations": [att]}]})
+    add_project(index, "gitlab-oidc-project", {name: vector(PYPI_ATT / name)}, provenance={name: obj.encode()})
+    code, doc, _ = run(capsys, index, gh, "gitlab-oidc-project==0.0.3", "--source-uri",
+                       "https://gitlab.com/facutuesca/gitlab-oidc-project", "--no-github")
+    assert code == 0, doc
+    (ev,) = doc["files"][0]["evidence"]
+    assert ev["verified"] is True and ev["signer"] == "GitLab facutuesca/gitlab-oidc-project (.gitlab-ci.yml)"
+    code, doc, _ = run(capsys, index, gh, "gitlab-oidc-project==0.0.3", "--source-uri",
+                       "github.com/facutuesca/gitlab-oidc-project", "--no-github")
+    assert code == 1 and doc["files"][0]["error"]["code"] == "mismatch-source"
 
 
 def test_pep740_attestation_for_another_file(hosts: tuple[Host, Host], capsys: pytest.CaptureFixture[str]) -> None:

@@ -4,6 +4,12 @@ An attestation is ``{"version": 1, "verification_material": {"certificate", "tra
 "envelope": {"statement", "signature"}}``: a DSSE envelope over an in-toto Statement v1 whose single subject is
 the distribution file (name and SHA-256), signed by a Fulcio certificate and logged in Rekor. It is verified as
 the Sigstore bundle it is, then its subject is matched with the file and its certificate with the publisher.
+
+The reference is pypi-attestations, the library PyPI verifies every upload with (0.0.31, the newest release:
+``src/pypi_attestations/_impl.py``; ``Attestation.verify`` and each publisher model's ``_as_policy()``). Its
+publisher rules are applied here as they are, no stricter and no more lenient: each publisher kind it knows
+(GitHub, GitLab, Google, CircleCI) is held against the certificate's claims exactly as its policy does
+(:func:`check_claims`). A kind it does not know is ``unsupported-format``.
 """
 
 from __future__ import annotations
@@ -17,7 +23,16 @@ from pyslsa.core.dsse import INTOTO_PAYLOAD_TYPE, Statement
 from pyslsa.core.profile import Profile
 from pyslsa.core.sigstore import VerifiedSignature, verify_dsse_bundle
 from pyslsa.core.trust import TrustedRoot
-from pyslsa.core.x509 import OID_BUILD_SIGNER_URI, OID_SOURCE_REPOSITORY_URI
+from pyslsa.core.x509 import (
+    OID_BUILD_CONFIG_URI,
+    OID_BUILD_SIGNER_URI,
+    OID_ISSUER_V1,
+    OID_ISSUER_V2,
+    OID_SOURCE_REPOSITORY_DIGEST,
+    OID_SOURCE_REPOSITORY_REF,
+    OID_SOURCE_REPOSITORY_URI,
+    FulcioClaims,
+)
 from pyslsa.errors import (
     InvalidProvenanceError,
     MismatchHashError,
@@ -28,23 +43,93 @@ from pyslsa.errors import (
 
 PUBLISH_V1 = "https://docs.pypi.org/attestations/publish/v1"
 SLSA_V1 = "https://slsa.dev/provenance/v1"
+
+GITHUB = "GitHub"
+GITLAB = "GitLab"
+GOOGLE = "Google"
+CIRCLECI = "CircleCI"
+#: The Trusted Publisher kinds pypi-attestations verifies (its ``_Publisher`` union), in its order.
+PUBLISHER_KINDS = (GITHUB, GITLAB, GOOGLE, CIRCLECI)
+
 GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
+GITLAB_ISSUER = "https://gitlab.com"
+GOOGLE_ISSUER = "https://accounts.google.com"
+CIRCLECI_ISSUER = "https://oidc.circleci.com"
+#: The OIDC issuer each publisher kind implies.
+ISSUERS: dict[str, str] = {GITHUB: GITHUB_ISSUER, GITLAB: GITLAB_ISSUER, GOOGLE: GOOGLE_ISSUER,
+                           CIRCLECI: CIRCLECI_ISSUER}
 
 
 @dataclass(frozen=True)
 class Publisher:
-    """A Trusted Publisher as the integrity API describes it (GitHub only, for now)."""
+    """A Trusted Publisher as the integrity API describes it (pypi-attestations' publisher models).
+
+    ``repository``: GitHub's ``ORG/REPO`` or GitLab's ``NAMESPACE/.../PROJECT``; ``workflow``: GitHub's
+    ``workflow`` (the file name in ``.github/workflows/``) or GitLab's ``workflow_filepath`` (the CI
+    configuration's path in the project); ``environment``: the optional deployment environment (GitHub, GitLab),
+    which no certificate records and so nothing checks; ``email``: a Google publisher's service account;
+    ``project_id``, ``pipeline_definition_id`` and the optional ``vcs_origin``, ``vcs_ref``: a CircleCI
+    publisher's."""
 
     kind: str
-    repository: str
+    repository: str = ""
     workflow: str | None = None
     environment: str | None = None
+    email: str | None = None
+    project_id: str | None = None
+    pipeline_definition_id: str | None = None
+    vcs_origin: str | None = None
+    vcs_ref: str | None = None
 
     @classmethod
     def from_json(cls, o: Any) -> Publisher:
+        """The publisher object, with the keys its kind requires (as pypi-attestations' pydantic models do: a
+        required key missing or empty, or a key of the wrong type, fails the whole provenance object; unknown
+        keys are ignored). A kind pypi-attestations does not know keeps only its ``repository`` and fails when
+        it is checked (``unsupported-format``)."""
         o = j.obj(o, "publisher")
-        return cls(j.get_str(o, "kind", "publisher"), j.opt_str(o, "repository", "publisher") or "",
-                   j.opt_str(o, "workflow", "publisher") or None, j.opt_str(o, "environment", "publisher") or None)
+        kind = j.get_str(o, "kind", "publisher")
+        if kind == GITHUB:
+            return cls(kind, j.get_str(o, "repository", "publisher"), j.get_str(o, "workflow", "publisher"),
+                       j.opt_str(o, "environment", "publisher") or None)
+        if kind == GITLAB:
+            return cls(kind, j.get_str(o, "repository", "publisher"), j.get_str(o, "workflow_filepath", "publisher"),
+                       j.opt_str(o, "environment", "publisher") or None)
+        # Google and CircleCI publishers have no environment (the key, if any, is ignored as pydantic ignores it).
+        if kind == GOOGLE:
+            return cls(kind, email=j.get_str(o, "email", "publisher"))
+        if kind == CIRCLECI:
+            # vcs_origin / vcs_ref: None (absent or null) skips their check; any string, even "", is checked.
+            return cls(kind, project_id=j.get_str(o, "project_id", "publisher"),
+                       pipeline_definition_id=j.get_str(o, "pipeline_definition_id", "publisher"),
+                       vcs_origin=j.opt_str(o, "vcs_origin", "publisher"),
+                       vcs_ref=j.opt_str(o, "vcs_ref", "publisher"))
+        return cls(kind, j.opt_str(o, "repository", "publisher") or "",
+                   environment=j.opt_str(o, "environment", "publisher") or None)
+
+    @property
+    def source(self) -> str | None:
+        """The source repository the publisher names, as ``host/path`` (``github.com/ORG/REPO``,
+        ``gitlab.com/NAMESPACE/PROJECT``, a CircleCI ``vcs_origin`` as it is), or None when it names none (a
+        Google publisher, a CircleCI one without ``vcs_origin``, a kind pyslsa does not support)."""
+        if self.kind == GITHUB:
+            return f"github.com/{self.repository}"
+        if self.kind == GITLAB:
+            return f"gitlab.com/{self.repository}"
+        if self.kind == CIRCLECI:
+            return self.vcs_origin or None
+        return None
+
+    def describe(self) -> str:
+        """One line: ``GitHub ORG/REPO (release.yml)``, ``Google (email X)``..."""
+        if self.kind == GOOGLE:
+            return f"{self.kind} ({self.email})"
+        if self.kind == CIRCLECI:
+            details = [f"project {self.project_id}", f"pipeline definition {self.pipeline_definition_id}"]
+            details += [d for d in (self.vcs_origin, self.vcs_ref) if d]
+            return f"{self.kind} ({', '.join(details)})"
+        text = f"{self.kind} {self.repository}".rstrip()
+        return text + (f" ({self.workflow})" if self.workflow else "")
 
 
 @dataclass(frozen=True)
@@ -74,24 +159,131 @@ def attestation_bundle(doc: Any) -> dict[str, Any]:
     }
 
 
+# -- the publisher's rules, one function per kind -----------------------------------------------------------------
+# Each cites the pypi-attestations 0.0.31 code it follows (src/pypi_attestations/_impl.py). sigstore-python's
+# policies read the DER UTF8String extensions (1.3.6.1.4.1.57264.1.8 and up) except OIDCIssuer, which reads the
+# deprecated raw issuer extension (.1); a missing extension fails like a wrong value.
+
+
+def _claim(claims: FulcioClaims, oid: Any) -> str | None:
+    """The value of one Fulcio extension, None when the certificate does not carry it."""
+    return claims.extensions.get(oid.dotted_string)
+
+
+def _expect_issuer(claims: FulcioClaims, oid: Any, expected: str) -> None:
+    got = _claim(claims, oid)
+    if got != expected:
+        raise MismatchIdentityError(f"certificate OIDC issuer ({oid.dotted_string}): expected {expected}, got "
+                                    f"{got!r}")
+
+
+def _expect_source(claims: FulcioClaims, expected: str) -> None:
+    got = _claim(claims, OID_SOURCE_REPOSITORY_URI)
+    if got != expected:
+        raise MismatchSourceError(f"publisher repository: expected certificate source repository {expected!r}, got "
+                                  f"{got!r}")
+
+
+def _required(claims: FulcioClaims, oid: Any, name: str) -> str:
+    got = _claim(claims, oid)
+    if got is None:
+        raise MismatchIdentityError(f"certificate has no {name} ({oid.dotted_string}): the publisher cannot be "
+                                    f"checked")
+    return got
+
+
+def _expect_config(claims: FulcioClaims, base: str, suffixes: list[str], what: str) -> None:
+    config = _required(claims, OID_BUILD_CONFIG_URI, "Build Config URI")
+    expected = [f"{base}@{s}" for s in suffixes]
+    if config not in expected:
+        raise MismatchIdentityError(f"publisher {what}: expected Build Config URI "
+                                    f"{' or '.join(repr(e) for e in expected)}, got {config!r}")
+
+
+def _check_github(claims: FulcioClaims, p: Publisher) -> None:
+    # _GitHubTrustedPublisherPolicy.__init__: AllOf(OIDCIssuerV2(GitHub Actions),
+    # OIDCSourceRepositoryURI("https://github.com/" + repository)), checked in that order.
+    _expect_issuer(claims, OID_ISSUER_V2, GITHUB_ISSUER)
+    repo_uri = f"https://github.com/{p.repository}"
+    _expect_source(claims, repo_uri)
+    # _GitHubTrustedPublisherPolicy.verify: the Build Config URI (.18) -- the workflow the publisher registered,
+    # the caller of any reusable workflow, not the Build Signer URI (.9) -- must be
+    # https://github.com/REPOSITORY/.github/workflows/WORKFLOW@ followed by the Source Repository Digest (.13) or
+    # the Source Repository Ref (.14), whichever the certificate carries (at least one of them). The environment
+    # is not checked: no certificate records it.
+    suffixes = [s for s in (_claim(claims, OID_SOURCE_REPOSITORY_DIGEST), _claim(claims, OID_SOURCE_REPOSITORY_REF))
+                if s is not None]
+    if not suffixes:
+        raise MismatchIdentityError("certificate has neither a Source Repository Digest (1.3.6.1.4.1.57264.1.13) "
+                                    "nor a Source Repository Ref (1.3.6.1.4.1.57264.1.14): the publisher's workflow "
+                                    "cannot be checked")
+    _expect_config(claims, f"{repo_uri}/.github/workflows/{p.workflow}", suffixes, "workflow")
+
+
+def _check_gitlab(claims: FulcioClaims, p: Publisher) -> None:
+    # _GitLabTrustedPublisherPolicy.__init__: AllOf(OIDCIssuerV2("https://gitlab.com"),
+    # OIDCSourceRepositoryURI("https://gitlab.com/" + repository)).
+    _expect_issuer(claims, OID_ISSUER_V2, GITLAB_ISSUER)
+    repo_uri = f"https://gitlab.com/{p.repository}"
+    _expect_source(claims, repo_uri)
+    # _GitLabTrustedPublisherPolicy.verify: the Build Config URI must be
+    # https://gitlab.com/REPOSITORY//WORKFLOW_FILEPATH@ followed by the Source Repository Digest or Ref; unlike
+    # GitHub's rule, both extensions are required. The environment is not checked.
+    sha = _required(claims, OID_SOURCE_REPOSITORY_DIGEST, "Source Repository Digest")
+    ref = _required(claims, OID_SOURCE_REPOSITORY_REF, "Source Repository Ref")
+    _expect_config(claims, f"{repo_uri}//{p.workflow}", [sha, ref], "workflow_filepath")
+
+
+def _check_google(claims: FulcioClaims, p: Publisher) -> None:
+    # GooglePublisher._as_policy: sigstore-python's policy.Identity(identity=email,
+    # issuer="https://accounts.google.com"): OIDCIssuer, the deprecated raw issuer extension (.1), then the
+    # email among the certificate's SAN emails and URIs.
+    _expect_issuer(claims, OID_ISSUER_V1, GOOGLE_ISSUER)
+    if claims.san_kind not in ("email", "uri") or claims.san != p.email:
+        raise MismatchIdentityError(f"publisher service account: expected certificate identity {p.email!r}, got "
+                                    f"{claims.san!r}")
+
+
+def _check_circleci(claims: FulcioClaims, p: Publisher) -> None:
+    # _CircleCITrustedPublisherPolicy.__init__: AllOf(OIDCIssuerV2("https://oidc.circleci.com"), and when the
+    # publisher has them: OIDCSourceRepositoryURI(vcs_origin) -- "github.com/ORG/REPO", no scheme -- and
+    # OIDCSourceRepositoryRef(vcs_ref)).
+    _expect_issuer(claims, OID_ISSUER_V2, CIRCLECI_ISSUER)
+    if p.vcs_origin is not None:
+        _expect_source(claims, p.vcs_origin)
+    if p.vcs_ref is not None:
+        got = _claim(claims, OID_SOURCE_REPOSITORY_REF)
+        if got != p.vcs_ref:
+            raise MismatchIdentityError(f"publisher vcs_ref: expected certificate source ref {p.vcs_ref!r}, got "
+                                        f"{got!r}")
+    # _CircleCITrustedPublisherPolicy.verify: the Build Signer URI (.9) must be
+    # https://circleci.com/api/v2/projects/PROJECT_ID/pipeline-definitions/PIPELINE_DEFINITION_ID.
+    expected = (f"https://circleci.com/api/v2/projects/{p.project_id}/pipeline-definitions/"
+                f"{p.pipeline_definition_id}")
+    got = _required(claims, OID_BUILD_SIGNER_URI, "Build Signer URI")
+    if got != expected:
+        raise MismatchIdentityError(f"publisher pipeline: expected Build Signer URI {expected!r}, got {got!r}")
+
+
+_CHECKS = {GITHUB: _check_github, GITLAB: _check_gitlab, GOOGLE: _check_google, CIRCLECI: _check_circleci}
+
+
+def check_claims(claims: FulcioClaims, publisher: Publisher) -> None:
+    """The certificate claims are the publisher's, by pypi-attestations' rule for its kind (see the functions
+    above): ``mismatch-source`` for another source repository, ``mismatch-identity`` for anything else,
+    ``unsupported-format`` for a kind pypi-attestations does not verify either."""
+    check = _CHECKS.get(publisher.kind)
+    if check is None:
+        raise UnsupportedFormatError(f"Trusted Publisher kind {publisher.kind!r} is not supported (supported: "
+                                     f"{', '.join(PUBLISHER_KINDS)})")
+    check(claims, publisher)
+
+
 def check_publisher(sig: VerifiedSignature, publisher: Publisher) -> None:
-    """The certificate was issued to the publisher's repository (and workflow, when the publisher names one)."""
-    claims = sig.claims
-    if claims is None:
+    """The attestation's certificate was issued to the publisher (:func:`check_claims`)."""
+    if sig.claims is None:
         raise MismatchIdentityError("attestation is not signed by a Fulcio certificate")
-    if publisher.kind != "GitHub":
-        raise UnsupportedFormatError(f"Trusted Publisher kind {publisher.kind!r} is not supported (GitHub only)")
-    if claims.issuer != GITHUB_ISSUER:
-        raise MismatchIdentityError(f"certificate OIDC issuer: expected {GITHUB_ISSUER}, got {claims.issuer!r}")
-    want_repo = f"https://github.com/{publisher.repository}"
-    got_repo = claims.get(OID_SOURCE_REPOSITORY_URI)
-    if got_repo != want_repo:
-        raise MismatchSourceError(f"publisher repository: expected {want_repo!r}, got {got_repo!r}")
-    if publisher.workflow:
-        signer = claims.get(OID_BUILD_SIGNER_URI) or claims.san
-        prefix = f"{want_repo}/.github/workflows/{publisher.workflow}@"
-        if not signer.startswith(prefix):
-            raise MismatchIdentityError(f"publisher workflow: expected {prefix}..., got {signer!r}")
+    check_claims(sig.claims, publisher)
 
 
 def verify_attestation(doc: Any, filename: str, sha256_hex: str, root: TrustedRoot,

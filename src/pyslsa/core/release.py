@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 from pyslsa.core.bundle import parse_document
 from pyslsa.core.dsse import Statement
-from pyslsa.core.pep740 import Publisher, parse_provenance_object, verify_attestation
+from pyslsa.core.pep740 import PUBLISHER_KINDS, Publisher, parse_provenance_object, verify_attestation
 from pyslsa.core.profile import Profile
 from pyslsa.core.sigstore import Resolver, VerifiedSignature, verify_document
 from pyslsa.core.slsa.builders import DEFAULT_ARTIFACT_BUILDERS
@@ -102,11 +102,15 @@ def expected_repository(source_uri: str) -> str:
     return repo
 
 
-def _publisher_text(p: Publisher) -> str:
-    text = f"{p.kind} {p.repository}"
-    if p.workflow:
-        text += f" ({p.workflow})"
-    return text
+def _same_source(publisher: Publisher, want: str) -> bool:
+    """Whether the publisher names ``want`` (``host/path``, as :func:`strip_source_uri` gives it) as its source
+    repository: the host in any case, the path exactly."""
+    got = publisher.source
+    if got is None:
+        return False
+    got_host, _, got_path = strip_source_uri(got).partition("/")
+    want_host, _, want_path = want.partition("/")
+    return got_host.lower() == want_host.lower() and got_path == want_path
 
 
 def pep740_evidence(f: ReleaseFile, source: str, provenance_object: bytes, root: TrustedRoot,
@@ -118,16 +122,18 @@ def pep740_evidence(f: ReleaseFile, source: str, provenance_object: bytes, root:
         return [Evidence(PEP740, source, error=exc)]
     if not bundles or not any(atts for _, atts in bundles):
         return [Evidence(PEP740, source, error=UnattestedError("the provenance object holds no attestation"))]
-    want = expected_repository(source_uri)
+    want = strip_source_uri(source_uri)
     out = []
     for publisher, attestations in bundles:
         for i, doc in enumerate(attestations):
             where = f"{source}#{i + 1}" if len(attestations) > 1 else source
-            ev = Evidence(PEP740, where, signer=_publisher_text(publisher))
+            ev = Evidence(PEP740, where, signer=publisher.describe())
             try:
-                if publisher.kind == "GitHub" and publisher.repository != want:
-                    raise MismatchSourceError(f"Trusted Publisher repository: expected {want!r}, got "
-                                              f"{publisher.repository!r}")
+                # Every kind pyslsa verifies must name --source-uri (a Google publisher, or a CircleCI one without
+                # vcs_origin, names no repository and so cannot prove one); other kinds fail in verify_attestation.
+                if publisher.kind in PUBLISHER_KINDS and not _same_source(publisher, want):
+                    got = repr(publisher.source) if publisher.source else f"none ({publisher.describe()})"
+                    raise MismatchSourceError(f"Trusted Publisher repository: expected {want!r}, got {got}")
                 verified = verify_attestation(doc, f.filename, f.sha256, root, publisher,  # publisher checked too
                                               profile=profile)
                 ev.verified = True

@@ -45,6 +45,12 @@ def verified(evidence: str = "pep740", repository: str = "python-attrs/attrs", w
                             environment, False, kind)
 
 
+def other(kind: str = "Google", issuer: str = "https://accounts.google.com",
+          extra: tuple[tuple[str, str], ...] = ()) -> VerifiedIdentity:
+    """A verified identity of a publisher kind without repository or workflow (Google, CircleCI)."""
+    return VerifiedIdentity("pep740", "https://x", issuer, "", None, None, None, None, kind, extra)
+
+
 # -- identity tables ------------------------------------------------------------------------------------------------
 
 
@@ -54,9 +60,12 @@ def test_identity_tables_in_pep740_shape() -> None:
     assert identity_from_table(table, "t") == ATTRS and identity_table(ATTRS) == table
     assert identity_from_table({"kind": "GitHub", "repository": "o/r", "workflow": ".github/workflows/x.yml"},
                                "t").workflow == "x.yml"
-    gitlab = identity_from_table({"kind": "GitLab", "repository": "g/p", "workflow_filepath": ".gitlab-ci.yml"}, "t")
-    assert gitlab.extra == (("workflow_filepath", ".gitlab-ci.yml"),) and identity_table(gitlab) == {
-        "kind": "GitLab", "repository": "g/p", "workflow_filepath": ".gitlab-ci.yml"}
+    gl_table = {"kind": "GitLab", "repository": "g/s/p", "workflow_filepath": "ci/release.yml", "environment": "pypi"}
+    gitlab = identity_from_table(gl_table, "t")
+    assert gitlab == Identity("GitLab", "g/s/p", "ci/release.yml", "pypi") and identity_table(gitlab) == gl_table
+    google = identity_from_table({"kind": "Google", "email": "a@b.test"}, "t")
+    assert google == Identity("Google", "", extra=(("email", "a@b.test"),))
+    assert identity_table(google) == {"kind": "Google", "email": "a@b.test"}
 
 
 @pytest.mark.parametrize(("table", "needle"), [
@@ -68,6 +77,9 @@ def test_identity_tables_in_pep740_shape() -> None:
     ({"kind": "GitHub", "repository": "o/r", "workflow": "x.yml@main"}, "not a workflow file"),
     ({"kind": "GitHub", "repository": "o/r", "environment": 1}, "printable text"),
     ({"kind": "GitHub", "repository": "o/r", "environment": "a\nb"}, "printable text"),
+    ({"kind": "GitLab", "repository": "p", "workflow_filepath": ".gitlab-ci.yml"}, "must be NAMESPACE/PROJECT"),
+    ({"kind": "GitLab", "repository": "g/p", "workflow": ".gitlab-ci.yml"}, "unknown key 'workflow'"),
+    ({"kind": "GitLab", "repository": "g/p", "workflow_filepath": "../x.yml"}, "not a CI configuration path"),
     ("GitHub", "must be a table"),
 ])
 def test_bad_identity_tables(table: object, needle: str) -> None:
@@ -90,7 +102,15 @@ def test_bad_identity_tables(table: object, needle: str) -> None:
     (ATTRS, verified(kind="GitLab"), False),
     (Identity(GITHUB, "python-attrs/attrs"), verified(workflow="any.yml", environment=None), True),
     (Identity(GITHUB, "python-attrs/attrs"), verified(environment="new"), False),
-    (Identity("GitLab", "g/p", extra=(("workflow_filepath", "x"),)), verified(kind="GitLab"), False),
+    (Identity("GitLab", "python-attrs/attrs", "pypi-package.yml", "release-pypi"), verified(kind="GitLab"), False),
+    (Identity("GitLab", "python-attrs/attrs", "pypi-package.yml", "release-pypi"),
+     verified(kind="GitLab", issuer="https://gitlab.com"), True),
+    (Identity("GitLab", "python-attrs/attrs", "other.yml", "release-pypi"),
+     verified(kind="GitLab", issuer="https://gitlab.com"), False),
+    (Identity("Google", extra=(("email", "a@b.test"),)), other(extra=(("email", "a@b.test"),)), True),
+    (Identity("Google", extra=(("email", "a@b.test"),)), other(extra=(("email", "b@b.test"),)), False),
+    (Identity("Google", extra=(("email", "a@b.test"),)), other(extra=()), False),
+    (Identity("Google"), other(extra=(("email", "a@b.test"),)), False),  # a pin naming no account is no wildcard
 ])
 def test_matching(pin: Identity, got: VerifiedIdentity, want: bool) -> None:
     assert matches(pin, got) is want
@@ -106,6 +126,16 @@ def test_comparing_pins() -> None:
     assert isinstance(err, AttestationLostError) and err.code == "attestation-lost"
     # either of two pinned identities will do
     assert compare_pins((ATTRS, RFC), [verified()])[0] == "ok"
+
+
+def test_what_update_pins_records_for_other_kinds() -> None:
+    a, b = other(extra=(("email", "a@b.test"),)), other(extra=(("email", "b@b.test"),))
+    got = identities_to_pin([a, b, a])
+    assert got == (Identity("Google", extra=(("email", "a@b.test"),)),
+                   Identity("Google", extra=(("email", "b@b.test"),)))
+    assert check_pins(got[:1], [a]) is None and isinstance(check_pins(got[:1], [b]), PublisherChangedError)
+    data = pins_file_bytes({"pkg": got})
+    assert parse_pins_file(data, "p") == {"pkg": got}
 
 
 def test_what_update_pins_records() -> None:

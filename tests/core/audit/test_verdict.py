@@ -149,7 +149,8 @@ def test_an_input_error_fails_the_file_whatever_the_evidence() -> None:
 
 
 def test_messages_say_what_was_expected_and_what_was_found() -> None:
-    assert "expected 'python-attrs/attrs', got 'evil/attrs'" in decide([ident(repository="evil/attrs")]).message
+    assert "expected 'github.com/python-attrs/attrs', got 'github.com/evil/attrs'" in decide(
+        [ident(repository="evil/attrs")]).message
     assert "expected 'pypi-package.yml', got 'other.yml'" in decide([ident(workflow="other.yml")]).message
     assert "cannot show the GitHub environment" in decide([ident(**CERT)]).message
     assert "self-hosted" in decide([ident(self_hosted=True)], "free").message

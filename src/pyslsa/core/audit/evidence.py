@@ -7,8 +7,9 @@ against the policy and the pins.
 
 * **PEP 740** (:func:`pep740_results`): the index's provenance object. Every attestation is verified by
   :func:`pyslsa.core.pep740.verify_attestation` with its Trusted Publisher (the certificate must be the
-  publisher's: repository, and workflow when named), exactly as ``verify-release`` does; the identity is the
-  publisher's (repository, workflow, GitHub environment), with the source ref and runner environment of the
+  publisher's, by pypi-attestations' rule for its kind: GitHub, GitLab, Google, CircleCI), exactly as
+  ``verify-release`` does; the identity is the publisher's (GitHub or GitLab: repository, workflow, environment;
+  Google, CircleCI: the keys of its publisher object), with the source ref and runner environment of the
   certificate. A malformed object is one failure; an object with no attestation is no evidence.
 * **GitHub artifact attestations** (:func:`github_attestation_result`): a Sigstore bundle whose in-toto statement
   has SLSA provenance v1 as its predicate (what ``actions/attest-build-provenance`` writes, and what
@@ -34,7 +35,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from pyslsa.core.audit.identity import GITHUB, EvidenceKind, VerifiedIdentity, normalize_workflow
+from pyslsa.core.audit.identity import (
+    GITHUB,
+    GITLAB,
+    EvidenceKind,
+    VerifiedIdentity,
+    normalize_gitlab_workflow,
+    normalize_workflow,
+)
 from pyslsa.core.audit.verdict import EvidenceResult
 from pyslsa.core.bundle import Bundle, parse_document
 from pyslsa.core.dsse import Statement
@@ -78,7 +86,7 @@ def _runner(claims: FulcioClaims) -> bool | None:
     value = claims.get(OID_RUNNER_ENVIRONMENT)
     if value == "self-hosted":
         return True
-    if value == "github-hosted":
+    if value in ("github-hosted", "gitlab-hosted"):
         return False
     return None  # certificates from before Fulcio recorded it (or another CI): nothing said
 
@@ -111,22 +119,35 @@ def certificate_identity(claims: FulcioClaims | None, evidence: EvidenceKind, ur
         ref=wf.source_ref or None, self_hosted=_runner(claims), kind=GITHUB)
 
 
+def _publisher_keys(publisher: Publisher) -> tuple[tuple[str, str], ...]:
+    """A Google or CircleCI publisher's own keys, as a pin keeps them (PEP 740's names, sorted)."""
+    keys = {"email": publisher.email, "project_id": publisher.project_id,
+            "pipeline_definition_id": publisher.pipeline_definition_id, "vcs_origin": publisher.vcs_origin,
+            "vcs_ref": publisher.vcs_ref}
+    return tuple(sorted((k, v) for k, v in keys.items() if v is not None))
+
+
 def _pep740_identity(publisher: Publisher, sig: VerifiedSignature, url: str) -> VerifiedIdentity:
     """A PEP 740 publisher whose certificate :func:`~pyslsa.core.pep740.check_publisher` has already bound to it
-    (GitHub only: it refuses other kinds)."""
+    (it refuses the kinds it does not know)."""
     claims = sig.claims
     assert claims is not None  # check_publisher refused anything else
     workflow = None
-    if publisher.workflow:
+    if publisher.workflow and publisher.kind in (GITHUB, GITLAB):
         try:
-            workflow = normalize_workflow(publisher.workflow, publisher.repository)
+            workflow = (normalize_workflow(publisher.workflow, publisher.repository) if publisher.kind == GITHUB
+                        else normalize_gitlab_workflow(publisher.workflow))
         except ValueError:
             raise InvalidProvenanceError(f"Trusted Publisher workflow {publisher.workflow!r} is not a workflow "
                                          f"file name") from None
     ref = claims.get(OID_SOURCE_REPOSITORY_REF) or None
-    return VerifiedIdentity(evidence="pep740", url=url, issuer=claims.issuer, repository=publisher.repository,
+    extra: tuple[tuple[str, str], ...] = ()
+    repository = publisher.repository
+    if publisher.kind not in (GITHUB, GITLAB):
+        repository, extra = "", _publisher_keys(publisher)
+    return VerifiedIdentity(evidence="pep740", url=url, issuer=claims.issuer, repository=repository,
                             workflow=workflow, ref=ref, environment=publisher.environment,
-                            self_hosted=_runner(claims), kind=publisher.kind)
+                            self_hosted=_runner(claims), kind=publisher.kind, extra=extra)
 
 
 # -- PEP 740 ------------------------------------------------------------------------------------------------------

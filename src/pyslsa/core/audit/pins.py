@@ -19,9 +19,14 @@ in one of two places, both in PEP 740's identity shape (``kind`` and the publish
       workflow = "pypi-package.yml"
       environment = "release-pypi"
 
+  (a GitLab identity has ``repository``, ``workflow_filepath`` and ``environment``; other kinds keep the keys of
+  their PEP 740 publisher object: ``email`` for Google, ``project_id``, ``pipeline_definition_id``,
+  ``vcs_origin`` and ``vcs_ref`` for CircleCI).
+
 Comparing (:func:`compare_pins`): a verified identity matches a pin when the kind, the issuer the kind implies, the
-repository and (when the pin names one) the workflow are equal, and -- when the evidence states an environment
-(PEP 740 does; certificates do not) -- the environment too (an unset pinned environment then means "none").
+repository, the other kinds' keys and (when the pin names one) the workflow are equal, and -- when the evidence
+states an environment (PEP 740 does; certificates do not) -- the environment too (an unset pinned environment then
+means "none").
 Every verified identity of a pinned package must match one of its pins, else ``publisher-changed``; a pinned
 package with no verified identity is ``attestation-lost``. A pin only ever adds failures: it never turns a
 failure into a pass.
@@ -33,7 +38,14 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
-from pyslsa.core.audit.identity import GITHUB, Identity, VerifiedIdentity, normalize_workflow
+from pyslsa.core.audit.identity import (
+    GITHUB,
+    GITLAB,
+    Identity,
+    VerifiedIdentity,
+    normalize_gitlab_workflow,
+    normalize_workflow,
+)
 from pyslsa.core.audit.names import canonical_name, show
 from pyslsa.core.audit.toml import loads_toml, toml_string
 from pyslsa.errors import AttestationLostError, PublisherChangedError, UsageError, VerificationError
@@ -46,7 +58,9 @@ PINS_SCHEMA = "pyslsa-pins/1"
 PINS_FILENAME = "pyslsa.pins.toml"
 _KEY = "attestation-identities"
 _GITHUB_KEYS = ("kind", "repository", "workflow", "environment")
+_GITLAB_KEYS = ("kind", "repository", "workflow_filepath", "environment")
 _REPO = re.compile(r"\A[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+\Z")
+_GITLAB_REPO = re.compile(r"\A[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)+\Z")
 
 #: Pinned identities by package (PEP 503 name).
 PinSet = Mapping[str, tuple[Identity, ...]]
@@ -58,7 +72,8 @@ PinStatus = Literal["ok", "unpinned", "publisher-changed", "attestation-lost"]
 
 def identity_from_table(table: Any, where: str) -> Identity:
     """A PEP 740-shaped identity table: ``kind`` and, for ``GitHub``, ``repository`` (``ORG/REPO``),
-    ``workflow`` and ``environment`` (no other key); other kinds keep their string keys as they are."""
+    ``workflow`` and ``environment`` (no other key); for ``GitLab``, ``repository`` (``NAMESPACE/.../PROJECT``),
+    ``workflow_filepath`` and ``environment`` (no other key); other kinds keep their string keys as they are."""
     if not isinstance(table, dict):
         raise UsageError(f"{where}: an attestation identity must be a table")
     kind = table.get("kind")
@@ -68,6 +83,8 @@ def identity_from_table(table: Any, where: str) -> Identity:
         if not isinstance(value, str) or not value.isprintable() or len(value) > 1024:
             raise UsageError(f"{where}: identity key {show(key)} must be a line of printable text, got "
                              f"{show(value)}")
+    if kind == GITLAB:
+        return _gitlab_identity(table, where)
     if kind != GITHUB:
         extra = tuple(sorted((k, v) for k, v in table.items() if k not in ("kind", "repository")))
         return Identity(kind, table.get("repository", ""), extra=extra)
@@ -87,13 +104,32 @@ def identity_from_table(table: Any, where: str) -> Identity:
     return Identity(GITHUB, repository, workflow, table.get("environment"))
 
 
+def _gitlab_identity(table: dict[str, Any], where: str) -> Identity:
+    for key in table:
+        if key not in _GITLAB_KEYS:
+            raise UsageError(f"{where}: unknown key {show(key)} in a GitLab identity (known: "
+                             f"{', '.join(_GITLAB_KEYS)})")
+    repository = table.get("repository")
+    if not isinstance(repository, str) or not _GITLAB_REPO.match(repository):
+        raise UsageError(f"{where}: a GitLab identity's 'repository' must be NAMESPACE/PROJECT, got "
+                         f"{show(repository)}")
+    workflow = table.get("workflow_filepath")
+    if workflow is not None:
+        try:
+            workflow = normalize_gitlab_workflow(workflow)
+        except ValueError:
+            raise UsageError(f"{where}: 'workflow_filepath' {show(workflow)} is not a CI configuration path") \
+                from None
+    return Identity(GITLAB, repository, workflow, table.get("environment"))
+
+
 def identity_table(identity: Identity) -> dict[str, str]:
     """The table written for an identity (PEP 740's keys, in their order)."""
     out = {"kind": identity.kind}
     if identity.repository:
         out["repository"] = identity.repository
     if identity.workflow is not None:
-        out["workflow"] = identity.workflow
+        out["workflow_filepath" if identity.kind == GITLAB else "workflow"] = identity.workflow
     if identity.environment is not None:
         out["environment"] = identity.environment
     out.update(identity.extra)
@@ -118,7 +154,7 @@ def _sorted(identities: Sequence[Identity]) -> tuple[Identity, ...]:
 
 def matches(pin: Identity, verified: VerifiedIdentity) -> bool:
     """Whether a verified identity is the pinned one (see the module docstring)."""
-    if pin.kind != verified.kind or pin.extra or pin.repository != verified.repository:
+    if pin.kind != verified.kind or pin.extra != verified.extra or pin.repository != verified.repository:
         return False
     if pin.issuer is not None and pin.issuer != verified.issuer:
         return False
@@ -152,18 +188,18 @@ def check_pins(pinned: Sequence[Identity], verified: Sequence[VerifiedIdentity])
 
 
 def identities_to_pin(verified: Sequence[VerifiedIdentity]) -> tuple[Identity, ...]:
-    """What ``--update-pins`` records for a package: one identity per (kind, repository, workflow), with the
-    environment its PEP 740 evidence states (one per stated environment); evidence that cannot state one
+    """What ``--update-pins`` records for a package: one identity per (kind, repository, workflow, other keys),
+    with the environment its PEP 740 evidence states (one per stated environment); evidence that cannot state one
     (certificates) adds no environment."""
-    groups: dict[tuple[str, str, str | None], set[str | None]] = {}
+    groups: dict[tuple[str, str, str | None, tuple[tuple[str, str], ...]], set[str | None]] = {}
     for v in verified:
-        stated = groups.setdefault((v.kind, v.repository, v.workflow), set())
+        stated = groups.setdefault((v.kind, v.repository, v.workflow, v.extra), set())
         if v.states_environment:
             stated.add(v.environment)
     out = []
-    for (kind, repository, workflow), environments in groups.items():
+    for (kind, repository, workflow, extra), environments in groups.items():
         for env in environments or {None}:
-            out.append(Identity(kind, repository, workflow, env))
+            out.append(Identity(kind, repository, workflow, env, extra))
     return _sorted(out)
 
 

@@ -7,7 +7,7 @@ The contract (a ``pyslsa.toml``, or the ``[tool.pyslsa]`` table of a ``pyproject
     [packages.aws-lambda-powertools]
     repository = "github.com/aws-powertools/powertools-lambda-python"   # the source repository
     workflow = ".github/workflows/release.yml"    # optional: the signer workflow (or a list of them)
-    environment = "release"                       # optional: the PEP 740 GitHub environment
+    environment = "release"                       # optional: the PEP 740 publisher's environment
     ref = "refs/tags/v*"                          # optional: a glob on the source ref
     evidence = ["pep740", "github-attestation", "github-release"]   # optional: where to look (default: all)
     release-tag = "v{version}"                    # optional: the GitHub release tag of a version
@@ -21,7 +21,9 @@ The contract (a ``pyslsa.toml``, or the ``[tool.pyslsa]`` table of a ``pyproject
 (default ``v{version}``). Every key of an exception is required: an exception is a reviewed debt, with an owner
 and an end. Package names are compared in PEP 503 form; two entries that normalise alike are an error.
 ``repository`` takes ``github.com/ORG/REPO`` with or without ``https://`` (or ``git+https://``, ``.git``), through
-verify-release's one normaliser (:func:`pyslsa.core.release.strip_source_uri`).
+verify-release's one normaliser (:func:`pyslsa.core.release.strip_source_uri`); a GitLab project is
+``gitlab.com/NAMESPACE/.../PROJECT``, and its ``workflow`` the publisher's ``workflow_filepath`` (``.gitlab-ci.yml``),
+compared as it is.
 
 Every problem is a :class:`~pyslsa.errors.UsageError` (exit 2) naming the key and its table: an unknown key, a
 wrong type, malformed TOML (with line and column). Nothing here reads a clock: whether an exception has expired is
@@ -39,7 +41,7 @@ from typing import Any, Literal
 
 from packaging.utils import canonicalize_name
 
-from pyslsa.core.audit.identity import EVIDENCE_KINDS, EvidenceKind, normalize_workflow
+from pyslsa.core.audit.identity import EVIDENCE_KINDS, EvidenceKind, normalize_gitlab_workflow, normalize_workflow
 from pyslsa.core.audit.names import canonical_name, show
 from pyslsa.core.audit.toml import loads_toml
 from pyslsa.core.release import expected_repository, strip_source_uri
@@ -258,12 +260,17 @@ def _package(name: str, entry: Any, where: str) -> PackagePolicy:
     else:
         workflow_list = [raw_workflows]
     workflows = []
+    gitlab = repository is not None and repository.startswith("gitlab.com/")
     for w in workflow_list:
         text = _string({"workflow": w}, "workflow", where)
         assert text is not None
         try:
-            workflows.append(normalize_workflow(text, expected_repository(repository) if repository else None))
+            workflows.append(normalize_gitlab_workflow(text) if gitlab else
+                             normalize_workflow(text, expected_repository(repository) if repository else None))
         except ValueError:
+            if gitlab:
+                raise UsageError(f"{where}: 'workflow' must be the GitLab CI configuration's path (.gitlab-ci.yml), "
+                                 f"got {show(text)}") from None
             raise UsageError(f"{where}: 'workflow' must be a workflow file (NAME.yml, .github/workflows/NAME.yml "
                              f"or ORG/REPO/.github/workflows/NAME.yml), got {show(text)}") from None
     environment = _string(entry, "environment", where)

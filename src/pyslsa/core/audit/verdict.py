@@ -102,9 +102,10 @@ def check_identity(identity: VerifiedIdentity, entry: PackagePolicy | None,
     it, or a reason (str) if it cannot show a field the policy requires."""
     where = f"{identity.evidence} evidence ({identity.url})"
     if entry is not None:
-        want_repo = entry.expected_repository
-        if want_repo is not None and identity.repository != want_repo:
-            return MismatchSourceError(f"{where}: repository: expected {want_repo!r}, got {identity.repository!r}")
+        want_repo = entry.repository
+        if want_repo is not None and identity.source != want_repo:
+            got = repr(identity.source) if identity.source else f"none ({identity.describe()})"
+            return MismatchSourceError(f"{where}: repository: expected {want_repo!r}, got {got}")
         if entry.workflows:
             if identity.workflow is None:
                 return f"{where} does not show the workflow"
