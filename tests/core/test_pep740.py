@@ -85,3 +85,33 @@ def test_tampered_attestation(path: tuple[Any, ...], value: Any) -> None:
     with pytest.raises(VerificationError):
         verify_attestation(json.loads(json.dumps(_edit(path, value))), SDIST, SDIST_SHA, PROD, PUB,
                            profile=SLSA_VERIFIER)
+
+
+# -- the subject: pypi-attestations compares parsed distribution file names -------------------------------------------
+
+SPT3G = "spt3g-1.0-cp310-cp310-manylinux_2_17_x86_64.manylinux2014_x86_64.whl"
+SPT3G_SHA = "d2772f9a5199f05ed1be8d9aa78b879e51772e3ead9d73fe8057257b1aec7cf8"  # the statement's (no wheel copied)
+STAGING = TrustedRoot.from_json(vector(DATA / "trust-roots" / "staging-trusted_root.json"))
+
+
+@pytest.mark.parametrize(("filename", "code"), [
+    (SPT3G, None),
+    # the same wheel with its compressed platform tags in the other order: pypi-attestations' regression test
+    ("spt3g-1.0-cp310-cp310-manylinux2014_x86_64.manylinux_2_17_x86_64.whl", None),
+    ("SPT3G-1.0.0-cp310-cp310-manylinux_2_17_x86_64.manylinux2014_x86_64.whl", None),  # name and version spelling
+    ("spt3g-1.0-cp310-cp310-manylinux2014_x86_64.whl", "mismatch-hash"),  # another tag set
+    ("spt3g-1.0-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl", "mismatch-hash"),
+    ("spt3g-1.0-1-cp310-cp310-manylinux_2_17_x86_64.manylinux2014_x86_64.whl", "mismatch-hash"),  # a build tag
+    ("spt3g-1.1-cp310-cp310-manylinux_2_17_x86_64.manylinux2014_x86_64.whl", "mismatch-hash"),
+    ("spt3g-1.0.tar.gz", "mismatch-hash"),
+    ("spt3g-1.0-cp310-cp310-manylinux_2_17_x86_64.manylinux2014_x86_64.egg", "unsupported-format"),
+    ("spt3g.whl", "unsupported-format"),
+])
+def test_subject_is_the_file_once_parsed(filename: str, code: str | None) -> None:
+    att = vector_json(PYPI_ATT / f"{SPT3G}.publish.attestation")
+    try:
+        verify_attestation(att, filename, SPT3G_SHA, STAGING, profile=SLSA_VERIFIER)
+        got = None
+    except VerificationError as exc:
+        got = exc.code
+    assert got == code

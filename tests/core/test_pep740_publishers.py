@@ -432,3 +432,29 @@ def test_describe() -> None:
     cci = Publisher("CircleCI", project_id="p", pipeline_definition_id="d", vcs_origin="github.com/o/r")
     assert cci.describe() == "CircleCI (project p, pipeline definition d, github.com/o/r)"
     assert cci.source == "github.com/o/r" and dataclasses.replace(cci, vcs_origin=None).source is None
+
+
+@pytest.mark.parametrize(("subject", "filename", "code"), [
+    ("Pkg_Name-1.0.tar.gz", "pkg_name-1.0.tar.gz", None),
+    ("pkg.name-1.0.0.tar.gz", "pkg_name-1.0.tar.gz", None),
+    # an sdist's parsed name has no extension: the digest, checked exactly, is what binds the bytes
+    ("pkg_name-1.0.zip", "pkg_name-1.0.tar.gz", None),
+    ("pkg_name-1.1.tar.gz", "pkg_name-1.0.tar.gz", "mismatch-hash"),
+    ("other-1.0.tar.gz", "pkg_name-1.0.tar.gz", "mismatch-hash"),
+    ("pkg_name-1.0-py3-none-any.whl", "pkg_name-1.0.tar.gz", "mismatch-hash"),
+    ("pkg_name-1.0.tar.gz", "pkg_name-1.0-py3-none-any.whl", "mismatch-hash"),
+    ("pkg_name", "pkg_name-1.0.tar.gz", "invalid-provenance"),
+    ("pkg_name-1.0.tar.bz2", "pkg_name-1.0.tar.gz", "invalid-provenance"),
+    ("", "pkg_name-1.0.tar.gz", "invalid-provenance"),
+    ("pkg_name-1.0.tar.bz2", "pkg_name-1.0.tar.bz2", "unsupported-format"),
+])
+def test_subject_names(auth: Authority, root: TrustedRoot, subject: str, filename: str, code: str | None) -> None:
+    key, cert = auth.leaf(claims=github_claims(), san=SIGNER)
+    statement = {"_type": "https://in-toto.io/Statement/v1", "predicateType": PUBLISH_V1, "predicate": None,
+                 "subject": [{"name": subject, "digest": {"sha256": sha(CONTENT)}}]}
+    bundle = auth.dsse_bundle(statement, key=key, cert=cert)
+    att = {"version": 1, "verification_material": {"certificate": bundle["verificationMaterial"]["certificate"][
+        "rawBytes"], "transparency_entries": bundle["verificationMaterial"]["tlogEntries"]},
+           "envelope": {"statement": bundle["dsseEnvelope"]["payload"],
+                        "signature": bundle["dsseEnvelope"]["signatures"][0]["sig"]}}
+    assert code_of(verify_attestation, att, filename, sha(CONTENT), root, GH, profile=SLSA_VERIFIER) == code

@@ -7,15 +7,18 @@ the Sigstore bundle it is, then its subject is matched with the file and its cer
 
 The reference is pypi-attestations, the library PyPI verifies every upload with (0.0.31, the newest release:
 ``src/pypi_attestations/_impl.py``; ``Attestation.verify`` and each publisher model's ``_as_policy()``). Its
-publisher rules are applied here as they are, no stricter and no more lenient: each publisher kind it knows
-(GitHub, GitLab, Google, CircleCI) is held against the certificate's claims exactly as its policy does
-(:func:`check_claims`). A kind it does not know is ``unsupported-format``.
+rules are applied here as they are, no stricter and no more lenient: the subject is compared with the file name
+once both are parsed as distribution file names, and each publisher kind it knows (GitHub, GitLab, Google,
+CircleCI) is held against the certificate's claims exactly as its policy does (:func:`check_claims`). A kind it
+does not know is ``unsupported-format``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+
+from packaging.utils import parse_sdist_filename, parse_wheel_filename
 
 from pyslsa.core import jsonutil as j
 from pyslsa.core.bundle import BUNDLE_MEDIA_TYPE_V03, parse_bundle
@@ -286,6 +289,20 @@ def check_publisher(sig: VerifiedSignature, publisher: Publisher) -> None:
     check_claims(sig.claims, publisher)
 
 
+def _distribution(name: str) -> tuple[Any, ...] | None:
+    """A distribution file name parsed as pypi-attestations' ``_check_dist_filename`` does (a wheel, or an sdist
+    ending in .tar.gz or .zip: normalized name, version, and for a wheel build tag and tag set), None if it is
+    not one."""
+    try:
+        if name.endswith(".whl"):
+            return tuple(parse_wheel_filename(name))
+        if name.endswith((".tar.gz", ".zip")):
+            return tuple(parse_sdist_filename(name))
+    except ValueError:
+        return None
+    return None
+
+
 def verify_attestation(doc: Any, filename: str, sha256_hex: str, root: TrustedRoot,
                        publisher: Publisher | None = None, *, profile: Profile) -> VerifiedAttestation:
     """Verify one PEP 740 attestation for the distribution ``filename`` whose SHA-256 is ``sha256_hex``.
@@ -303,7 +320,17 @@ def verify_attestation(doc: Any, filename: str, sha256_hex: str, root: TrustedRo
     if len(statement.subjects) != 1:
         raise InvalidProvenanceError(f"attestation must have exactly one subject, got {len(statement.subjects)}")
     subject = statement.subjects[0]
-    if subject.name != filename:
+    # Attestation.verify: the subject and the file are compared as parsed distribution file names (so a wheel's
+    # compressed tag sets may come in another order, a name or version in another spelling); the subject must
+    # parse, and a file that does not is no distribution pypi-attestations can verify.
+    want = _distribution(filename)
+    if want is None:
+        raise UnsupportedFormatError(f"{filename!r} is not a distribution file name (a wheel, or an sdist ending "
+                                     f"in .tar.gz or .zip): it cannot carry a PEP 740 attestation")
+    got = _distribution(subject.name)
+    if got is None:
+        raise InvalidProvenanceError(f"attestation subject {subject.name!r} is not a distribution file name")
+    if got != want:
         raise MismatchHashError(f"attestation subject: expected file {filename!r}, got {subject.name!r}")
     if subject.digest.get("sha256") != sha256_hex.lower():
         raise MismatchHashError(f"attestation subject digest: expected sha256:{sha256_hex}, got "
