@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from cryptography.x509 import ObjectIdentifier
 from packaging.utils import parse_sdist_filename, parse_wheel_filename
 
 from pyslsa.core import jsonutil as j
@@ -168,12 +169,12 @@ def attestation_bundle(doc: Any) -> dict[str, Any]:
 # deprecated raw issuer extension (.1); a missing extension fails like a wrong value.
 
 
-def _claim(claims: FulcioClaims, oid: Any) -> str | None:
+def _claim(claims: FulcioClaims, oid: ObjectIdentifier) -> str | None:
     """The value of one Fulcio extension, None when the certificate does not carry it."""
     return claims.extensions.get(oid.dotted_string)
 
 
-def _expect_issuer(claims: FulcioClaims, oid: Any, expected: str) -> None:
+def _expect_issuer(claims: FulcioClaims, oid: ObjectIdentifier, expected: str) -> None:
     got = _claim(claims, oid)
     if got != expected:
         raise MismatchIdentityError(f"certificate OIDC issuer ({oid.dotted_string}): expected {expected}, got "
@@ -187,7 +188,7 @@ def _expect_source(claims: FulcioClaims, expected: str) -> None:
                                   f"{got!r}")
 
 
-def _required(claims: FulcioClaims, oid: Any, name: str) -> str:
+def _required(claims: FulcioClaims, oid: ObjectIdentifier, name: str) -> str:
     got = _claim(claims, oid)
     if got is None:
         raise MismatchIdentityError(f"certificate has no {name} ({oid.dotted_string}): the publisher cannot be "
