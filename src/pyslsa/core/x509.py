@@ -141,16 +141,9 @@ class FulcioClaims:
         return self.get(OID_BUILD_SIGNER_URI)
 
 
-# Extensions by dotted OID, as one pass over a certificate meets them.
-_RAW_DOTTED = frozenset(o.dotted_string for o in _RAW_OIDS)
+# What one pass does with each extension it meets, by OID (a dict lookup is cheaper than spelling an OID out).
 _KNOWN_CRITICAL_DOTTED = frozenset(o.dotted_string for o in _KNOWN_CRITICAL)
 _OTHERNAME_SAN_DOTTED = OID_OTHERNAME_SAN.dotted_string
-_SAN_DOTTED = ExtensionOID.SUBJECT_ALTERNATIVE_NAME.dotted_string
-_BC_DOTTED = ExtensionOID.BASIC_CONSTRAINTS.dotted_string
-_KU_DOTTED = ExtensionOID.KEY_USAGE.dotted_string
-_EKU_DOTTED = ExtensionOID.EXTENDED_KEY_USAGE.dotted_string
-_SCT_DOTTED = ExtensionOID.PRECERT_SIGNED_CERTIFICATE_TIMESTAMPS.dotted_string
-# What one pass does with each extension it meets, by OID (a dict lookup is cheaper than spelling an OID out).
 _X_OTHER, _X_SAN, _X_KU, _X_EKU, _X_BC, _X_SCT, _X_FULCIO_RAW, _X_FULCIO_DER, _X_FULCIO_SKIP = range(9)
 _EXT_KINDS: dict[x509.ObjectIdentifier, tuple[str, int]] = {
     **{oid: (oid.dotted_string, _X_OTHER) for oid in (*_KNOWN_CRITICAL, ExtensionOID.SUBJECT_KEY_IDENTIFIER,
@@ -158,11 +151,10 @@ _EXT_KINDS: dict[x509.ObjectIdentifier, tuple[str, int]] = {
     **{x509.ObjectIdentifier(f"{FULCIO}{n}"): (f"{FULCIO}{n}", _X_FULCIO_DER) for n in range(1, 23)},
     **{oid: (oid.dotted_string, _X_FULCIO_RAW) for oid in _RAW_OIDS},
     OID_OTHERNAME_SAN: (_OTHERNAME_SAN_DOTTED, _X_FULCIO_SKIP),
-    ExtensionOID.SUBJECT_ALTERNATIVE_NAME: (_SAN_DOTTED, _X_SAN),
-    ExtensionOID.KEY_USAGE: (_KU_DOTTED, _X_KU),
-    ExtensionOID.EXTENDED_KEY_USAGE: (_EKU_DOTTED, _X_EKU),
-    ExtensionOID.BASIC_CONSTRAINTS: (_BC_DOTTED, _X_BC),
-    ExtensionOID.PRECERT_SIGNED_CERTIFICATE_TIMESTAMPS: (_SCT_DOTTED, _X_SCT),
+    **{oid: (oid.dotted_string, kind) for oid, kind in (
+        (ExtensionOID.SUBJECT_ALTERNATIVE_NAME, _X_SAN), (ExtensionOID.KEY_USAGE, _X_KU),
+        (ExtensionOID.EXTENDED_KEY_USAGE, _X_EKU), (ExtensionOID.BASIC_CONSTRAINTS, _X_BC),
+        (ExtensionOID.PRECERT_SIGNED_CERTIFICATE_TIMESTAMPS, _X_SCT))},
 }
 
 
@@ -593,12 +585,9 @@ def _verify_sct_signature(key: object, signature: bytes, hash_alg: hashes.HashAl
                           data: bytes) -> None:
     if not isinstance(hash_alg, hashes.SHA256):
         raise InvalidSignature
-    kind = _key_kind(key)
-    if kind == _KEY_EC:
-        assert isinstance(key, ec.EllipticCurvePublicKey)
+    if isinstance(key, ec.EllipticCurvePublicKey):
         key.verify(signature, data, _ECDSA_SHA256)
-    elif kind == _KEY_RSA:
-        assert isinstance(key, rsa.RSAPublicKey)
+    elif isinstance(key, rsa.RSAPublicKey):
         key.verify(signature, data, _PKCS1V15, _SHA256)
     else:
         raise InvalidSignature
@@ -615,17 +604,6 @@ _ECDSA_PREHASHED_SHA256 = ec.ECDSA(Prehashed(hashes.SHA256()))
 _PKCS1V15 = padding.PKCS1v15()
 _SHA256 = hashes.SHA256()
 _PREHASHED_SHA256 = Prehashed(hashes.SHA256())
-_KEY_EC, _KEY_ED25519, _KEY_RSA, _KEY_OTHER = range(4)
-
-
-def _key_kind(key: object) -> int:
-    if isinstance(key, ec.EllipticCurvePublicKey):
-        return _KEY_EC
-    if isinstance(key, ed25519.Ed25519PublicKey):
-        return _KEY_ED25519
-    if isinstance(key, rsa.RSAPublicKey):
-        return _KEY_RSA
-    return _KEY_OTHER
 
 
 def verify_signature(key: object, signature: bytes, data: bytes, what: str = "signature", *,
@@ -635,9 +613,7 @@ def verify_signature(key: object, signature: bytes, data: bytes, what: str = "si
     With ``prehashed_sha256`` ``data`` is the SHA-256 digest of the signed message (message signatures).
     """
     try:
-        kind = _key_kind(key)
-        if kind == _KEY_EC:
-            assert isinstance(key, ec.EllipticCurvePublicKey)
+        if isinstance(key, ec.EllipticCurvePublicKey):
             if prehashed_sha256:
                 algorithm = _ECDSA_PREHASHED_SHA256
             else:
@@ -645,13 +621,11 @@ def verify_signature(key: object, signature: bytes, data: bytes, what: str = "si
                 algorithm = (_ECDSA_SHA384 if isinstance(curve, ec.SECP384R1) else
                              _ECDSA_SHA512 if isinstance(curve, ec.SECP521R1) else _ECDSA_SHA256)
             key.verify(signature, data, algorithm)
-        elif kind == _KEY_ED25519:
-            assert isinstance(key, ed25519.Ed25519PublicKey)
+        elif isinstance(key, ed25519.Ed25519PublicKey):
             if prehashed_sha256:
                 raise InvalidSignatureError(f"{what}: an Ed25519 signature needs the artifact, not its digest")
             key.verify(signature, data)
-        elif kind == _KEY_RSA:
-            assert isinstance(key, rsa.RSAPublicKey)
+        elif isinstance(key, rsa.RSAPublicKey):
             key.verify(signature, data, _PKCS1V15, _PREHASHED_SHA256 if prehashed_sha256 else _SHA256)
         else:
             raise InvalidSignatureError(f"{what}: unsupported public key type {type(key).__name__}")
