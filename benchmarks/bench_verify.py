@@ -152,7 +152,8 @@ def bulk_release(files: int) -> tuple[Timed, Timed, Timed, dict[str, Any]]:
     root = TrustedRoot.from_json(json.dumps(auth.trusted_root()).encode())
     workflow = "https://github.com/o/r/.github/workflows/release.yml@refs/tags/v1.0.0"
     key, cert = auth.leaf(san=workflow, issuer=GH_ISSUER,
-                          claims={FULCIO + "12": "https://github.com/o/r", FULCIO + "9": workflow})
+                          claims={FULCIO + "9": workflow, FULCIO + "12": "https://github.com/o/r",
+                                  FULCIO + "13": "a" * 40, FULCIO + "14": "refs/tags/v1.0.0", FULCIO + "18": workflow})
     release: list[ReleaseFile] = []
     pep740: dict[str, list[tuple[str, bytes]]] = {}
     for i in range(files):

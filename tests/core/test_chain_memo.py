@@ -27,7 +27,9 @@ from pyslsa.errors import VerificationError
 from tests.authority import FULCIO, GH_ISSUER, Authority, b64
 
 WF = "https://github.com/o/r/.github/workflows/release.yml@refs/tags/v1.0.0"
-CLAIMS = {FULCIO + "12": "https://github.com/o/r", FULCIO + "9": WF}
+#: What a GitHub Trusted Publisher's certificate carries (pyslsa.core.pep740 checks the workflow by these).
+CLAIMS = {FULCIO + "9": WF, FULCIO + "12": "https://github.com/o/r", FULCIO + "13": "a" * 40,
+          FULCIO + "14": "refs/tags/v1.0.0", FULCIO + "18": WF, FULCIO + "20": "push"}
 
 
 def statement(name: str, data: bytes) -> dict[str, Any]:
@@ -138,7 +140,7 @@ def test_release_of_many_files_with_one_certificate(auth: Authority, root: Trust
     files: list[ReleaseFile] = []
     pep740: dict[str, list[tuple[str, bytes]]] = {}
     for i in range(6):
-        name, data = f"pkg-1.0-{i}.whl", b"wheel %d" % i
+        name, data = f"pkg-1.0-{i}-py3-none-any.whl", b"wheel %d" % i
         b = auth.dsse_bundle(statement(name, data), key=session[0], cert=session[1])
         att: dict[str, Any] = {"version": 1,
                                "verification_material": {
@@ -162,3 +164,34 @@ def test_release_of_many_files_with_one_certificate(auth: Authority, root: Trust
     plain = decide_release(files, pep740, [], SlsaPolicy("github.com/o/r", source_tag="v1.0.0"), root,
                            profile=SLSA_VERIFIER)
     assert [(v.verified, v.error.code if v.error else None) for v in plain] == got
+
+
+def test_audit_evidence_of_one_session_uses_the_runs_memo(auth: Authority, root: TrustedRoot, session: Any) -> None:
+    """audit's evidence readers pass the run's memo down: PEP 740 objects and GitHub attestations of one signing
+    session check the certificate once, and each still proves (or fails) on its own."""
+    from pyslsa.core.audit.evidence import AuditFile, github_attestation_result, pep740_results
+
+    memo = ChainMemo(root)
+    for i in range(3):
+        name, data = f"pkg-1.0-{i}-py3-none-any.whl", b"wheel %d" % i
+        b = auth.dsse_bundle(statement(name, data), key=session[0], cert=session[1])
+        att = {"version": 1,
+               "verification_material": {"certificate": b["verificationMaterial"]["certificate"]["rawBytes"],
+                                         "transparency_entries": b["verificationMaterial"]["tlogEntries"]},
+               "envelope": {"statement": b["dsseEnvelope"]["payload"],
+                            "signature": b["dsseEnvelope"]["signatures"][0]["sig"]}}
+        obj = json.dumps({"version": 1, "attestation_bundles": [
+            {"publisher": {"kind": "GitHub", "repository": "o/r", "workflow": "release.yml"},
+             "attestations": [att]}]}).encode()
+        f = AuditFile(name, hashlib.sha256(data).hexdigest())
+        (result,) = pep740_results(f, "u", obj, root, memo=memo)
+        assert result.error is None, result.error
+        other = AuditFile(name, hashlib.sha256(b"another file").hexdigest())
+        (wrong,) = pep740_results(other, "u", obj, root, memo=memo)
+        assert wrong.error is not None and wrong.error.code == "mismatch-hash"
+    slsa = {"_type": "https://in-toto.io/Statement/v1", "predicateType": "https://slsa.dev/provenance/v1",
+            "subject": [{"name": "x", "digest": {"sha256": "ab" * 32}}], "predicate": {}}
+    raw = json.dumps(auth.dsse_bundle(slsa, key=session[0], cert=session[1])).encode()
+    result = github_attestation_result(AuditFile("x", "ab" * 32), "u", raw, root, memo=memo)
+    assert result is not None and result.error is None, result
+    assert (memo.misses, memo.hits) == (1, 6)

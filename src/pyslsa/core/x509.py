@@ -540,7 +540,9 @@ class ChainMemo:
     certificate is checked again, and fails again, every time; another certificate (even one with the same
     subject and claims) or the same one at another time is never matched. A memo is bound to the trusted root
     it was made for and is ignored under any other. Create one per run, pass it down, drop it with the run:
-    never keep one in a global, never share one between runs.
+    never keep one in a global, never share one between runs. The run's worker threads may share it (entries
+    are only ever added, each one a complete pass; two threads may both do a check, never skip one); the
+    counters are then approximate.
     """
 
     def __init__(self, root: TrustedRoot) -> None:
