@@ -8,23 +8,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-# Imported once here, not on every call (each call-time import cost as much as a signature check's overhead).
-# ``import pyslsa`` stays cheap: this module is itself imported on first use of the API.
-from pyslsa.commands.verify_artifact import (
-    _outcomes,
-    _resolver,
-    evaluate,
-    load_provenance,
-    load_trusted_root,
-    testing_enabled,
-)
-from pyslsa.commands.verify_bundle import load_public_key_pem, verify_bundle_bytes
-from pyslsa.core.slsa.builders import DEFAULT_ARTIFACT_BUILDERS
-from pyslsa.core.slsa.policy import SlsaPolicy
 from pyslsa.core.trust import TrustedRoot
-from pyslsa.errors import UntrustedBuilderError, UsageError, VerificationError
-from pyslsa.report import Report
-from pyslsa.sources.files import artifact_digest
+from pyslsa.errors import VerificationError
 
 Artifact = str | os.PathLike[str]
 TrustedRootSpec = TrustedRoot | str | os.PathLike[str] | bytes | None
@@ -97,6 +82,9 @@ def _result(report: Any) -> VerificationResult:
 
 
 def _digest_pairs(artifacts: list[Artifact]) -> list[tuple[str, str]]:
+    from pyslsa.errors import UsageError
+    from pyslsa.sources.files import artifact_digest
+
     if not artifacts:
         raise UsageError("no artifact given")
     return [artifact_digest(a) for a in artifacts]
@@ -124,7 +112,21 @@ def verify_artifact(
     bytes or its path. ``trusted_root=None`` uses the bundled Sigstore production root (no network).
     Raises :class:`pyslsa.VerificationError` (with ``.code``) unless every artifact verifies.
     """
+    from pyslsa.commands.verify_artifact import (
+        _outcomes,
+        _resolver,
+        evaluate,
+        load_provenance,
+        load_trusted_root,
+        testing_enabled,
+    )
+    from pyslsa.core.slsa.builders import DEFAULT_ARTIFACT_BUILDERS
+    from pyslsa.core.slsa.policy import SlsaPolicy
+    from pyslsa.report import Report
+
     if source_tag is not None and source_versioned_tag is not None:
+        from pyslsa.errors import UsageError
+
         raise UsageError("give at most one of source_tag, source_versioned_tag")
     policy = SlsaPolicy(source_uri, source_tag, source_branch, source_versioned_tag, builder_id or None,
                         dict(build_workflow_inputs or {}), testing=testing_enabled())
@@ -147,6 +149,11 @@ def verify_github_attestation(
 
     There are no default trusted builders: without ``builder_id`` this raises ``untrusted-builder``.
     """
+    from pyslsa.commands.verify_artifact import _outcomes, evaluate, load_provenance, load_trusted_root, testing_enabled
+    from pyslsa.core.slsa.policy import SlsaPolicy
+    from pyslsa.errors import UntrustedBuilderError
+    from pyslsa.report import Report
+
     if not builder_id:
         raise UntrustedBuilderError("GitHub attestations have no default trusted builder: pass builder_id")
     root = load_trusted_root(trusted_root)
@@ -170,6 +177,11 @@ def verify_bundle(
     Policy: the certificate's SAN equals ``identity`` and its OIDC issuer equals ``issuer`` (both required), or
     ``key`` (PEM public key bytes) made the signature. Raises :class:`pyslsa.VerificationError` otherwise.
     """
+    from pyslsa.commands.verify_artifact import load_provenance, load_trusted_root
+    from pyslsa.commands.verify_bundle import load_public_key_pem, verify_bundle_bytes
+    from pyslsa.errors import UsageError
+    from pyslsa.sources.files import artifact_digest
+
     if key is None and not (identity and issuer):
         raise UsageError("give identity and issuer, or key")
     root = load_trusted_root(trusted_root)

@@ -66,7 +66,6 @@ from pyslsa.core.audit.verdict import EvidenceResult, FileVerdict, decide_file, 
 from pyslsa.core.profile import SLSA_VERIFIER
 from pyslsa.core.release import SlsaDocument, VerifiedDocument, verify_documents
 from pyslsa.core.trust import TrustedRoot
-from pyslsa.core.x509 import ChainMemo
 from pyslsa.errors import (
     DownloadError,
     MismatchIndexDigestError,
@@ -328,8 +327,6 @@ class _Audit:
                 packages.append(_Package(len(packages), no, name, version, where, source.kind, group,
                                          pinned.get(name, ()), policy.package(name)))
         self.policy, self.today, self.root, self.local_dir = policy, today, root, local_dir
-        # This run's: a certificate shared by many files (one signing session) has its chain and SCT checked once.
-        self.memo = ChainMemo(root)
         self._fetch_all(packages)
         for pkg in packages:
             report.packages.append(self._package_result(pkg))
@@ -530,7 +527,7 @@ class _Audit:
                 parts = [raw.content]
             for i, part in enumerate(parts):
                 docs.append(SlsaDocument(f"{raw.url}#{i + 1}" if len(parts) > 1 else raw.url, part))
-        return verify_documents(docs, self.root, [], None, profile=SLSA_VERIFIER, memo=self.memo) if docs else []
+        return verify_documents(docs, self.root, [], None, profile=SLSA_VERIFIER) if docs else []
 
     # -- step 3: one file ---------------------------------------------------------------------------------------
 
@@ -620,8 +617,7 @@ class _Audit:
                 continue
             for bundle in bundles:
                 raws.append(RawEvidence("github-attestation", bundle.url, bundle.content, repo))
-                r = github_attestation_result(af, bundle.url, bundle.content, self.root, repository=repo,
-                                              memo=self.memo)
+                r = github_attestation_result(af, bundle.url, bundle.content, self.root, repository=repo)
                 if r is not None:
                     results.append(r)
         return ok
@@ -637,7 +633,7 @@ class _Audit:
                 found = self.index.provenance(pkg.name, pkg.version, f.dist)
                 if found is not None:
                     raws.append(RawEvidence("pep740", found[0], found[1]))
-                    results.extend(pep740_results(af, found[0], found[1], self.root, memo=self.memo))
+                    results.extend(pep740_results(af, found[0], found[1], self.root))
             except VerificationError as exc:
                 results.append(EvidenceResult("pep740", f.dist.provenance_url or self.index.index_url, error=exc))
                 ok = False
@@ -675,10 +671,9 @@ class _Audit:
         release: list[RawEvidence] = []
         for raw in raws:
             if raw.kind == "pep740":
-                results.extend(pep740_results(af, raw.url, raw.content, self.root, memo=self.memo))
+                results.extend(pep740_results(af, raw.url, raw.content, self.root))
             elif raw.kind == "github-attestation":
-                r = github_attestation_result(af, raw.url, raw.content, self.root, repository=raw.repository,
-                                              memo=self.memo)
+                r = github_attestation_result(af, raw.url, raw.content, self.root, repository=raw.repository)
                 if r is not None:
                     results.append(r)
             else:
@@ -693,16 +688,16 @@ class _Audit:
         if item.error is not None:
             return [EvidenceResult("local", item.path, error=item.error)]
         if item.kind == "provenance":
-            results = pep740_results(af, item.path, item.content, self.root, kind="local", memo=self.memo)
+            results = pep740_results(af, item.path, item.content, self.root, kind="local")
             return results or [EvidenceResult("local", item.path, error=UnattestedError(
                 "the provenance object holds no attestation"))]
         if item.kind == "bundle":
-            r = github_attestation_result(af, item.path, item.content, self.root, kind="local", memo=self.memo)
+            r = github_attestation_result(af, item.path, item.content, self.root, kind="local")
             return [r] if r is not None else []
         entry = pkg.entry
         tag = entry.tag_for(pkg.version or "") if entry is not None else f"v{pkg.version or ''}"
         docs = verify_documents([SlsaDocument(item.path, item.content)], self.root, [af.sha256], None,
-                                profile=SLSA_VERIFIER, memo=self.memo)
+                                profile=SLSA_VERIFIER)
         source = entry.repository if entry is not None and entry.repository is not None else None
         return release_results(af, docs, source_uri=source, tag=tag, kind="local")
 

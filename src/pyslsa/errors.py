@@ -50,6 +50,7 @@ __all__ = [
     "SelfHostedRunnerError",
     "TlogEntryNotFoundError",
     "TlogUnreachableError",
+    "TrustedRootError",
     "TufError",
     "TufUnreachableError",
     "UnattestedError",
@@ -63,10 +64,23 @@ __all__ = [
 
 
 class PyslsaError(Exception):
-    """Base class of every error pyslsa raises on purpose."""
+    """Base class of every error pyslsa raises on purpose.
+
+    Every subclass that names its own :attr:`code` registers itself in :data:`CODES` when it is defined (so a code
+    cannot exist without being listed); two classes may not claim the same code. Define error classes here, so
+    that ``CODES`` is complete as soon as :mod:`pyslsa.errors` is imported."""
 
     code: str = "error"
     exit_status: int = 1
+
+    def __init_subclass__(cls, *, register: bool = True, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        if not register or "code" not in cls.__dict__:
+            return
+        other = CODES.get(cls.code)
+        if other is not None and other is not cls:
+            raise TypeError(f"error code {cls.code!r} of {cls.__qualname__} is already {other.__qualname__}'s")
+        CODES[cls.code] = cls
 
     def __init__(self, message: str) -> None:
         # One line, always: the CLI prints it as is.
@@ -85,14 +99,20 @@ class PyslsaError(Exception):
         return {"code": self.code, "message": self.message}
 
 
-class UsageError(PyslsaError):
+#: Every stable error code (verification failures, exit 1, and the usage errors with a code of their own, exit 2),
+#: mapped to its class. Filled by :meth:`PyslsaError.__init_subclass__`; the two bases' generic codes
+#: (``verification-failed``, ``usage``) are not in it.
+CODES: dict[str, type[PyslsaError]] = {}
+
+
+class UsageError(PyslsaError, register=False):
     """The request cannot be carried out: bad arguments, missing or unreadable input files."""
 
     code = "usage"
     exit_status = 2
 
 
-class VerificationError(PyslsaError):
+class VerificationError(PyslsaError, register=False):
     """The evidence is not proven valid. ``code`` says why, in a stable kebab-case word."""
 
     code = "verification-failed"
@@ -382,59 +402,22 @@ class NotFoundError(VerificationError):
     code = "not-found"
 
 
+# -- Input errors with a code of their own (exit 2) --------------------------------------------------------------
+
+
 class ReleaseNotFoundError(UsageError):
     """The package index has no such project or version (an input error: exit 2)."""
 
     code = "release-not-found"
 
 
-_CLASSES: tuple[type[VerificationError], ...] = (
-    MismatchSourceError,
-    MismatchBranchError,
-    MismatchTagError,
-    MismatchVersionedTagError,
-    InvalidSemverError,
-    MismatchHashError,
-    MismatchBuilderIDError,
-    UntrustedBuilderError,
-    InvalidBuilderIDError,
-    InvalidBuildTypeError,
-    InvalidRefError,
-    MismatchWorkflowInputsError,
-    MalformedURIError,
-    CertificateError,
-    InvalidSignatureError,
-    InvalidTlogEntryError,
-    TlogEntryNotFoundError,
-    TlogUnreachableError,
-    InvalidTimestampError,
-    MismatchIdentityError,
-    InvalidProvenanceError,
-    UnsupportedFormatError,
-    DownloadError,
-    MismatchIndexDigestError,
-    UnattestedError,
-    MismatchVerifierIDError,
-    MismatchResourceURIError,
-    MismatchVerifiedLevelsError,
-    InvalidVerificationResultError,
-    InvalidVsaError,
-    UnsignedVsaError,
-    TufError,
-    TufUnreachableError,
-    MismatchPublisherError,
-    SelfHostedRunnerError,
-    PublisherChangedError,
-    AttestationLostError,
-    NotPinnedError,
-    NotFoundError,
-)
+class TrustedRootError(UsageError):
+    """The trusted root document itself is malformed or of an unsupported kind (a usage error: exit 2)."""
 
-#: Every stable verification error code, mapped to its class.
-CODES: dict[str, type[VerificationError]] = {cls.code: cls for cls in _CLASSES}
+    code = "invalid-trusted-root"
 
 
-def error_for_code(code: str, message: str) -> VerificationError:
+def error_for_code(code: str, message: str) -> PyslsaError:
     """Build the error of the class registered for ``code`` (a plain VerificationError for unknown codes)."""
     cls = CODES.get(code)
     if cls is None:

@@ -230,7 +230,7 @@ def _from_file(path: PathLike) -> ResolvedRoot:
 
 
 def _parse_target(data: bytes) -> TrustedRoot | TufError:
-    from pyslsa.core.trust import TrustedRootError
+    from pyslsa.errors import TrustedRootError
 
     try:
         return TrustedRoot.from_json(data)
@@ -403,7 +403,7 @@ def export(*, output: PathLike | None = None, tuf_url: str | None = None, tuf_ro
 
 def verify_file(path: PathLike) -> TrustRootReport:
     """``pyslsa trust-root verify FILE``: is ``path`` a well-formed trusted root (or a ClientTrustConfig holding
-    one), and what does it trust. A malformed one raises :class:`~pyslsa.core.trust.TrustedRootError` (exit 2)
+    one), and what does it trust. A malformed one raises :class:`~pyslsa.errors.TrustedRootError` (exit 2)
     naming the field; problems that do not stop parsing (unusable keys, nothing valid now) are ``warnings``."""
     resolved = _from_file(path)
     return describe_root(resolved.trusted_root, resolved.source)

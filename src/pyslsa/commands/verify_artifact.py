@@ -15,7 +15,6 @@ from pyslsa.core.sigstore import Resolver, VerifiedSignature, verify_document
 from pyslsa.core.slsa.builders import DEFAULT_ARTIFACT_BUILDERS
 from pyslsa.core.slsa.policy import SlsaPolicy, SlsaVerdict, verify_slsa
 from pyslsa.core.trust import TrustedRoot
-from pyslsa.core.x509 import ChainMemo
 from pyslsa.errors import MismatchHashError, UntrustedBuilderError, UsageError, VerificationError
 from pyslsa.report import ArtifactOutcome, Report
 from pyslsa.sources.files import artifact_digest, read_evidence, split_evidence
@@ -59,12 +58,10 @@ class _Document:
 def _verify_documents(data: bytes, root: TrustedRoot, digests: Sequence[str], resolver: Resolver | None
                       ) -> list[_Document]:
     docs: list[_Document] = []
-    memo = ChainMemo(root)  # this run's: documents signed in one session share their certificate
     for raw in split_evidence(data):
         try:
             # verify-artifact and verify-github-attestation answer like slsa-verifier (pyslsa.core.profile).
-            docs.append(_Document(verify_document(raw, root, digests, resolver, profile=SLSA_VERIFIER, memo=memo),
-                                  None))
+            docs.append(_Document(verify_document(raw, root, digests, resolver, profile=SLSA_VERIFIER), None))
         except VerificationError as exc:
             docs.append(_Document(None, exc))
     return docs

@@ -22,7 +22,6 @@ from pyslsa.commands.verify_artifact import _resolver, load_provenance, load_tru
 from pyslsa.core.profile import SLSA_VERIFIER
 from pyslsa.core.release import ReleaseFile, SlsaDocument, decide_release
 from pyslsa.core.slsa.policy import SlsaPolicy
-from pyslsa.core.x509 import ChainMemo
 from pyslsa.errors import ReleaseNotFoundError, UsageError
 from pyslsa.report import ReleaseReport
 from pyslsa.sources.files import split_evidence, work_directory
@@ -115,10 +114,8 @@ def run(*, requirement: str, source_uri: str, release_tag: str | None = None, pr
                             _save(directory, f"{f.filename}.provenance", found[1])
             docs = _slsa_documents(report, source_uri, tag, provenance_path, releases,
                                    directory if keep is not None else None)
-            # One memo for this run: a certificate shared by many files (one signing session) is checked once.
             report.files = decide_release(release_files, pep740_objects, docs, policy, root,
-                                          _resolver(rekor_url, offline_tlog), profile=SLSA_VERIFIER,
-                                          memo=ChainMemo(root))
+                                          _resolver(rekor_url, offline_tlog), profile=SLSA_VERIFIER)
             if keep is not None:
                 report.notes.append(f"kept the downloads in {directory}")
         return report

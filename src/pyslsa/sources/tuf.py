@@ -655,7 +655,8 @@ def refresh(repo: TufRepository, *, cache_dir: str | os.PathLike[str] | None = N
     A cache that cannot be written is a :class:`UsageError` when ``require_save`` (``trust-root update``), else
     only ``save_problem`` (a verifying command can still use the root it just verified).
     """
-    from pyslsa.core.trust import TrustedRoot, TrustedRootError
+    from pyslsa.core.trust import TrustedRoot
+    from pyslsa.errors import TrustedRootError
 
     label = f"TUF update of {repo.url}"
     problem: str | None = None
