@@ -15,13 +15,14 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
-from pyslsa.commands.verify_artifact import run as verify_artifact_run
+from pyslsa.api import run_verify_artifact
 from pyslsa.core.profile import SLSA_VERIFIER
 from pyslsa.core.release import ReleaseFile, decide_release
 from pyslsa.core.slsa.policy import SlsaPolicy
 from pyslsa.core.trust import TrustedRoot
 from pyslsa.core.vsa import TRUSTED_PUBLISHER_LEVEL, VERIFIER_ID, build_statement, command_policy, descriptor
 from pyslsa.errors import UsageError, VerificationError
+from pyslsa.options import VerifyArtifactOptions
 from pyslsa.report import ReleaseReport
 from pyslsa.vsa import (
     VSA_KEY_PASSWORD_ENV,
@@ -147,9 +148,9 @@ def _sha(path: Path) -> str:
 
 
 def _generic_report() -> Any:
-    return verify_artifact_run(artifacts=[str(GENERIC / "binary-linux-amd64")],
-                               provenance_path=str(GENERIC / "binary-linux-amd64-push-v14.intoto.jsonl"),
-                               source_uri=EXAMPLE_REPO, source_tag="v14", offline=True)
+    return run_verify_artifact(VerifyArtifactOptions((str(GENERIC / "binary-linux-amd64"),),
+                                                     str(GENERIC / "binary-linux-amd64-push-v14.intoto.jsonl"),
+                                                     EXAMPLE_REPO, source_tag="v14", offline=True))
 
 
 FORMATS: dict[str, tuple[Callable[[], Any], serialization.PrivateFormat]] = {
@@ -210,9 +211,9 @@ def test_verify_artifact_vsa_round_trip(tmp_path: Path, fmt: str) -> None:
 
 
 def test_failed_verification_gives_a_failed_vsa(tmp_path: Path) -> None:
-    report = verify_artifact_run(artifacts=[str(GENERIC / "binary-linux-amd64")],
-                                 provenance_path=str(GENERIC / "binary-linux-amd64-push-v14.intoto.jsonl"),
-                                 source_uri=EXAMPLE_REPO, source_tag="v13", offline=True)
+    report = run_verify_artifact(VerifyArtifactOptions((str(GENERIC / "binary-linux-amd64"),),
+                                                       str(GENERIC / "binary-linux-amd64-push-v14.intoto.jsonl"),
+                                                       EXAMPLE_REPO, source_tag="v13", offline=True))
     assert not report.verified
     statement = build_statement(artifact_summary(report.artifacts, command="verify-artifact",
                                                  policy_flags=[("--source-tag", "v13")], input_attestations=[],

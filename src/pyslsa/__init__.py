@@ -4,6 +4,8 @@
 >>> result = pyslsa.verify_artifact("binary", "binary.intoto.jsonl",
 ...                                 source_uri="github.com/org/repo", source_tag="v1.2.3")  # doctest: +SKIP
 
+Each command is also a function taking its options object and returning its report
+(``pyslsa.run_verify_artifact(pyslsa.VerifyArtifactOptions(...))``), which never raises for a verdict.
 Attributes are imported lazily, so ``import pyslsa`` (and the CLI's start-up) stays cheap.
 """
 
@@ -16,11 +18,24 @@ __version__ = "0.1.0"
 __all__ = [
     "ArtifactResult",
     "PyslsaError",
+    "ReleaseReport",
+    "Report",
     "TrustedRoot",
+    "UpgradeProvenanceOptions",
+    "UpgradeReport",
     "UsageError",
     "VerificationError",
     "VerificationResult",
+    "VerifyArtifactOptions",
+    "VerifyBundleOptions",
+    "VerifyGithubAttestationOptions",
+    "VerifyReleaseOptions",
     "__version__",
+    "run_upgrade_provenance",
+    "run_verify_artifact",
+    "run_verify_bundle",
+    "run_verify_github_attestation",
+    "run_verify_release",
     "verify_artifact",
     "verify_bundle",
     "verify_github_attestation",
@@ -32,8 +47,21 @@ _LAZY = {
     "verify_github_attestation": "pyslsa.api",
     "verify_bundle": "pyslsa.api",
     "verify_release": "pyslsa.api",
+    "run_verify_artifact": "pyslsa.api",
+    "run_verify_github_attestation": "pyslsa.api",
+    "run_verify_bundle": "pyslsa.api",
+    "run_verify_release": "pyslsa.api",
+    "run_upgrade_provenance": "pyslsa.api",
     "VerificationResult": "pyslsa.api",
     "ArtifactResult": "pyslsa.api",
+    "VerifyArtifactOptions": "pyslsa.options",
+    "VerifyGithubAttestationOptions": "pyslsa.options",
+    "VerifyBundleOptions": "pyslsa.options",
+    "VerifyReleaseOptions": "pyslsa.options",
+    "UpgradeProvenanceOptions": "pyslsa.options",
+    "Report": "pyslsa.report",
+    "ReleaseReport": "pyslsa.report",
+    "UpgradeReport": "pyslsa.report",
     "TrustedRoot": "pyslsa.core.trust",
     "VerificationError": "pyslsa.errors",
     "UsageError": "pyslsa.errors",
@@ -44,6 +72,11 @@ if TYPE_CHECKING:
     from pyslsa.api import (
         ArtifactResult,
         VerificationResult,
+        run_upgrade_provenance,
+        run_verify_artifact,
+        run_verify_bundle,
+        run_verify_github_attestation,
+        run_verify_release,
         verify_artifact,
         verify_bundle,
         verify_github_attestation,
@@ -51,6 +84,14 @@ if TYPE_CHECKING:
     )
     from pyslsa.core.trust import TrustedRoot
     from pyslsa.errors import PyslsaError, UsageError, VerificationError
+    from pyslsa.options import (
+        UpgradeProvenanceOptions,
+        VerifyArtifactOptions,
+        VerifyBundleOptions,
+        VerifyGithubAttestationOptions,
+        VerifyReleaseOptions,
+    )
+    from pyslsa.report import ReleaseReport, Report, UpgradeReport
 
 
 def __getattr__(name: str) -> Any:

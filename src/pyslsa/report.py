@@ -1,12 +1,23 @@
-"""Results as the commands hand them to the output formats (plain data; no I/O)."""
+"""Every report type: what the library (:mod:`pyslsa.api`) returns for a command and the views
+(:mod:`pyslsa.formats`) render. Plain data: no I/O, and nothing heavy imported (the core's types are named for
+the type checker only).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pyslsa.errors import PyslsaError
+
+if TYPE_CHECKING:
+    from pyslsa.core.release import FileVerdict
+    from pyslsa.sources.tuf import TufState
+
+__all__ = ["SOURCE_KINDS", "ArtifactOutcome", "AuthorityInfo", "CommandReport", "ReleaseReport", "Report",
+           "RootSource", "TrustRootReport", "UpdateResult", "UpgradeReport", "iso_utc"]
 
 
 class CommandReport(Protocol):
@@ -27,7 +38,7 @@ class ArtifactOutcome:
     path: str
     sha256: str
     verified: bool = False
-    builder_id: str | None = None
+    builder_id: str | None = None  # the SLSA builder (verify-artifact, verify-github-attestation)
     source_uri: str | None = None
     ref: str | None = None
     commit: str | None = None
@@ -37,24 +48,25 @@ class ArtifactOutcome:
     log_index: int | None = None
     log_url: str | None = None
     notes: list[str] = field(default_factory=list)  # accepted but unused material: shown with --debug only
+    #: who signed, where that is the verdict (verify-bundle, upgrade-provenance): the certificate's identity (SAN)
+    signer: str | None = None
+    #: verify-bundle with ``--key``: the hex SHA-256 of the key's SubjectPublicKeyInfo (the key is the signer)
+    signer_key_sha256: str | None = None
 
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "path": self.path,
-            "sha256": self.sha256,
-            "verified": self.verified,
-            "builder_id": self.builder_id,
-            "source_uri": self.source_uri,
-            "ref": self.ref,
-            "commit": self.commit,
-        }
-        if self.integrated_time is not None:
-            out["integrated_time"] = self.integrated_time.isoformat()
-        if self.log_index is not None:
-            out["log_index"] = self.log_index
-        if self.error is not None:
-            out["error"] = self.error.to_json()
-        return out
+    @property
+    def signed_by(self) -> str | None:
+        """The signer as the outputs name it: the certificate's identity, or ``key sha256:<hex>``."""
+        if self.signer is not None:
+            return self.signer
+        return f"key sha256:{self.signer_key_sha256}" if self.signer_key_sha256 is not None else None
+
+
+class _Item(Protocol):
+    @property
+    def verified(self) -> bool: ...
+
+    @property
+    def error(self) -> PyslsaError | None: ...
 
 
 class _Verdicts:
@@ -63,7 +75,7 @@ class _Verdicts:
 
     error: PyslsaError | None
 
-    def _items(self) -> list[Any]:
+    def _items(self) -> Sequence[_Item]:
         raise NotImplementedError
 
     @property
@@ -77,8 +89,7 @@ class _Verdicts:
             return self.error
         for i in self._items():
             if i.error is not None:
-                err: PyslsaError = i.error
-                return err
+                return i.error
         return None
 
     @property
@@ -98,8 +109,16 @@ class Report(_Verdicts):
     error: PyslsaError | None = None
     print_provenance: bool = False
 
-    def _items(self) -> list[Any]:
+    def _items(self) -> Sequence[_Item]:
         return self.artifacts
+
+
+@dataclass
+class UpgradeReport(Report):
+    """``upgrade-provenance``: one outcome per envelope upgraded (``path`` is the bundle written; ``signer``,
+    ``log_index``, ``log_url``, ``integrated_time`` what the log entry proved)."""
+
+    command: str = "upgrade-provenance"
 
 
 @dataclass
@@ -108,11 +127,126 @@ class ReleaseReport(_Verdicts):
 
     requirement: str
     index_url: str
-    files: list[Any] = field(default_factory=list)  # core.release.FileVerdict
+    files: list[FileVerdict] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)  # what was consulted, for the record
     notes: list[str] = field(default_factory=list)  # e.g. "kept downloads in DIR", "release v1 not found"
     error: PyslsaError | None = None
     command: str = "verify-release"
 
-    def _items(self) -> list[Any]:
+    def _items(self) -> Sequence[_Item]:
         return self.files
+
+
+# -- trust-root (show, verify, update) ---------------------------------------------------------------------------
+
+#: Kinds of :attr:`RootSource.kind`.
+SOURCE_KINDS = ("file", "tuf", "tuf-cache", "bundled")
+
+
+def iso_utc(moment: dt.datetime | None) -> str | None:
+    """A moment in UTC, ISO 8601 with ``Z`` (how the trust-root outputs write times); None stays None."""
+    return moment.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z") if moment is not None else None
+
+
+@dataclass(frozen=True)
+class RootSource:
+    """Where the trusted root in force came from.
+
+    ``kind``: ``file`` (``--trusted-root FILE``), ``tuf`` (refreshed from the TUF repository just now),
+    ``tuf-cache`` (the TUF cache, re-verified from the bootstrap root and unexpired), ``bundled`` (the copy shipped
+    with pyslsa). ``repository``: the TUF repository URL (for ``bundled``: the one it stands in for). ``path``: the
+    file, or the cache's mirror file. ``date``: when the root was obtained (``tuf``/``tuf-cache``: the last
+    successful refresh; ``bundled``: the start date of the newest authority it lists). ``expires``: when the TUF
+    metadata vouching for it expires (the earliest expiry of the top-level roles). ``versions``: the TUF roles'
+    versions. ``sha256``: of the trusted_root.json bytes. ``warning``: one line to show the user, if any.
+    """
+
+    kind: str
+    repository: str | None = None
+    path: str | None = None
+    date: dt.datetime | None = None
+    expires: dt.datetime | None = None
+    versions: Mapping[str, int] | None = None
+    sha256: str = ""
+    warning: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "repository": self.repository, "path": self.path,
+                "date": iso_utc(self.date), "expires": iso_utc(self.expires),
+                "versions": dict(self.versions) if self.versions is not None else None,
+                "sha256": self.sha256, "warning": self.warning}
+
+    def describe(self) -> str:
+        """One line, for ``--debug``."""
+        parts = [f"trusted root: {self.kind}"]
+        if self.repository:
+            parts.append(f"repository {self.repository}")
+        if self.path:
+            parts.append(f"path {self.path}")
+        if self.date:
+            parts.append(f"date {iso_utc(self.date)}")
+        if self.expires:
+            parts.append(f"TUF metadata expires {iso_utc(self.expires)}")
+        if self.versions:
+            parts.append("versions " + " ".join(f"{k}={v}" for k, v in self.versions.items()))
+        parts.append(f"sha256 {self.sha256}")
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class AuthorityInfo:
+    """One authority of a trusted root, as ``trust-root show`` lists it.
+
+    ``kind``: ``tlog``, ``ctlog``, ``ca`` (a Fulcio CA) or ``tsa``. ``name``: base URL or URI. ``ident``: the log id
+    (hex) or, for a CA / TSA, the SHA-256 fingerprint of its last (issuer-most) certificate. ``detail``: key details,
+    or the chain's subjects. ``active``: the validity window contains now. ``problem``: why it cannot be used
+    ("" if it can)."""
+
+    kind: str
+    name: str
+    ident: str
+    detail: str
+    valid_from: dt.datetime
+    valid_until: dt.datetime | None
+    active: bool
+    problem: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "name": self.name, "id": self.ident, "detail": self.detail,
+                "valid_from": iso_utc(self.valid_from), "valid_until": iso_utc(self.valid_until), "active": self.active,
+                "problem": self.problem or None}
+
+
+@dataclass(frozen=True)
+class TrustRootReport:
+    """``trust-root show`` / ``trust-root verify``: a trusted root, where it came from, and what it trusts."""
+
+    source: RootSource
+    media_type: str
+    authorities: tuple[AuthorityInfo, ...]
+    warnings: tuple[str, ...] = field(default=())
+
+    def of_kind(self, kind: str) -> tuple[AuthorityInfo, ...]:
+        return tuple(a for a in self.authorities if a.kind == kind)
+
+
+@dataclass(frozen=True)
+class UpdateResult:
+    """What ``trust-root update`` did. ``before`` is None when there was no usable cache (``cache_problem`` says
+    why, if there was a cache)."""
+
+    repository: str
+    cache: str
+    before: TufState | None
+    after: TufState
+    cache_problem: str | None = None
+
+    @property
+    def changed(self) -> bool:
+        """Did the trusted root, or any TUF role, change?"""
+        return (self.before is None or self.before.sha256 != self.after.sha256
+                or self.before.versions() != self.after.versions())
+
+    @property
+    def trusted_root_changed(self) -> bool:
+        return self.before is None or self.before.sha256 != self.after.sha256

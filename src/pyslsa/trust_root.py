@@ -14,12 +14,12 @@ import datetime as dt
 import functools
 import hashlib
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from pyslsa.core.trust import CertificateAuthority, KeyAuthority, TrustedRoot
 from pyslsa.errors import TufError, UsageError
+from pyslsa.report import SOURCE_KINDS, AuthorityInfo, RootSource, TrustRootReport, UpdateResult, iso_utc
 
 if TYPE_CHECKING:
     from tuf.ngclient import FetcherInterface
@@ -28,55 +28,6 @@ if TYPE_CHECKING:
 
 PathLike = str | os.PathLike[str]
 
-#: Kinds of :attr:`RootSource.kind`.
-SOURCE_KINDS = ("file", "tuf", "tuf-cache", "bundled")
-
-
-@dataclass(frozen=True)
-class RootSource:
-    """Where the trusted root in force came from.
-
-    ``kind``: ``file`` (``--trusted-root FILE``), ``tuf`` (refreshed from the TUF repository just now),
-    ``tuf-cache`` (the TUF cache, re-verified from the bootstrap root and unexpired), ``bundled`` (the copy shipped
-    with pyslsa). ``repository``: the TUF repository URL (for ``bundled``: the one it stands in for). ``path``: the
-    file, or the cache's mirror file. ``date``: when the root was obtained (``tuf``/``tuf-cache``: the last
-    successful refresh; ``bundled``: the start date of the newest authority it lists). ``expires``: when the TUF
-    metadata vouching for it expires (the earliest expiry of the top-level roles). ``versions``: the TUF roles'
-    versions. ``sha256``: of the trusted_root.json bytes. ``warning``: one line to show the user, if any.
-    """
-
-    kind: str
-    repository: str | None = None
-    path: str | None = None
-    date: dt.datetime | None = None
-    expires: dt.datetime | None = None
-    versions: Mapping[str, int] | None = None
-    sha256: str = ""
-    warning: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {"kind": self.kind, "repository": self.repository, "path": self.path,
-                "date": _iso(self.date), "expires": _iso(self.expires),
-                "versions": dict(self.versions) if self.versions is not None else None,
-                "sha256": self.sha256, "warning": self.warning}
-
-    def describe(self) -> str:
-        """One line, for ``--debug``."""
-        parts = [f"trusted root: {self.kind}"]
-        if self.repository:
-            parts.append(f"repository {self.repository}")
-        if self.path:
-            parts.append(f"path {self.path}")
-        if self.date:
-            parts.append(f"date {_iso(self.date)}")
-        if self.expires:
-            parts.append(f"TUF metadata expires {_iso(self.expires)}")
-        if self.versions:
-            parts.append("versions " + " ".join(f"{k}={v}" for k, v in self.versions.items()))
-        parts.append(f"sha256 {self.sha256}")
-        return ", ".join(parts)
-
-
 @dataclass(frozen=True)
 class ResolvedRoot:
     """The trusted root in force, where it came from, and its exact bytes (what ``trust-root export`` writes)."""
@@ -84,10 +35,6 @@ class ResolvedRoot:
     trusted_root: TrustedRoot
     source: RootSource
     data: bytes
-
-
-def _iso(moment: dt.datetime | None) -> str | None:
-    return moment.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z") if moment is not None else None
 
 
 # -- Repositories ----------------------------------------------------------------------------------------------------
@@ -254,28 +201,6 @@ def _remember(repo: TufRepository, data_dir: PathLike | None) -> None:
 # -- trust-root update -----------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class UpdateResult:
-    """What ``trust-root update`` did. ``before`` is None when there was no usable cache (``cache_problem`` says
-    why, if there was a cache)."""
-
-    repository: str
-    cache: str
-    before: TufState | None
-    after: TufState
-    cache_problem: str | None = None
-
-    @property
-    def changed(self) -> bool:
-        """Did the trusted root, or any TUF role, change?"""
-        return (self.before is None or self.before.sha256 != self.after.sha256
-                or self.before.versions() != self.after.versions())
-
-    @property
-    def trusted_root_changed(self) -> bool:
-        return self.before is None or self.before.sha256 != self.after.sha256
-
-
 def update(*, tuf_url: str | None = None, tuf_root: bytes | PathLike | None = None, staging: bool = False,
            cache_dir: PathLike | None = None, data_dir: PathLike | None = None,
            fetcher: FetcherInterface | None = None, repository: TufRepository | None = None) -> UpdateResult:
@@ -291,43 +216,6 @@ def update(*, tuf_url: str | None = None, tuf_root: bytes | PathLike | None = No
 
 
 # -- trust-root show / verify ----------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class AuthorityInfo:
-    """One authority of a trusted root, as ``trust-root show`` lists it.
-
-    ``kind``: ``tlog``, ``ctlog``, ``ca`` (a Fulcio CA) or ``tsa``. ``name``: base URL or URI. ``ident``: the log id
-    (hex) or, for a CA / TSA, the SHA-256 fingerprint of its last (issuer-most) certificate. ``detail``: key details,
-    or the chain's subjects. ``active``: the validity window contains now. ``problem``: why it cannot be used
-    ("" if it can)."""
-
-    kind: str
-    name: str
-    ident: str
-    detail: str
-    valid_from: dt.datetime
-    valid_until: dt.datetime | None
-    active: bool
-    problem: str = ""
-
-    def to_json(self) -> dict[str, Any]:
-        return {"kind": self.kind, "name": self.name, "id": self.ident, "detail": self.detail,
-                "valid_from": _iso(self.valid_from), "valid_until": _iso(self.valid_until), "active": self.active,
-                "problem": self.problem or None}
-
-
-@dataclass(frozen=True)
-class TrustRootReport:
-    """``trust-root show`` / ``trust-root verify``: a trusted root, where it came from, and what it trusts."""
-
-    source: RootSource
-    media_type: str
-    authorities: tuple[AuthorityInfo, ...]
-    warnings: tuple[str, ...] = field(default=())
-
-    def of_kind(self, kind: str) -> tuple[AuthorityInfo, ...]:
-        return tuple(a for a in self.authorities if a.kind == kind)
 
 
 def describe_root(root: TrustedRoot, source: RootSource, now: dt.datetime | None = None) -> TrustRootReport:
@@ -363,7 +251,7 @@ def describe_root(root: TrustedRoot, source: RootSource, now: dt.datetime | None
         mine = [a for a in items if a.kind == kind]
         if mine and not any(a.active and not a.problem for a in mine):
             warnings.append(f"no usable {names[kind]} is valid now: only evidence from before "
-                            f"{_iso(max((a.valid_until for a in mine if a.valid_until), default=None))} "
+                            f"{iso_utc(max((a.valid_until for a in mine if a.valid_until), default=None))} "
                             f"can verify")
     for a in items:
         if a.problem:

@@ -16,7 +16,7 @@ from pathlib import PurePath
 from typing import Any
 
 from pyslsa.core.dsse import INTOTO_PAYLOAD_TYPE
-from pyslsa.core.keys import SigningKey, envelope_json, load_private_key_pem, sign_envelope
+from pyslsa.core.keys import SigningKey, envelope_json, load_private_key_pem, load_public_key_pem, sign_envelope
 from pyslsa.core.profile import SLSA_VERIFIER
 from pyslsa.core.release import PEP740, SLSA, FileVerdict
 from pyslsa.core.trust import TrustedRoot
@@ -33,8 +33,9 @@ from pyslsa.core.vsa import (
     verify_vsa_document,
 )
 from pyslsa.errors import UsageError
+from pyslsa.options import VerifyVsaOptions
 from pyslsa.report import ArtifactOutcome, ReleaseReport
-from pyslsa.sources.files import read_evidence
+from pyslsa.sources.files import load_trusted_root, read_evidence
 
 #: Environment variable holding the password of an encrypted ``--vsa-key`` (as cosign reads COSIGN_PASSWORD).
 VSA_KEY_PASSWORD_ENV = "PYSLSA_VSA_KEY_PASSWORD"  # noqa: S105 - the name of a variable, not a secret
@@ -46,33 +47,9 @@ _MAX_KEY_BYTES = 64 * 1024
 # -- verify-vsa ---------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class VerifyVsaOptions:
-    """``pyslsa verify-vsa``: slsa-verifier's flags, plus a Sigstore identity for VSAs in Sigstore bundles.
-
-    ``public_key_id`` empty: a signature's key id must be the key's OpenSSH ``SHA256:`` fingerprint (slsa-verifier's
-    default) or pyslsa's default id (hex SHA-256 of the key's DER); a signature without a key id is always tried.
-    """
-
-    attestation_path: str
-    subject_digests: tuple[str, ...]
-    verifier_id: str
-    resource_uri: str
-    verified_levels: tuple[str, ...] = ()
-    public_key_path: str | None = None
-    public_key_id: str = ""
-    certificate_identity: str | None = None
-    certificate_oidc_issuer: str | None = None
-    trusted_root_path: str | None = None
-    print_attestation: bool = False
-
-
 def verify_vsa(options: VerifyVsaOptions) -> VerifiedVsa:
     """Verify a VSA file; raises a :class:`~pyslsa.errors.VerificationError` (exit 1) with a stable code, or a
     :class:`~pyslsa.errors.UsageError` (exit 2) for bad flags and unreadable files."""
-    from pyslsa.commands.verify_artifact import load_trusted_root
-    from pyslsa.commands.verify_bundle import load_public_key_pem
-
     expected = Expectations.parse(options.subject_digests, options.verifier_id, options.resource_uri,
                                   options.verified_levels)
     identity, issuer = options.certificate_identity, options.certificate_oidc_issuer

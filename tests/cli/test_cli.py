@@ -258,7 +258,7 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_internal_error_is_one_line_without_debug(capsys: pytest.CaptureFixture[str],
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    import pyslsa.commands.verify_artifact as cmd
+    import pyslsa.api.verify as cmd
 
     def boom(*_: object, **__: object) -> None:
         raise RuntimeError("unexpected")
@@ -271,7 +271,7 @@ def test_internal_error_is_one_line_without_debug(capsys: pytest.CaptureFixture[
 
 
 def test_ctrl_c_exits_130(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    import pyslsa.commands.verify_artifact as cmd
+    import pyslsa.api.verify as cmd
 
     def interrupted(*_: object, **__: object) -> None:
         raise KeyboardInterrupt

@@ -155,7 +155,7 @@ def test_a_genuinely_broken_key_is_a_usage_error(what: str, capsys: pytest.Captu
 
 
 def test_rsa_keys_in_both_pem_types_load() -> None:
-    from pyslsa.commands.verify_bundle import load_public_key_pem
+    from pyslsa.core.keys import load_public_key_pem
 
     key = rsa.generate_private_key(65537, 2048).public_key()
     spki = key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)

@@ -355,10 +355,10 @@ def test_host_faults_fail_closed(hosts: tuple[Host, Host], capsys: pytest.Captur
     # short bounds so the timeout and drip cases are quick
     import functools
 
-    from pyslsa.commands import verify_release
+    from pyslsa.api import release
     from pyslsa.sources.http import HttpClient
 
-    monkeypatch.setattr(verify_release, "HttpClient",
+    monkeypatch.setattr(release, "HttpClient",
                         functools.partial(HttpClient, timeout=0.5, deadline=2.0, backoff=0.01))
     slsa_release(index, gh, provenance=PROV_V14)
     if where == "pep740":
@@ -557,13 +557,15 @@ def test_ctrl_c_mid_download_leaves_nothing(hosts: tuple[Host, Host], capsys: py
 
 def test_progress_bar_callbacks(hosts: tuple[Host, Host], tmpdir_env: Path) -> None:
     """With progress on (a terminal), downloads report their progress and still verify."""
+    from pyslsa.commands.flags import Ui
     from pyslsa.commands.verify_release import run as run_release
+    from pyslsa.options import VerifyReleaseOptions
 
     index, gh = hosts
     slsa_release(index, gh)
-    report = run_release(requirement="example-package==14", source_uri=EXAMPLE_REPO,
-                         index_url=f"{index.base}/simple/", github_url=gh.base, github_api_url=f"{gh.base}/api",
-                         progress=True)
+    report = run_release(VerifyReleaseOptions("example-package==14", EXAMPLE_REPO, index_url=f"{index.base}/simple/",
+                                              github_url=gh.base, github_api_url=f"{gh.base}/api"),
+                         Ui(progress=True))
     assert report.verified
     assert leftovers(tmpdir_env) == []
 

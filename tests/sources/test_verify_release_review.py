@@ -34,10 +34,10 @@ GH_DOWNLOAD = "/slsa-framework/example-package/releases/download/v14/multiple.in
 
 @pytest.fixture
 def short_bounds(monkeypatch: pytest.MonkeyPatch) -> None:
-    from pyslsa.commands import verify_release
+    from pyslsa.api import release
     from pyslsa.sources.http import HttpClient
 
-    monkeypatch.setattr(verify_release, "HttpClient",
+    monkeypatch.setattr(release, "HttpClient",
                         functools.partial(HttpClient, timeout=1.0, deadline=5.0, backoff=0.01))
 
 

@@ -1,4 +1,17 @@
-"""The library API: verify artifacts against provenance, in-process, offline by default."""
+"""The library: verify artifacts against provenance, in-process, offline by default.
+
+Two layers, the same engine:
+
+* one function per command taking its options object (:mod:`pyslsa.options`) and returning its report
+  (:mod:`pyslsa.report`): :func:`run_verify_artifact`, :func:`run_verify_github_attestation`,
+  :func:`run_verify_bundle`, :func:`run_verify_release`, :func:`run_upgrade_provenance`. The command line calls
+  these (``pyslsa/commands/``); a verdict on an artifact is in the report, an error that stops the command raises.
+* the keyword functions (:func:`verify_artifact`, :func:`verify_github_attestation`, :func:`verify_bundle`,
+  :func:`verify_release`): thin wrappers that build the options, run the command, and return a result when
+  everything verified or raise the first :class:`~pyslsa.errors.VerificationError`.
+
+This package never imports the command line (``pyslsa.cli``, ``pyslsa.commands``).
+"""
 
 from __future__ import annotations
 
@@ -6,22 +19,50 @@ import datetime as dt
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, cast
 
-from pyslsa.core.trust import TrustedRoot
-from pyslsa.errors import VerificationError
+from pyslsa.api.release import run_verify_release
+from pyslsa.api.upgrade import run_upgrade_provenance
+from pyslsa.api.verify import run_verify_artifact, run_verify_bundle, run_verify_github_attestation
+from pyslsa.errors import UntrustedBuilderError, UsageError, VerificationError
+from pyslsa.options import (
+    Artifact,
+    EvidenceSpec,
+    TrustedRootSpec,
+    VerifyArtifactOptions,
+    VerifyBundleOptions,
+    VerifyGithubAttestationOptions,
+    VerifyReleaseOptions,
+)
+from pyslsa.report import ReleaseReport, Report
 
-Artifact = str | os.PathLike[str]
-TrustedRootSpec = TrustedRoot | str | os.PathLike[str] | bytes | None
+__all__ = [
+    "ArtifactResult",
+    "ReleaseReport",
+    "VerificationResult",
+    "run_upgrade_provenance",
+    "run_verify_artifact",
+    "run_verify_bundle",
+    "run_verify_github_attestation",
+    "run_verify_release",
+    "verify_artifact",
+    "verify_bundle",
+    "verify_github_attestation",
+    "verify_release",
+]
 
 
 @dataclass(frozen=True)
 class ArtifactResult:
-    """One verified artifact."""
+    """One verified artifact.
+
+    ``builder`` is the SLSA builder that made it (:func:`verify_artifact`, :func:`verify_github_attestation`);
+    ``signer`` the identity (SAN) of the certificate that signed a bundle (:func:`verify_bundle`; "" when a key
+    signed it). ``builder_id`` is either, as before the two were told apart."""
 
     artifact: str
     sha256: str
-    builder_id: str
+    builder: str
     source_uri: str
     ref: str | None
     commit: str | None
@@ -31,6 +72,12 @@ class ArtifactResult:
     #: Material the evidence carried that was accepted but not used (e.g. the certificates after the leaf of a
     #: bundle's chain, which the slsa-verifier profile ignores): what the CLI shows with ``--debug``.
     notes: tuple[str, ...] = ()
+    signer: str = ""
+
+    @property
+    def builder_id(self) -> str:
+        """The builder (SLSA provenance), or for :func:`verify_bundle` the signer (kept for compatibility)."""
+        return self.builder or self.signer
 
 
 @dataclass(frozen=True)
@@ -42,6 +89,14 @@ class VerificationResult:
     @property
     def builder_id(self) -> str:
         return self.artifacts[0].builder_id
+
+    @property
+    def builder(self) -> str:
+        return self.artifacts[0].builder
+
+    @property
+    def signer(self) -> str:
+        return self.artifacts[0].signer
 
     @property
     def source_uri(self) -> str:
@@ -64,35 +119,26 @@ class VerificationResult:
         return self.artifacts[0].integrated_time
 
 
-def _as_list(artifact: Artifact | Sequence[Artifact]) -> list[Artifact]:
+def _as_tuple(artifact: Artifact | Sequence[Artifact]) -> tuple[Artifact, ...]:
     if isinstance(artifact, (str, os.PathLike)):
-        return [artifact]
-    return list(artifact)
+        return (artifact,)
+    return tuple(artifact)
 
 
-def _result(report: Any) -> VerificationResult:
+def _result(report: Report) -> VerificationResult:
     items = []
     for a in report.artifacts:
         if not a.verified:
-            assert isinstance(a.error, VerificationError) or a.error is not None
-            raise a.error
+            raise a.error if a.error is not None else VerificationError("not verified")
         items.append(ArtifactResult(a.path, a.sha256, a.builder_id or "", a.source_uri or "", a.ref, a.commit,
-                                    a.statement or {}, a.integrated_time, a.log_index, tuple(a.notes)))
+                                    a.statement or {}, a.integrated_time, a.log_index, tuple(a.notes),
+                                    a.signer or ""))
     return VerificationResult(tuple(items))
-
-
-def _digest_pairs(artifacts: list[Artifact]) -> list[tuple[str, str]]:
-    from pyslsa.errors import UsageError
-    from pyslsa.sources.files import artifact_digest
-
-    if not artifacts:
-        raise UsageError("no artifact given")
-    return [artifact_digest(a) for a in artifacts]
 
 
 def verify_artifact(
     artifact: Artifact | Sequence[Artifact],
-    provenance: bytes | str | os.PathLike[str],
+    provenance: EvidenceSpec,
     *,
     source_uri: str,
     source_tag: str | None = None,
@@ -112,34 +158,14 @@ def verify_artifact(
     bytes or its path. ``trusted_root=None`` uses the bundled Sigstore production root (no network).
     Raises :class:`pyslsa.VerificationError` (with ``.code``) unless every artifact verifies.
     """
-    from pyslsa.commands.verify_artifact import (
-        _outcomes,
-        _resolver,
-        evaluate,
-        load_provenance,
-        load_trusted_root,
-        testing_enabled,
-    )
-    from pyslsa.core.slsa.builders import DEFAULT_ARTIFACT_BUILDERS
-    from pyslsa.core.slsa.policy import SlsaPolicy
-    from pyslsa.report import Report
-
-    if source_tag is not None and source_versioned_tag is not None:
-        from pyslsa.errors import UsageError
-
-        raise UsageError("give at most one of source_tag, source_versioned_tag")
-    policy = SlsaPolicy(source_uri, source_tag, source_branch, source_versioned_tag, builder_id or None,
-                        dict(build_workflow_inputs or {}), testing=testing_enabled())
-    root = load_trusted_root(trusted_root)
-    data = load_provenance(provenance)
-    results = evaluate(_digest_pairs(_as_list(artifact)), data, policy, root, DEFAULT_ARTIFACT_BUILDERS,
-                       _resolver(rekor_url, offline=rekor_url is None))
-    return _result(Report("verify-artifact", _outcomes(results)))
+    return _result(run_verify_artifact(VerifyArtifactOptions(
+        _as_tuple(artifact), provenance, source_uri, source_tag, source_branch, source_versioned_tag, builder_id,
+        dict(build_workflow_inputs or {}), trusted_root, rekor_url, offline=rekor_url is None)))
 
 
 def verify_github_attestation(
     artifact: Artifact | Sequence[Artifact],
-    attestation: bytes | str | os.PathLike[str],
+    attestation: EvidenceSpec,
     *,
     source_uri: str,
     builder_id: str | None = None,
@@ -149,23 +175,15 @@ def verify_github_attestation(
 
     There are no default trusted builders: without ``builder_id`` this raises ``untrusted-builder``.
     """
-    from pyslsa.commands.verify_artifact import _outcomes, evaluate, load_provenance, load_trusted_root, testing_enabled
-    from pyslsa.core.slsa.policy import SlsaPolicy
-    from pyslsa.errors import UntrustedBuilderError
-    from pyslsa.report import Report
-
     if not builder_id:
         raise UntrustedBuilderError("GitHub attestations have no default trusted builder: pass builder_id")
-    root = load_trusted_root(trusted_root)
-    data = load_provenance(attestation, "attestation file")
-    policy = SlsaPolicy(source_uri, builder_id=builder_id, testing=testing_enabled())
-    results = evaluate(_digest_pairs(_as_list(artifact)), data, policy, root, frozenset(), named_workflows=True)
-    return _result(Report("verify-github-attestation", _outcomes(results)))
+    return _result(run_verify_github_attestation(VerifyGithubAttestationOptions(
+        _as_tuple(artifact), attestation, source_uri, builder_id, trusted_root)))
 
 
 def verify_bundle(
     artifact_or_digest: Artifact,
-    bundle: bytes | str | os.PathLike[str],
+    bundle: EvidenceSpec,
     *,
     identity: str | None = None,
     issuer: str | None = None,
@@ -177,24 +195,10 @@ def verify_bundle(
     Policy: the certificate's SAN equals ``identity`` and its OIDC issuer equals ``issuer`` (both required), or
     ``key`` (PEM public key bytes) made the signature. Raises :class:`pyslsa.VerificationError` otherwise.
     """
-    from pyslsa.commands.verify_artifact import load_provenance, load_trusted_root
-    from pyslsa.commands.verify_bundle import load_public_key_pem, verify_bundle_bytes
-    from pyslsa.errors import UsageError
-    from pyslsa.sources.files import artifact_digest
-
     if key is None and not (identity and issuer):
         raise UsageError("give identity and issuer, or key")
-    root = load_trusted_root(trusted_root)
-    data = load_provenance(bundle, "bundle file")
-    name, digest = artifact_digest(artifact_or_digest)
-    verdict = verify_bundle_bytes(name, digest, data, root, identity=identity, issuer=issuer,
-                                  key=load_public_key_pem(key) if key is not None else None)
-    sig = verdict.signature
-    signer = sig.claims.san if sig.claims is not None else ""
-    stmt = verdict.statement.raw if verdict.statement is not None else {}
-    item = ArtifactResult(name, digest, signer, "", None, None, stmt, sig.integrated_time,
-                          sig.log_index, sig.notes)
-    return VerificationResult((item,))
+    return _result(run_verify_bundle(VerifyBundleOptions(artifact_or_digest, bundle, identity, issuer, key,
+                                                         trusted_root)))
 
 
 def verify_release(
@@ -211,21 +215,18 @@ def verify_release(
     keep: str | os.PathLike[str] | None = None,
     trusted_root: str | os.PathLike[str] | None = None,
     rekor_url: str | None = None,
-) -> Any:
+) -> ReleaseReport:
     """Verify every file of ``NAME==VERSION`` (see ``pyslsa verify-release --help``).
 
     Returns the :class:`pyslsa.report.ReleaseReport` when every selected file verified; raises the first file's
     :class:`pyslsa.VerificationError` otherwise. Downloads go to a temporary directory removed afterwards, or to
     ``keep``. Legacy provenance is looked up in Rekor only if ``rekor_url`` is given.
     """
-    from pyslsa.commands.verify_release import run
-
-    report = run(requirement=requirement, source_uri=source_uri, release_tag=release_tag,
-                 provenance_path=os.fspath(provenance) if provenance is not None else None, builder_id=builder_id,
-                 only=only, index_url=index_url, github_url=github_url, github_api_url=github_api_url,
-                 keep=os.fspath(keep) if keep is not None else None, rekor_url=rekor_url,
-                 offline_tlog=rekor_url is None,
-                 trusted_root_path=os.fspath(trusted_root) if trusted_root is not None else None)
+    report = run_verify_release(VerifyReleaseOptions(
+        requirement, source_uri, release_tag, provenance, builder_id,
+        cast("Literal['wheel', 'sdist'] | None", only),  # another value selects no file: release-not-found
+        index_url, github_url, github_api_url, keep=keep, rekor_url=rekor_url, offline_tlog=rekor_url is None,
+        trusted_root=trusted_root))
     if not report.verified:
         err = report.first_error
         raise err if err is not None else VerificationError("release not verified")

@@ -1,0 +1,13 @@
+"""The commands of the ``pyslsa`` command line, one module each.
+
+Every command module defines:
+
+* ``NAME`` (and ``ALIASES``), ``HELP`` (one line in ``pyslsa --help``), ``DESCRIPTION`` and ``EPILOG`` (its examples);
+* ``configure(parser)``: its flags (the shared ones come from :mod:`pyslsa.commands.flags`);
+* ``options_from(args)``: the command's frozen options object (:mod:`pyslsa.options`), built once; flag
+  combinations argparse cannot express are checked here (a :class:`~pyslsa.errors.UsageError`);
+* ``run(options, ui)``: calls the library (:mod:`pyslsa.api`) and returns the report the views render.
+
+Module tops import only argparse-level things and :mod:`pyslsa.options`; the library is imported inside ``run``, so
+``pyslsa --help`` stays fast. Adding a command is adding a module here and its name to :data:`pyslsa.cli.COMMANDS`.
+"""

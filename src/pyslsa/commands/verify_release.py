@@ -1,37 +1,93 @@
-"""``verify-release NAME==VERSION``: fetch a release's files and evidence (the edges), decide in the core.
-
-1. the index lists the release's wheels and sdists (PEP 691 / 503);
-2. each file is downloaded into a private temporary directory (or ``--keep DIR``), hash-checked against the
-   index, size- and time-bounded;
-3. evidence is gathered: each file's PEP 740 provenance object from the index, and the SLSA provenance of the
-   GitHub release (or ``--provenance FILE``);
-4. :func:`pyslsa.core.release.decide_release` gives the verdict per file.
-
-The temporary directory is removed on every path (success, failure, error, Ctrl-C).
-"""
+"""``pyslsa verify-release NAME==VERSION``: every file of a PyPI release, with both kinds of evidence (the work is
+:func:`pyslsa.api.run_verify_release`; this module adds the flags and the download progress bars)."""
 
 from __future__ import annotations
 
-import os
-import time
-from collections.abc import Callable, Iterator
+import argparse
+from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pyslsa.commands.verify_artifact import _resolver, load_provenance, load_trusted_root, testing_enabled
-from pyslsa.core.profile import SLSA_VERIFIER
-from pyslsa.core.release import ReleaseFile, SlsaDocument, decide_release
-from pyslsa.core.slsa.policy import SlsaPolicy
-from pyslsa.errors import ReleaseNotFoundError, UsageError
-from pyslsa.report import ReleaseReport
-from pyslsa.sources.files import split_evidence, work_directory
-from pyslsa.sources.github import DEFAULT_GITHUB_API_URL, DEFAULT_GITHUB_URL, GitHubReleases, repository_of
-from pyslsa.sources.http import HttpClient, Progress, create_exclusive, safe_filename
-from pyslsa.sources.pypi import DEFAULT_INDEX_URL, DistFile, PackageIndex, parse_requirement
+from pyslsa.commands.flags import Ui, add_common
+from pyslsa.options import VerifyReleaseOptions
+
+if TYPE_CHECKING:
+    from pyslsa.api.release import ProgressFactory
+    from pyslsa.report import ReleaseReport
+    from pyslsa.sources.http import Progress
+
+NAME = "verify-release"
+ALIASES: tuple[str, ...] = ()
+HELP = ("verify every file of a PyPI release: PEP 740 attestations and SLSA provenance from its GitHub "
+        "release")
+DESCRIPTION = ("Resolve NAME==VERSION on the package index, download each wheel and sdist (hash-checked "
+               "against the index, size- and time-bounded, into a private temporary directory removed "
+               "afterwards), and verify, for each file: its PEP 740 attestations (Trusted Publisher = "
+               "--source-uri) and the SLSA provenance of the GitHub release (tag v{VERSION} by default: "
+               "multiple.intoto.jsonl or every *.intoto.jsonl asset), with verify-artifact's policy. A file "
+               "passes when at least one piece of evidence verifies it and none that names it fails; a file "
+               "that no evidence covers is 'unattested' (a failure).")
+EPILOG = """\
+examples:
+  pyslsa verify-release aws-lambda-powertools==2.20.0 \\
+      --source-uri github.com/aws-powertools/powertools-lambda-python
+  pyslsa verify-release pypi-attestations==0.0.19 --source-uri github.com/trailofbits/pypi-attestations --only sdist
+
+"""
+
+
+def configure(p: argparse.ArgumentParser) -> None:
+    p.add_argument("requirement", metavar="NAME==VERSION", help="the release, e.g. aws-lambda-powertools==2.20.0")
+    p.add_argument("--source-uri", required=True, metavar="URI",
+                   help="the repository the release must come from, e.g. github.com/ORG/REPO")
+    p.add_argument("--release-tag", metavar="TAG",
+                   help="the GitHub release (and git tag) that holds the provenance (default: v{VERSION})")
+    p.add_argument("--provenance", metavar="FILE",
+                   help="use this SLSA provenance file instead of the GitHub release's")
+    p.add_argument("--builder-id", metavar="ID",
+                   help="expected builder of the SLSA provenance (required for BYOB/delegator builds)")
+    p.add_argument("--only", choices=("wheel", "sdist"), help="verify only the wheels, or only the sdist")
+    p.add_argument("--index-url", metavar="URL",
+                   help="simple-API index to resolve the release on (default: $PYSLSA_INDEX_URL or "
+                        "https://pypi.org/simple/)")
+    p.add_argument("--github-url", metavar="URL",
+                   help="GitHub host for release downloads (default: https://github.com)")
+    p.add_argument("--github-api-url", metavar="URL",
+                   help="GitHub API for the releases list (default: https://api.github.com)")
+    p.add_argument("--no-pep740", action="store_true", help="ignore PEP 740 attestations")
+    p.add_argument("--no-github", action="store_true",
+                   help="do not look for SLSA provenance on the GitHub release")
+    p.add_argument("--keep", metavar="DIR",
+                   help="keep the downloaded files (and evidence) in DIR instead of a temporary directory")
+    p.add_argument("--rekor-url", metavar="URL",
+                   help="transparency log for legacy provenance lookups (default: $PYSLSA_REKOR_URL or "
+                        "https://rekor.sigstore.dev)")
+    p.add_argument("--offline-tlog", action="store_true",
+                   help="never look up legacy provenance in the transparency log")
+    p.add_argument("--timeout", metavar="SECONDS", type=float, default=1800.0,
+                   help="time limit for all the downloads and lookups of the run (default: 1800); each request "
+                        "also has its own timeout and retries")
+    add_common(p)
+
+
+def options_from(args: argparse.Namespace) -> VerifyReleaseOptions:
+    return VerifyReleaseOptions(
+        requirement=args.requirement, source_uri=args.source_uri, release_tag=args.release_tag,
+        provenance=args.provenance, builder_id=args.builder_id, only=args.only, index_url=args.index_url,
+        github_url=args.github_url, github_api_url=args.github_api_url, pep740=not args.no_pep740,
+        github=not args.no_github, keep=args.keep, rekor_url=args.rekor_url, offline_tlog=args.offline_tlog,
+        trusted_root=args.trusted_root, timeout=args.timeout)
+
+
+def run(options: VerifyReleaseOptions, ui: Ui) -> ReleaseReport:
+    from pyslsa.api import run_verify_release
+
+    with progress_bar(ui.progress) as bar:
+        return run_verify_release(options, progress=bar)
 
 
 @contextmanager
-def progress_bar(enabled: bool) -> Iterator[Callable[[str, int | None], Progress] | None]:
+def progress_bar(enabled: bool) -> Iterator[ProgressFactory | None]:
     """A factory of per-file progress callbacks drawing a rich progress bar on stderr, or None when off."""
     if not enabled:
         yield None
@@ -52,109 +108,3 @@ def progress_bar(enabled: bool) -> Iterator[Callable[[str, int | None], Progress
             return update
 
         yield start
-
-
-def _save(directory: Path, name: str, content: bytes) -> None:
-    """``content`` as ``directory/name``, through a part file of our own (never an existing file or a symlink)."""
-    target = directory / safe_filename(name, "evidence file name")
-    tmp = directory / f".{target.name}.part"
-    fd = create_exclusive(tmp)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(content)
-        tmp.replace(target)
-    except OSError as exc:
-        raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from None
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def run(*, requirement: str, source_uri: str, release_tag: str | None = None, provenance_path: str | None = None,
-        builder_id: str | None = None, only: str | None = None, index_url: str | None = None,
-        github_url: str | None = None, github_api_url: str | None = None, pep740: bool = True,
-        github: bool = True, keep: str | None = None, rekor_url: str | None = None, offline_tlog: bool = False,
-        trusted_root_path: str | None = None, progress: bool = False, timeout: float | None = 1800.0,
-        client: HttpClient | None = None) -> ReleaseReport:
-    name, version = parse_requirement(requirement)
-    tag = release_tag or f"v{version}"
-    if timeout is not None and not (0 < timeout < float("inf")):
-        raise UsageError(f"--timeout must be a positive number of seconds, got {timeout}")
-    http = client or HttpClient()
-    if timeout is not None:  # one limit for every fetch of the run (each request also has its own bounds)
-        http.until = time.monotonic() + timeout
-    releases: GitHubReleases | None = None
-    try:
-        if github and provenance_path is None:  # usage errors (source URI, GitHub URLs) now, not after the downloads
-            repository_of(source_uri)
-            releases = GitHubReleases(github_url or DEFAULT_GITHUB_URL, github_api_url or DEFAULT_GITHUB_API_URL,
-                                      client=http)
-        root = load_trusted_root(trusted_root_path)
-        policy = SlsaPolicy(source_uri, source_tag=tag, builder_id=builder_id or None, testing=testing_enabled())
-        index = PackageIndex(index_url or os.environ.get("PYSLSA_INDEX_URL") or DEFAULT_INDEX_URL, client=http)
-        report = ReleaseReport(requirement=f"{name}=={version}", index_url=index.index_url)
-        files = index.release_files(name, version)
-        if only is not None:
-            files = [f for f in files if f.kind == only]
-            if not files:
-                raise ReleaseNotFoundError(f"{name}=={version} has no {only} on {index.index_url}")
-        yanked = [f.filename for f in files if f.yanked]
-        if yanked:  # PEP 592: still verified (provenance is about origin), but the user should know
-            report.notes.append(f"yanked on the index: {', '.join(yanked)}")
-        with work_directory(keep, "pyslsa-release-") as directory:
-            digests = _download_all(files, directory, index, progress)
-            release_files = [ReleaseFile(f.filename, digests[f.filename]) for f in files]
-            pep740_objects: dict[str, list[tuple[str, bytes]]] = {}
-            if pep740:
-                for f in files:
-                    found = index.provenance(name, version, f)
-                    if found is not None:
-                        pep740_objects[f.filename] = [found]
-                        report.sources.append(found[0])
-                        if keep is not None:
-                            _save(directory, f"{f.filename}.provenance", found[1])
-            docs = _slsa_documents(report, source_uri, tag, provenance_path, releases,
-                                   directory if keep is not None else None)
-            report.files = decide_release(release_files, pep740_objects, docs, policy, root,
-                                          _resolver(rekor_url, offline_tlog), profile=SLSA_VERIFIER)
-            if keep is not None:
-                report.notes.append(f"kept the downloads in {directory}")
-        return report
-    finally:  # connections closed on every path
-        if client is None:
-            http.close()
-        if releases is not None and releases.api_client is not None:
-            releases.api_client.close()
-
-
-def _download_all(files: list[DistFile], directory: Path, index: PackageIndex, progress: bool) -> dict[str, str]:
-    digests: dict[str, str] = {}
-    with progress_bar(progress) as bar:
-        for f in files:
-            callback = bar(f.filename, f.size) if bar is not None else None
-            _, digests[f.filename] = index.download(f, directory, progress=callback)
-    return digests
-
-
-def _slsa_documents(report: ReleaseReport, source_uri: str, tag: str, provenance_path: str | None,
-                    releases: GitHubReleases | None, keep_dir: Path | None) -> list[SlsaDocument]:
-    blobs: list[tuple[str, bytes]] = []
-    if provenance_path is not None:
-        blobs.append((os.fspath(provenance_path), load_provenance(provenance_path)))
-    elif releases is not None:
-        assets = releases.provenance(source_uri, tag)
-        if not assets:
-            report.notes.append(f"GitHub release {tag} of {source_uri}: no SLSA provenance asset")
-        for asset in assets:
-            blobs.append((asset.name, asset.content))
-            report.sources.append(asset.url)
-            if keep_dir is not None:
-                _save(keep_dir, asset.name, asset.content)
-    docs: list[SlsaDocument] = []
-    for source, data in blobs:
-        parts = split_evidence(data)
-        for i, raw in enumerate(parts):
-            docs.append(SlsaDocument(f"{source}#{i + 1}" if len(parts) > 1 else source, raw))
-    return docs
-
-
-__all__ = ["run"]

@@ -29,8 +29,10 @@ import json
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 
+from pyslsa.core import pem
 from pyslsa.core.dsse import Envelope, Signature
 from pyslsa.core.trust import PublicKey
 from pyslsa.core.x509 import verify_signature
@@ -73,6 +75,35 @@ def load_private_key_pem(data: bytes, password: bytes | None = None, what: str =
     if isinstance(key, ed25519.Ed25519PrivateKey):
         return key
     raise UsageError(f"{what}: expected an ECDSA P-256, ECDSA P-384 or Ed25519 key, got {type(key).__name__}")
+
+
+# -- Loading a verification key -----------------------------------------------------------------------------------
+
+
+def load_public_key_pem(data: bytes, flag: str = "--key") -> tuple[PublicKeyTypes, bytes]:
+    """The key and its SubjectPublicKeyInfo DER, read as cosign and sigstore-go read ``--key`` (sigstore
+    ``cryptoutils.UnmarshalPEMToPublicKey``): Go's PEM rules (:mod:`pyslsa.core.pem`; e.g. base64 whose last
+    character has non-zero unused bits is accepted, as Go's decoder accepts it), then Go's DER rules as far as
+    re-encoding the key must give back the same bytes (``PUBLIC KEY``: PKIX, ``RSA PUBLIC KEY``: PKCS #1).
+    A file that is not such a key is a usage error (exit 2), naming ``flag``. (verify-vsa's
+    ``--public-key-path`` is read the same way: slsa-verifier uses the same function.) Any PKIX key is returned,
+    as Go returns it: one that no verifier supports (DSA, X25519...) fails later as ``invalid-signature``."""
+    try:
+        kind, der = pem.public_key_der(data)
+    except pem.PemError as exc:
+        raise UsageError(f"{flag} is not a PEM public key: {exc}") from None
+    try:
+        key = serialization.load_der_public_key(der)
+        fmt = (serialization.PublicFormat.PKCS1 if kind == "RSA PUBLIC KEY"
+               else serialization.PublicFormat.SubjectPublicKeyInfo)
+        canonical = key.public_bytes(serialization.Encoding.DER, fmt)
+    except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
+        raise UsageError(f"{flag}: the {kind} block does not hold a usable public key: {exc}") from None
+    if canonical != der:
+        raise UsageError(f"{flag}: the {kind} block is not a DER-encoded "
+                         f"{'PKCS #1 RSA' if kind == 'RSA PUBLIC KEY' else 'SubjectPublicKeyInfo'} public key")
+    spki = key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return key, spki
 
 
 # -- Key ids ------------------------------------------------------------------------------------------------------

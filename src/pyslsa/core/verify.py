@@ -1,73 +1,95 @@
-"""``verify-artifact`` and ``verify-github-attestation``: gather bytes, run the core, build a report.
+"""The verify engine of ``verify-artifact``, ``verify-github-attestation`` and ``verify-bundle``: the bytes of a
+provenance file (or bundle), artifact digests, a trust root and a policy in; a verdict or a typed error out.
 
-The same engine serves the library API (:func:`pyslsa.verify_artifact`) and the CLI.
+Pure: no files, no network, no clock. A legacy envelope's transparency-log entry comes through the ``resolver`` the
+caller passes (:func:`pyslsa.sources.rekor.make_resolver`), or not at all.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
-from pyslsa.core.bundle import LegacyEnvelope
-from pyslsa.core.profile import SLSA_VERIFIER
-from pyslsa.core.sigstore import Resolver, VerifiedSignature, verify_document
-from pyslsa.core.slsa.builders import DEFAULT_ARTIFACT_BUILDERS
+from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
+
+from pyslsa.core.bundle import Bundle, parse_document
+from pyslsa.core.dsse import Statement
+from pyslsa.core.profile import CONFORMANCE, SLSA_VERIFIER
+from pyslsa.core.sigstore import (
+    Resolver,
+    VerifiedSignature,
+    check_identity,
+    verify_document,
+    verify_dsse_bundle,
+    verify_message_bundle,
+)
 from pyslsa.core.slsa.policy import SlsaPolicy, SlsaVerdict, verify_slsa
 from pyslsa.core.trust import TrustedRoot
-from pyslsa.errors import MismatchHashError, UntrustedBuilderError, UsageError, VerificationError
-from pyslsa.report import ArtifactOutcome, Report
-from pyslsa.sources.files import artifact_digest, read_evidence, split_evidence
+from pyslsa.errors import InvalidProvenanceError, MismatchHashError, VerificationError
 
-Artifact = str | os.PathLike[str]
-
-
-#: The spellings of "true" Go's strconv.ParseBool accepts; anything else (including what it cannot parse) is false.
-_GO_TRUE = frozenset({"1", "t", "T", "TRUE", "true", "True"})
+__all__ = ["ArtifactVerdict", "BundleVerdict", "Document", "evaluate", "names", "split_evidence",
+           "verify_bundle_bytes", "verify_documents"]
 
 
-def testing_enabled() -> bool:
-    """slsa-verifier's test switch, honoured identically (options.TestingEnabled: strconv.ParseBool of
-    SLSA_VERIFIER_TESTING, false when it does not parse). It only widens what slsa-framework's own e2e
-    repositories may use as builder refs."""
-    return os.environ.get("SLSA_VERIFIER_TESTING", "") in _GO_TRUE
+def split_evidence(data: bytes) -> list[bytes]:
+    """The JSON documents of a provenance file: one pretty-printed document, or one per line (JSON Lines)."""
+    text = data.strip()
+    if not text:
+        raise InvalidProvenanceError("provenance file is empty")
+    # A single (possibly pretty-printed) JSON document, or JSON Lines: decide by trying the whole first.
+    if b"\n" not in text:
+        return [text]
+    lines = [ln.strip() for ln in text.split(b"\n")]
+    lines = [ln for ln in lines if ln]
+    if all(ln.startswith(b"{") and ln.endswith(b"}") for ln in lines) and len(lines) > 1:
+        # Could still be one pretty-printed object whose lines happen to be balanced; JSON Lines lines are each
+        # complete objects, so check the first.
+        import json
+
+        try:
+            json.loads(lines[0])
+        except ValueError:
+            return [text]
+        return lines
+    return [text]
 
 
-def load_trusted_root(spec: TrustedRoot | str | os.PathLike[str] | bytes | None) -> TrustedRoot:
-    if spec is None:
-        return TrustedRoot.production()
-    if isinstance(spec, TrustedRoot):
-        return spec
-    if isinstance(spec, bytes):
-        return TrustedRoot.from_json(spec)
-    return TrustedRoot.from_json(read_evidence(spec, "trusted root file"))
-
-
-def load_provenance(provenance: bytes | str | os.PathLike[str], what: str = "provenance file") -> bytes:
-    if isinstance(provenance, (bytes, bytearray, memoryview)):
-        return bytes(provenance)
-    return read_evidence(provenance, what)
+# -- verify-artifact, verify-github-attestation ----------------------------------------------------------------------
 
 
 @dataclass
-class _Document:
+class Document:
+    """One document of a provenance file: its verified signature, or why it did not verify."""
+
     signature: VerifiedSignature | None
     error: VerificationError | None
 
 
-def _verify_documents(data: bytes, root: TrustedRoot, digests: Sequence[str], resolver: Resolver | None
-                      ) -> list[_Document]:
-    docs: list[_Document] = []
+class ArtifactVerdict(NamedTuple):
+    """The verdict on one artifact: the SLSA verdict that passed, or the error that decides its failure."""
+
+    name: str
+    sha256: str
+    verdict: SlsaVerdict | None
+    error: VerificationError | None
+
+
+def verify_documents(data: bytes, root: TrustedRoot, digests: Sequence[str], resolver: Resolver | None
+                     ) -> list[Document]:
+    """Every document of ``data`` verified (signature, log entry, certificate), each with its own result."""
+    docs: list[Document] = []
     for raw in split_evidence(data):
         try:
             # verify-artifact and verify-github-attestation answer like slsa-verifier (pyslsa.core.profile).
-            docs.append(_Document(verify_document(raw, root, digests, resolver, profile=SLSA_VERIFIER), None))
+            docs.append(Document(verify_document(raw, root, digests, resolver, profile=SLSA_VERIFIER), None))
         except VerificationError as exc:
-            docs.append(_Document(None, exc))
+            docs.append(Document(None, exc))
     return docs
 
 
-def _names(signature: VerifiedSignature, digest: str) -> bool:
+def names(signature: VerifiedSignature, digest: str) -> bool:
+    """Does the verified statement have a subject with this digest?"""
     try:
         return bool(signature.statement().matching_subjects(digest))
     except VerificationError:
@@ -76,7 +98,7 @@ def _names(signature: VerifiedSignature, digest: str) -> bool:
 
 def evaluate(artifacts: Sequence[tuple[str, str]], data: bytes, policy: SlsaPolicy, root: TrustedRoot,
              default_builders: frozenset[str], resolver: Resolver | None = None, *, named_workflows: bool = False,
-             ) -> list[tuple[str, str, SlsaVerdict | None, VerificationError | None]]:
+             ) -> list[ArtifactVerdict]:
     """Verify each (name, sha256) against every document of the provenance file; the first that passes wins.
 
     ``default_builders`` and ``named_workflows`` are the command's builder trust (see
@@ -86,8 +108,8 @@ def evaluate(artifacts: Sequence[tuple[str, str]], data: bytes, policy: SlsaPoli
     checks. With several (JSON Lines), a failure from a document that names the artifact is preferred to
     the digest mismatches of the others.
     """
-    docs = _verify_documents(data, root, [d for _, d in artifacts], resolver)
-    results: list[tuple[str, str, SlsaVerdict | None, VerificationError | None]] = []
+    docs = verify_documents(data, root, [d for _, d in artifacts], resolver)
+    results: list[ArtifactVerdict] = []
     for name, digest in artifacts:
         verdict: SlsaVerdict | None = None
         naming: list[VerificationError] = []  # failures of documents whose statement names this artifact
@@ -102,79 +124,50 @@ def evaluate(artifacts: Sequence[tuple[str, str]], data: bytes, policy: SlsaPoli
                                       named_workflows=named_workflows)
                 break
             except VerificationError as exc:
-                names_it = len(docs) > 1 and _names(doc.signature, digest)
+                names_it = len(docs) > 1 and names(doc.signature, digest)
                 (naming if names_it else others).append(exc)
         if verdict is not None:
-            results.append((name, digest, verdict, None))
+            results.append(ArtifactVerdict(name, digest, verdict, None))
             continue
         relevant = naming or [e for e in others if not isinstance(e, MismatchHashError)] or others
-        results.append((name, digest, None, relevant[0]))
+        results.append(ArtifactVerdict(name, digest, None, relevant[0]))
     return results
 
 
-def _outcomes(results: list[tuple[str, str, SlsaVerdict | None, VerificationError | None]]
-              ) -> list[ArtifactOutcome]:
-    out = []
-    for name, digest, verdict, error in results:
-        o = ArtifactOutcome(path=name, sha256=digest, verified=verdict is not None, error=error)
-        if verdict is not None:
-            o.builder_id = verdict.builder_id
-            o.source_uri = verdict.source_uri
-            o.ref = verdict.ref
-            o.commit = verdict.commit
-            o.statement = verdict.statement.raw
-            o.integrated_time = verdict.signature.integrated_time
-            o.log_index = verdict.signature.log_index
-            o.log_url = verdict.signature.log_url
-            o.notes = list(verdict.signature.notes)
-        out.append(o)
-    return out
+# -- verify-bundle ---------------------------------------------------------------------------------------------------
 
 
-def _digests(artifacts: Sequence[Artifact]) -> list[tuple[str, str]]:
-    if not artifacts:
-        raise UsageError("no artifact given")
-    return [artifact_digest(a) for a in artifacts]
+@dataclass(frozen=True)
+class BundleVerdict:
+    artifact: str
+    sha256: str
+    signature: VerifiedSignature
+    statement: Statement | None
 
 
-def run(*, artifacts: Sequence[Artifact], provenance_path: str, source_uri: str, source_tag: str | None = None,
-        source_branch: str | None = None, source_versioned_tag: str | None = None, builder_id: str | None = None,
-        build_workflow_inputs: Mapping[str, str] | None = None, trusted_root_path: str | None = None,
-        print_provenance: bool = False, rekor_url: str | None = None, offline: bool = False) -> Report:
-    policy = SlsaPolicy(source_uri, source_tag, source_branch, source_versioned_tag, builder_id or None,
-                        dict(build_workflow_inputs or {}), testing=testing_enabled())
-    root = load_trusted_root(trusted_root_path)
-    data = load_provenance(provenance_path)
-    digests = _digests(artifacts)
-    results = evaluate(digests, data, policy, root, DEFAULT_ARTIFACT_BUILDERS, _resolver(rekor_url, offline))
-    return Report("verify-artifact", _outcomes(results), print_provenance=print_provenance)
+def verify_bundle_bytes(name: str, sha256_hex: str, data: bytes, root: TrustedRoot, *, identity: str | None,
+                        issuer: str | None, key: tuple[PublicKeyTypes, bytes] | None) -> BundleVerdict:
+    """One bundle's bytes, an artifact digest, a trust root and a policy (the certificate's ``identity`` and
+    ``issuer``, or a ``key`` and its SubjectPublicKeyInfo DER) -> verdict or error.
 
-
-def _resolver(rekor_url: str | None, offline: bool) -> Resolver | None:
-    """Online Rekor lookups for legacy envelopes unless ``offline``; the import happens only if needed."""
-    if offline:
-        return None
-
-    def resolve(legacy: LegacyEnvelope, digests: Sequence[str], root: TrustedRoot) -> VerifiedSignature:
-        from pyslsa.sources.rekor import resolver
-
-        return resolver(rekor_url)(legacy, digests, root)
-
-    return resolve
-
-
-def run_github_attestation(*, artifacts: Sequence[Artifact], attestation_path: str, source_uri: str,
-                           builder_id: str | None, trusted_root_path: str | None = None,
-                           print_provenance: bool = False) -> Report:
-    root = load_trusted_root(trusted_root_path)
-    data = load_provenance(attestation_path, "attestation file")
-    digests = _digests(artifacts)
-    if not builder_id:
-        err = UntrustedBuilderError("GitHub attestations have no default trusted builder: pass --builder-id "
-                                    "with the workflow you trust")
-        return Report("verify-github-attestation",
-                      [ArtifactOutcome(path=n, sha256=d, error=err) for n, d in digests],
-                      print_provenance=print_provenance)
-    policy = SlsaPolicy(source_uri, builder_id=builder_id, testing=testing_enabled())
-    results = evaluate(digests, data, policy, root, frozenset(), named_workflows=True)
-    return Report("verify-github-attestation", _outcomes(results), print_provenance=print_provenance)
+    verify-bundle answers like the clients that pass sigstore-conformance (profile ``CONFORMANCE``)."""
+    doc = parse_document(data, "bundle")
+    if not isinstance(doc, Bundle):
+        raise InvalidProvenanceError("bundle: a bare DSSE envelope is not a Sigstore bundle")
+    k, kder = key if key is not None else (None, None)
+    digest = bytes.fromhex(sha256_hex)
+    statement = None
+    if doc.message_signature is not None:
+        md = doc.message_signature
+        if md.digest and (md.digest_algorithm != "SHA2_256" or md.digest != digest):
+            raise MismatchHashError(f"bundle message digest: expected sha256 {sha256_hex}, got "
+                                    f"{md.digest_algorithm} {md.digest.hex()}")
+        sig = verify_message_bundle(doc, digest, root, profile=CONFORMANCE, key=k, key_der=kder)
+    else:
+        sig = verify_dsse_bundle(doc, root, profile=CONFORMANCE, key=k, key_der=kder)
+        statement = sig.statement()
+        statement.require_subject(sha256_hex)
+    if key is None:
+        assert identity is not None and issuer is not None
+        check_identity(sig, identity, issuer)
+    return BundleVerdict(name, sha256_hex, sig, statement)

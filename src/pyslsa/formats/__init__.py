@@ -1,27 +1,92 @@
-"""Output formats. Each module defines ``render(report) -> (stdout_text, stderr_text)``; adding a format is
-adding a module here and its name to :data:`FORMATS`."""
+"""The views: how each report type (:mod:`pyslsa.report`) is shown, found through one registry keyed by the type.
+
+A view is anything with ``text(report) -> (stdout, stderr)`` and ``json_doc(report) -> dict`` (one JSON object on
+stdout); it may also have ``debug_lines(report)`` (what ``--debug`` adds on stderr, in any format) and, for
+formats to come, ``markdown(report)`` / ``sarif(report)``. The views of this package are modules whose functions
+are those (``verify_view``, ``upgrade_view``, ``release_view``, ``reproduce_view``) or objects in a module
+(``trust_root_view``).
+
+:data:`VIEWS` names the view of each report type by the type's and the view's module paths, so that rendering
+imports only the one view it needs; :func:`register` adds one at run time. A report's view is the one of the
+first class of its MRO that has one. Views import report types and :func:`printable`, never the commands or the
+library. Adding an output format is a function in each view and its name in :data:`FORMATS`.
+"""
 
 from __future__ import annotations
 
-import importlib
+import json
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    from pyslsa.report import CommandReport
+__all__ = ["FORMATS", "VIEWS", "View", "debug_lines", "printable", "register", "render", "renderer", "view_for"]
 
 FORMATS = ("text", "json")
 
-Renderer = Callable[["CommandReport"], tuple[str, str]]
+
+class View(Protocol):
+    def text(self, report: Any, /) -> tuple[str, str]: ...
+
+    def json_doc(self, report: Any, /) -> dict[str, Any]: ...
 
 
-def renderer(name: str) -> Renderer:
+#: report type ("module.QualifiedName") -> its view ("module" whose functions are the view, or "module:attribute").
+VIEWS: dict[str, str] = {
+    "pyslsa.report.Report": "pyslsa.formats.verify_view",
+    "pyslsa.report.UpgradeReport": "pyslsa.formats.upgrade_view",
+    "pyslsa.report.ReleaseReport": "pyslsa.formats.release_view",
+    "pyslsa.commands.reproduce.ReproduceReport": "pyslsa.formats.reproduce_view",
+    "pyslsa.report.TrustRootReport": "pyslsa.formats.trust_root_view:ROOT_VIEW",
+    "pyslsa.report.UpdateResult": "pyslsa.formats.trust_root_view:UPDATE_VIEW",
+}
+
+_REGISTERED: dict[type, View] = {}
+
+
+def register(report_type: type, view: View) -> None:
+    """Show ``report_type`` (and its subclasses without a view of their own) with ``view``."""
+    _REGISTERED[report_type] = view
+
+
+def view_for(report: object) -> View:
+    import importlib
+
+    for cls in type(report).__mro__:
+        if cls in _REGISTERED:
+            return _REGISTERED[cls]
+        spec = VIEWS.get(f"{cls.__module__}.{cls.__qualname__}")
+        if spec is not None:
+            module_name, _, attribute = spec.partition(":")
+            module = importlib.import_module(module_name)
+            view: View = getattr(module, attribute) if attribute else module
+            return view
+    raise TypeError(f"no view for {type(report).__name__}")
+
+
+def render(report: object, fmt: str) -> tuple[str, str]:
+    """(stdout, stderr) of ``report`` in the output format ``fmt``."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}")
+    view = view_for(report)
+    if fmt == "json":
+        return json.dumps(view.json_doc(report), indent=2, sort_keys=False) + "\n", ""
+    out: tuple[str, str] = getattr(view, fmt)(report)
+    return out
+
+
+def renderer(name: str) -> Callable[[object], tuple[str, str]]:
+    """``render`` for one format."""
     if name not in FORMATS:
         raise ValueError(f"unknown format {name!r}")
-    module = importlib.import_module(f"pyslsa.formats.{name}_format")
-    render: Renderer = module.render
-    return render
+    return lambda report: render(report, name)
+
+
+def debug_lines(report: object) -> list[str]:
+    """What ``--debug`` adds on stderr, whatever the format: material the evidence carried that was accepted but
+    not used (e.g. the certificates after the leaf of a bundle's chain under the slsa-verifier profile), one
+    line per note, prefixed with the artifact (and evidence) it belongs to."""
+    lines: Callable[[object], list[str]] | None = getattr(view_for(report), "debug_lines", None)
+    return [printable(line) for line in lines(report)] if lines is not None else []
 
 
 _UNPRINTABLE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -34,20 +99,3 @@ def printable(line: str) -> str:
     drive the terminal."""
     return _UNPRINTABLE.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
                             else f"\\u{ord(m.group()):04x}", line)
-
-
-def debug_lines(report: CommandReport) -> list[str]:
-    """What ``--debug`` adds on stderr, whatever the format: material the evidence carried that was accepted but
-    not used (e.g. the certificates after the leaf of a bundle's chain under the slsa-verifier profile), one
-    line per note, prefixed with the artifact (and evidence) it belongs to."""
-    from pyslsa.report import ReleaseReport, Report
-
-    lines: list[str] = []
-    if isinstance(report, Report):
-        for a in report.artifacts:
-            lines.extend(f"debug: {a.path}: {note}" for note in a.notes)
-    elif isinstance(report, ReleaseReport):
-        for f in report.files:
-            for e in f.evidence:
-                lines.extend(f"debug: {f.filename}: {e.kind} {e.source}: {note}" for note in e.notes)
-    return [printable(line) for line in lines]

@@ -1,13 +1,16 @@
-"""``verify-release`` rendered: a table per file and evidence (text), or one JSON object."""
+"""The view of :class:`~pyslsa.report.ReleaseReport` (``verify-release``): a table per file and evidence (text),
+or one JSON object."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pyslsa.core.release import Evidence, FileVerdict
-from pyslsa.errors import PyslsaError
 from pyslsa.formats import printable
-from pyslsa.report import ReleaseReport
+
+if TYPE_CHECKING:
+    from pyslsa.core.release import Evidence, FileVerdict
+    from pyslsa.errors import PyslsaError
+    from pyslsa.report import ReleaseReport
 
 
 def _error(err: PyslsaError | None) -> dict[str, str] | None:
@@ -87,4 +90,9 @@ def text(report: ReleaseReport) -> tuple[str, str]:
     return "\n".join(printable(line) for line in out) + "\n", ""
 
 
-__all__ = ["json_doc", "text"]
+def debug_lines(report: ReleaseReport) -> list[str]:
+    return [f"debug: {f.filename}: {e.kind} {e.source}: {note}"
+            for f in report.files for e in f.evidence for note in e.notes]
+
+
+__all__ = ["debug_lines", "json_doc", "text"]

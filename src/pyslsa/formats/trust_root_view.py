@@ -10,7 +10,7 @@ import datetime as dt
 from typing import Any
 
 from pyslsa.formats import printable
-from pyslsa.trust_root import AuthorityInfo, RootSource, TrustRootReport, UpdateResult
+from pyslsa.report import AuthorityInfo, RootSource, TrustRootReport, UpdateResult, iso_utc
 
 _TITLES = (("tlog", "Transparency logs"), ("ctlog", "CT logs"), ("ca", "Certificate authorities"),
            ("tsa", "Timestamp authorities"))
@@ -20,10 +20,6 @@ def _day(moment: dt.datetime | None) -> str:
     if moment is None:
         return "open-ended"
     return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ")
-
-
-def _iso(moment: dt.datetime | None) -> str | None:
-    return moment.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z") if moment is not None else None
 
 
 def source_text(source: RootSource) -> list[str]:
@@ -91,12 +87,39 @@ def update_json(result: UpdateResult) -> dict[str, Any]:
     def state(s: Any) -> dict[str, Any] | None:
         if s is None:
             return None
-        return {"versions": s.versions(), "expires": _iso(s.expires), "sha256": s.sha256,
-                "saved": _iso(s.saved)}
+        return {"versions": s.versions(), "expires": iso_utc(s.expires), "sha256": s.sha256,
+                "saved": iso_utc(s.saved)}
 
     return {"repository": result.repository, "cache": result.cache, "changed": result.changed,
             "trusted_root_changed": result.trusted_root_changed, "before": state(result.before),
             "after": state(result.after), "cache_problem": result.cache_problem}
 
 
-__all__ = ["report_json", "report_text", "source_text", "update_json", "update_text"]
+class _RootView:
+    """``trust-root show`` / ``verify`` in the view registry."""
+
+    @staticmethod
+    def text(report: TrustRootReport) -> tuple[str, str]:
+        return report_text(report), ""
+
+    @staticmethod
+    def json_doc(report: TrustRootReport) -> dict[str, Any]:
+        return report_json(report)
+
+
+class _UpdateView:
+    """``trust-root update`` in the view registry."""
+
+    @staticmethod
+    def text(result: UpdateResult) -> tuple[str, str]:
+        return update_text(result), ""
+
+    @staticmethod
+    def json_doc(result: UpdateResult) -> dict[str, Any]:
+        return update_json(result)
+
+
+ROOT_VIEW = _RootView()
+UPDATE_VIEW = _UpdateView()
+
+__all__ = ["ROOT_VIEW", "UPDATE_VIEW", "report_json", "report_text", "source_text", "update_json", "update_text"]

@@ -1,4 +1,5 @@
-"""Local files: bounded reads of evidence and streaming digests of artifacts.
+"""Local files: bounded reads of evidence and trusted roots, streaming digests of artifacts, the directory a
+command downloads into.
 
 Input problems (missing file, a directory, unreadable) are :class:`~pyslsa.errors.UsageError` (exit 2);
 evidence that is present but too large to be genuine is an :class:`~pyslsa.errors.InvalidProvenanceError`.
@@ -15,8 +16,12 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pyslsa.errors import InvalidProvenanceError, UsageError
+
+if TYPE_CHECKING:
+    from pyslsa.core.trust import TrustedRoot
 
 #: Largest provenance / bundle file accepted. Real ones are tens of kB; a whole release's .intoto.jsonl
 #: a few MB.
@@ -98,27 +103,25 @@ def artifact_digest(artifact: str | os.PathLike[str]) -> tuple[str, str]:
     return os.fspath(artifact), sha256_file(artifact)
 
 
-def split_evidence(data: bytes) -> list[bytes]:
-    """The JSON documents of a provenance file: one pretty-printed document, or one per line (JSON Lines)."""
-    text = data.strip()
-    if not text:
-        raise InvalidProvenanceError("provenance file is empty")
-    # A single (possibly pretty-printed) JSON document, or JSON Lines: decide by trying the whole first.
-    if b"\n" not in text:
-        return [text]
-    lines = [ln.strip() for ln in text.split(b"\n")]
-    lines = [ln for ln in lines if ln]
-    if all(ln.startswith(b"{") and ln.endswith(b"}") for ln in lines) and len(lines) > 1:
-        # Could still be one pretty-printed object whose lines happen to be balanced; JSON Lines lines are each
-        # complete objects, so check the first.
-        import json
+def load_evidence(evidence: bytes | str | os.PathLike[str], what: str = "provenance file") -> bytes:
+    """Evidence given as its bytes, or as the path of a file to read (bounded, see :func:`read_evidence`)."""
+    if isinstance(evidence, (bytes, bytearray, memoryview)):
+        return bytes(evidence)
+    return read_evidence(evidence, what)
 
-        try:
-            json.loads(lines[0])
-        except ValueError:
-            return [text]
-        return lines
-    return [text]
+
+def load_trusted_root(spec: TrustedRoot | str | os.PathLike[str] | bytes | None) -> TrustedRoot:
+    """The trusted root to verify with: ``None`` for the Sigstore public-good root bundled with pyslsa (no
+    network), a parsed :class:`~pyslsa.core.trust.TrustedRoot`, a ``trusted_root.json``'s bytes, or its path."""
+    from pyslsa.core.trust import TrustedRoot
+
+    if spec is None:
+        return TrustedRoot.production()
+    if isinstance(spec, TrustedRoot):
+        return spec
+    if isinstance(spec, bytes):
+        return TrustedRoot.from_json(spec)
+    return TrustedRoot.from_json(read_evidence(spec, "trusted root file"))
 
 
 @contextmanager

@@ -150,6 +150,8 @@ def lookup_and_verify(legacy: LegacyEnvelope, digests: Sequence[str], root: Trus
 
 
 def resolver(url: str | None = None) -> Resolver:
+    """Look legacy envelopes up in the log at ``url`` (default: ``$PYSLSA_REKOR_URL``, then Rekor's public
+    instance), and verify what comes back."""
     client = RekorClient.from_env(url)
 
     def resolve(legacy: LegacyEnvelope, digests: Sequence[str], root: TrustedRoot) -> VerifiedSignature:
@@ -158,4 +160,18 @@ def resolver(url: str | None = None) -> Resolver:
     return resolve
 
 
-__all__ = ["DEFAULT_REKOR_URL", "RekorClient", "lookup_and_verify", "proposed_entries", "resolver"]
+def make_resolver(rekor_url: str | None, offline: bool) -> Resolver | None:
+    """What the verify commands hand the core for legacy envelopes: online Rekor lookups (:func:`resolver`)
+    unless ``offline`` (then None: a legacy envelope fails with ``tlog-entry-not-found``). The log's URL is read
+    when a lookup happens, not before."""
+    if offline:
+        return None
+
+    def resolve(legacy: LegacyEnvelope, digests: Sequence[str], root: TrustedRoot) -> VerifiedSignature:
+        return resolver(rekor_url)(legacy, digests, root)
+
+    return resolve
+
+
+__all__ = ["DEFAULT_REKOR_URL", "RekorClient", "lookup_and_verify", "make_resolver", "proposed_entries",
+           "resolver"]

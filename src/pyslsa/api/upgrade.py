@@ -1,0 +1,73 @@
+"""``upgrade-provenance``: turn legacy provenance into a self-contained Sigstore bundle for offline use.
+
+The legacy envelope is verified in full (log entry found and proven, certificate chain at the integrated time,
+SCT, signature, entry bound to this envelope and certificate); only then is a bundle v0.3 written holding the
+envelope, the certificate and the verified entry, so that ``verify-artifact`` passes on it offline.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from pyslsa.core.bundle import LegacyEnvelope, bundle_json, parse_document
+from pyslsa.core.dsse import Statement
+from pyslsa.core.verify import split_evidence
+from pyslsa.errors import UnsupportedFormatError, UsageError, VerificationError
+from pyslsa.options import UpgradeProvenanceOptions
+from pyslsa.report import ArtifactOutcome, UpgradeReport
+from pyslsa.sources.files import load_evidence, load_trusted_root
+from pyslsa.sources.rekor import make_resolver
+
+__all__ = ["run_upgrade_provenance"]
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Write next to the destination and rename, so a failure or Ctrl-C never leaves a partial file."""
+    directory = path.parent if str(path.parent) else Path()
+    if not directory.is_dir():
+        raise UsageError(f"output directory does not exist: {directory}")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        Path(tmp).replace(path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def run_upgrade_provenance(options: UpgradeProvenanceOptions) -> UpgradeReport:
+    """Look every legacy envelope of the file up in Rekor, verify it, and write the bundles (one JSON line each)
+    to ``options.output``; any failure raises, and then nothing is written."""
+    root = load_trusted_root(options.trusted_root)
+    data = load_evidence(options.provenance)
+    output = os.fspath(options.output)
+    out_path = Path(output)
+    if out_path.is_dir():
+        raise UsageError(f"--output is a directory, expected a file path: {output}")
+    resolve = make_resolver(options.rekor_url, offline=False)
+    assert resolve is not None
+    lines: list[bytes] = []
+    outcomes: list[ArtifactOutcome] = []
+    for raw in split_evidence(data):
+        doc = parse_document(raw)
+        if not isinstance(doc, LegacyEnvelope):
+            raise UnsupportedFormatError("provenance is already a Sigstore bundle: nothing to upgrade")
+        try:
+            digests = [s.digest["sha256"] for s in Statement.from_envelope(doc.envelope).subjects
+                       if "sha256" in s.digest]
+        except VerificationError:
+            digests = []
+        verified = resolve(doc, digests, root)
+        assert verified.tlog_entry is not None  # a legacy envelope is only ever verified through its entry
+        bundle = bundle_json(doc.envelope, doc.certificate, verified.tlog_entry)
+        lines.append(json.dumps(bundle, separators=(",", ":")).encode())
+        outcomes.append(ArtifactOutcome(path=output, sha256=digests[0] if digests else "", verified=True,
+                                        signer=verified.claims.san if verified.claims else None,
+                                        integrated_time=verified.integrated_time,
+                                        log_index=verified.log_index, log_url=verified.log_url))
+    _write_atomically(out_path, b"\n".join(lines) + b"\n")
+    return UpgradeReport(artifacts=outcomes)
