@@ -14,10 +14,9 @@ from pyslsa.errors import PyslsaError
 
 if TYPE_CHECKING:
     from pyslsa.core.release import FileVerdict
-    from pyslsa.sources.tuf import TufState
 
 __all__ = ["SOURCE_KINDS", "ArtifactOutcome", "AuthorityInfo", "CommandReport", "ReleaseReport", "Report",
-           "RootSource", "TrustRootReport", "UpdateResult", "UpgradeReport", "iso_utc"]
+           "RepositoryState", "RootSource", "TrustRootReport", "UpdateResult", "UpgradeReport", "iso_utc"]
 
 
 class CommandReport(Protocol):
@@ -230,6 +229,21 @@ class TrustRootReport:
         return tuple(a for a in self.authorities if a.kind == kind)
 
 
+class RepositoryState(Protocol):
+    """A TUF repository state as reports show it (:class:`pyslsa.sources.tuf.TufState` is one)."""
+
+    @property
+    def expires(self) -> dt.datetime: ...
+
+    @property
+    def sha256(self) -> str: ...
+
+    @property
+    def saved(self) -> dt.datetime | None: ...
+
+    def versions(self) -> dict[str, int]: ...
+
+
 @dataclass(frozen=True)
 class UpdateResult:
     """What ``trust-root update`` did. ``before`` is None when there was no usable cache (``cache_problem`` says
@@ -237,8 +251,8 @@ class UpdateResult:
 
     repository: str
     cache: str
-    before: TufState | None
-    after: TufState
+    before: RepositoryState | None
+    after: RepositoryState
     cache_problem: str | None = None
 
     @property

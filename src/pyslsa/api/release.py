@@ -31,7 +31,7 @@ from pyslsa.sources.pypi import DistFile, PackageIndex, parse_requirement
 from pyslsa.sources.rekor import make_resolver
 from pyslsa.sources.settings import index_url, testing_enabled
 
-__all__ = ["ProgressFactory", "run_verify_release"]
+__all__ = ["Progress", "ProgressFactory", "run_verify_release"]
 
 #: Makes the progress callback of one download: (file name, size or None) -> callback.
 ProgressFactory = Callable[[str, int | None], Progress]

@@ -12,9 +12,8 @@ from pyslsa.commands.flags import Ui, add_common
 from pyslsa.options import VerifyReleaseOptions
 
 if TYPE_CHECKING:
-    from pyslsa.api.release import ProgressFactory
+    from pyslsa.api.release import Progress, ProgressFactory
     from pyslsa.report import ReleaseReport
-    from pyslsa.sources.http import Progress
 
 NAME = "verify-release"
 ALIASES: tuple[str, ...] = ()

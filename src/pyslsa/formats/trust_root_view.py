@@ -10,7 +10,7 @@ import datetime as dt
 from typing import Any
 
 from pyslsa.formats import printable
-from pyslsa.report import AuthorityInfo, RootSource, TrustRootReport, UpdateResult, iso_utc
+from pyslsa.report import AuthorityInfo, RepositoryState, RootSource, TrustRootReport, UpdateResult, iso_utc
 
 _TITLES = (("tlog", "Transparency logs"), ("ctlog", "CT logs"), ("ca", "Certificate authorities"),
            ("tsa", "Timestamp authorities"))
@@ -84,7 +84,7 @@ def update_text(result: UpdateResult) -> str:
 
 
 def update_json(result: UpdateResult) -> dict[str, Any]:
-    def state(s: Any) -> dict[str, Any] | None:
+    def state(s: RepositoryState | None) -> dict[str, Any] | None:
         if s is None:
             return None
         return {"versions": s.versions(), "expires": iso_utc(s.expires), "sha256": s.sha256,

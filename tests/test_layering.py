@@ -1,0 +1,158 @@
+"""The direction of dependencies (see ``src/pyslsa/core/__init__.py``), checked on the source with ``ast``: every
+import counts, at the top of a module, inside a function, or under ``if TYPE_CHECKING:``."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).resolve().parent.parent / "src"
+PACKAGE = SRC / "pyslsa"
+
+#: Layer of a module, by its dotted name (the longest matching prefix wins).
+LAYERS = {
+    "pyslsa": "package",  # the lazy public facade (pyslsa/__init__.py)
+    "pyslsa.__main__": "cli",
+    "pyslsa.cli": "cli",
+    "pyslsa.commands": "commands",
+    "pyslsa.api": "api",
+    "pyslsa.trust_root": "api",  # library modules of their own (trust-root, VSAs)
+    "pyslsa.vsa": "api",
+    "pyslsa.sources": "sources",
+    "pyslsa.core": "core",
+    "pyslsa.errors": "errors",
+    "pyslsa.report": "data",
+    "pyslsa.options": "data",
+    "pyslsa.formats": "formats",
+    "pyslsa.serve": "serve",
+}
+
+#: What each layer may import (besides itself, the standard library and third-party packages).
+ALLOWED = {
+    "errors": set(),
+    "core": {"errors"},
+    "data": {"errors", "core", "package"},
+    "sources": {"errors", "core", "data", "package"},
+    "api": {"errors", "core", "data", "sources", "package"},
+    "formats": {"errors", "data", "core", "package"},  # core: the types of the data reports carry
+    "commands": {"errors", "data", "api", "package"},
+    "cli": {"errors", "data", "commands", "formats", "package"},
+    "serve": {"errors", "data", "core", "sources", "api", "package"},
+    "package": {"errors", "data", "api", "core"},
+}
+
+#: Imports allowed for now, each with the reason; to be emptied (issue 12).
+EXCEPTIONS = {
+    # reproduce is split by another change (core/reproduce/, sources/sdist.py, sources/build.py); its report types
+    # then move to report.py and its run into the library.
+    ("pyslsa.formats.reproduce_view", "pyslsa.commands.reproduce"),
+    ("pyslsa.formats.reproduce_view", "pyslsa.core.reproduce"),
+    ("pyslsa.commands.reproduce", "pyslsa.core.reproduce"),
+    ("pyslsa.commands.reproduce", "pyslsa.sources.files"),
+    ("pyslsa.commands.reproduce", "pyslsa.sources.http"),
+    ("pyslsa.commands.reproduce", "pyslsa.sources.pypi"),
+}
+
+
+def layer(module: str) -> str:
+    parts = module.split(".")
+    for n in range(len(parts), 0, -1):
+        found = LAYERS.get(".".join(parts[:n]))
+        if found is not None:
+            return found
+    raise AssertionError(f"{module}: no layer (add it to LAYERS)")
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(SRC).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def imports(path: Path) -> Iterator[tuple[str, list[str], int]]:
+    """(module imported, names imported from it, line) for every import of the file, relative ones resolved."""
+    return imports_of(path.read_text(encoding="utf-8"), module_name(path), path.name == "__init__.py")
+
+
+def imports_of(source: str, name: str, is_package: bool) -> Iterator[tuple[str, list[str], int]]:
+    package = name.split(".") if is_package else name.split(".")[:-1]
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield alias.name, [], node.lineno
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package[:len(package) - node.level + 1]
+                base = ".".join([*anchor, *([base] if base else [])])
+            yield base, [a.name for a in node.names], node.lineno
+
+
+def pyslsa_modules() -> list[Path]:
+    return sorted(PACKAGE.rglob("*.py"))
+
+
+def test_every_module_has_a_layer() -> None:
+    for path in pyslsa_modules():
+        layer(module_name(path))
+
+
+def _is_module(dotted: str) -> bool:
+    base = SRC.joinpath(*dotted.split("."))
+    return base.with_suffix(".py").is_file() or (base / "__init__.py").is_file()
+
+
+def violations(me: str, found: Iterator[tuple[str, list[str], int]]) -> list[str]:
+    mine = layer(me)
+    bad = []
+    for target, names, line in found:
+        if not (target == "pyslsa" or target.startswith("pyslsa.")):
+            continue
+        # `from pyslsa.x import y` where y is a module: the dependency is on pyslsa.x.y
+        targets = [f"{target}.{n}" for n in names if _is_module(f"{target}.{n}")] or [target]
+        for t in targets:
+            theirs = layer(t)
+            if theirs == mine or theirs in ALLOWED[mine]:
+                continue
+            if (me, t) in EXCEPTIONS or (me, ".".join(t.split(".")[:3])) in EXCEPTIONS:
+                continue
+            bad.append(f"line {line}: {mine} imports {theirs} ({t})")
+    return bad
+
+
+@pytest.mark.parametrize("path", pyslsa_modules(), ids=lambda p: module_name(p))
+def test_imports_follow_the_layers(path: Path) -> None:
+    assert violations(module_name(path), imports(path)) == [], f"{module_name(path)} breaks the layering"
+
+
+@pytest.mark.parametrize("path", pyslsa_modules(), ids=lambda p: module_name(p))
+def test_no_private_name_of_another_module(path: Path) -> None:
+    """``from pyslsa.x import _y`` or ``import pyslsa._x``: a private name belongs to its own module."""
+    me = module_name(path)
+    bad = []
+    for target, names, line in imports(path):
+        if not target.startswith("pyslsa"):
+            continue
+        private_module = any(part.startswith("_") and not part.startswith("__") for part in target.split("."))
+        private_names = [n for n in names if n.startswith("_") and not n.startswith("__")]
+        if (private_module or private_names) and target != me:
+            bad.append(f"line {line}: {target} {private_names}")
+    assert bad == []
+
+
+def test_the_checker_sees_imports_inside_functions_and_type_checking_blocks() -> None:
+    source = ("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from pyslsa.report import Report\n"
+              "def f() -> None:\n    from ..commands import verify_artifact\n    import pyslsa.cli\n")
+    assert violations("pyslsa.core.probe", imports_of(source, "pyslsa.core.probe", False)) == [
+        "line 3: core imports data (pyslsa.report)",
+        "line 5: core imports commands (pyslsa.commands.verify_artifact)",
+        "line 6: core imports cli (pyslsa.cli)",
+    ]
+    assert violations("pyslsa.api.probe", imports_of(source, "pyslsa.api.probe", False)) == [
+        "line 5: api imports commands (pyslsa.commands.verify_artifact)",
+        "line 6: api imports cli (pyslsa.cli)",
+    ]
