@@ -281,11 +281,9 @@ def export(*, output: PathLike | None = None, tuf_url: str | None = None, tuf_ro
     resolved = resolve_trusted_root(tuf_url=tuf_url, tuf_root=tuf_root, staging=staging, refresh=refresh,
                                     cache_dir=cache_dir, data_dir=data_dir, fetcher=fetcher, repository=repository)
     if output is not None:
-        from pathlib import Path
+        from pyslsa.sources.atomic import write_atomically
 
-        from pyslsa.sources.tuf import write_file_atomic
-
-        write_file_atomic(Path(output), resolved.data, make_parents=False, mode=0o644)
+        write_atomically(output, resolved.data)
     return resolved
 
 

@@ -64,3 +64,25 @@ def test_ctrl_c_leaves_no_temp_file(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     with pytest.raises(KeyboardInterrupt):
         write_atomically(target, b"new")
     assert target.read_bytes() == b"old" and os.listdir(tmp_path) == ["pylock.toml"]
+
+
+def test_new_file_mode_and_parents(tmp_path: Path) -> None:
+    """The TUF cache and kept evidence are private (0600, parents 0700); a file replaced keeps its own mode."""
+    target = tmp_path / "a" / "b" / "mirror.json"
+    with pytest.raises(UsageError, match="no directory"):
+        write_atomically(target, b"x", new_file_mode=0o600)
+    write_atomically(target, b"x", new_file_mode=0o600, make_parents=True)
+    assert target.read_bytes() == b"x" and stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert stat.S_IMODE(target.parent.stat().st_mode) & 0o077 == 0  # (as mkdir: the last one)
+    target.chmod(0o640)
+    write_atomically(target, b"y", new_file_mode=0o600)
+    assert target.read_bytes() == b"y" and stat.S_IMODE(target.stat().st_mode) == 0o640
+    assert sorted(p.name for p in target.parent.iterdir()) == ["mirror.json"]
+
+
+def test_parent_that_is_a_file(tmp_path: Path) -> None:
+    blocker = tmp_path / "blocker"
+    blocker.write_bytes(b"a file")
+    with pytest.raises(UsageError, match="cannot write"):
+        write_atomically(blocker / "x.json", b"x", make_parents=True)
+    assert blocker.read_bytes() == b"a file"

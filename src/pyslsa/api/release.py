@@ -24,9 +24,10 @@ from pyslsa.core.verify import split_evidence
 from pyslsa.errors import ReleaseNotFoundError, UsageError
 from pyslsa.options import VerifyReleaseOptions
 from pyslsa.report import ReleaseReport
+from pyslsa.sources.atomic import write_atomically
 from pyslsa.sources.files import load_evidence, load_trusted_root, work_directory
 from pyslsa.sources.github import DEFAULT_GITHUB_API_URL, DEFAULT_GITHUB_URL, GitHubReleases, repository_of
-from pyslsa.sources.http import HttpClient, Progress, create_exclusive, safe_filename
+from pyslsa.sources.http import HttpClient, Progress, safe_filename
 from pyslsa.sources.pypi import DistFile, PackageIndex, parse_requirement
 from pyslsa.sources.rekor import make_resolver
 from pyslsa.sources.settings import index_url, testing_enabled
@@ -98,18 +99,9 @@ def run_verify_release(options: VerifyReleaseOptions, *, progress: ProgressFacto
 
 
 def _save(directory: Path, name: str, content: bytes) -> None:
-    """``content`` as ``directory/name``, through a part file of our own (never an existing file or a symlink)."""
-    target = directory / safe_filename(name, "evidence file name")
-    tmp = directory / f".{target.name}.part"
-    fd = create_exclusive(tmp)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(content)
-        tmp.replace(target)
-    except OSError as exc:
-        raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from None
-    finally:
-        tmp.unlink(missing_ok=True)
+    """Evidence kept with ``--keep``, as ``directory/name`` (a name from a server: checked to be a plain name),
+    private to the user like the downloads beside it."""
+    write_atomically(directory / safe_filename(name, "evidence file name"), content, new_file_mode=0o600)
 
 
 def _download_all(files: list[DistFile], directory: Path, index: PackageIndex,

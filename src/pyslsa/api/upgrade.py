@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 
 from pyslsa.core.bundle import LegacyEnvelope, bundle_json, parse_document
@@ -18,25 +17,11 @@ from pyslsa.core.verify import split_evidence
 from pyslsa.errors import UnsupportedFormatError, UsageError, VerificationError
 from pyslsa.options import UpgradeProvenanceOptions
 from pyslsa.report import ArtifactOutcome, UpgradeReport
+from pyslsa.sources.atomic import write_atomically
 from pyslsa.sources.files import load_evidence, load_trusted_root
 from pyslsa.sources.rekor import make_resolver
 
 __all__ = ["run_upgrade_provenance"]
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Write next to the destination and rename, so a failure or Ctrl-C never leaves a partial file."""
-    directory = path.parent if str(path.parent) else Path()
-    if not directory.is_dir():
-        raise UsageError(f"output directory does not exist: {directory}")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def run_upgrade_provenance(options: UpgradeProvenanceOptions) -> UpgradeReport:
@@ -69,5 +54,8 @@ def run_upgrade_provenance(options: UpgradeProvenanceOptions) -> UpgradeReport:
                                         signer=verified.claims.san if verified.claims else None,
                                         integrated_time=verified.integrated_time,
                                         log_index=verified.log_index, log_url=verified.log_url))
-    _write_atomically(out_path, b"\n".join(lines) + b"\n")
+    if not out_path.parent.is_dir():
+        raise UsageError(f"output directory does not exist: {out_path.parent}")
+    # written beside the destination and renamed: a failure or Ctrl-C never leaves a partial file
+    write_atomically(out_path, b"\n".join(lines) + b"\n", new_file_mode=0o600)
     return UpgradeReport(artifacts=outcomes)

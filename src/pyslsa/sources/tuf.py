@@ -50,6 +50,7 @@ from tuf.api.metadata import Metadata, Root, Snapshot, Targets, Timestamp
 from tuf.ngclient import FetcherInterface, Updater, UpdaterConfig
 
 from pyslsa.errors import TufError, TufUnreachableError, UsageError
+from pyslsa.sources.atomic import write_atomically
 from pyslsa.sources.http import display_url
 
 if TYPE_CHECKING:
@@ -211,7 +212,7 @@ def read_bootstrap(url: str, data_dir: str | os.PathLike[str] | None = None) -> 
 def write_bootstrap(url: str, data: bytes, data_dir: str | os.PathLike[str] | None = None) -> Path:
     """Remember ``data`` as the bootstrap root.json of ``url`` (atomically)."""
     path = bootstrap_path(url, data_dir)
-    write_file_atomic(path, data)
+    write_atomically(path, data, new_file_mode=0o600, make_parents=True)
     return path
 
 
@@ -518,33 +519,8 @@ def save_mirror(repo: TufRepository, files: Mapping[str, bytes], cache_dir: str 
     when = saved or dt.datetime.now(dt.timezone.utc)
     doc = {"format": _MIRROR_FORMAT, "url": repo.url, "saved": when.isoformat(),
            "files": {k: base64.b64encode(v).decode() for k, v in sorted(files.items())}}
-    write_file_atomic(path, json.dumps(doc, indent=1).encode())
+    write_atomically(path, json.dumps(doc, indent=1).encode(), new_file_mode=0o600, make_parents=True)
     return path
-
-
-def write_file_atomic(path: Path, data: bytes, *, make_parents: bool = True, mode: int | None = None) -> None:
-    """Write ``path`` all at once: a new temporary file beside it (never an existing file, never through a symlink;
-    mode 0600 unless ``mode``), synced, then renamed over it; the temporary file is removed on every path (errors,
-    Ctrl-C). A UsageError if it cannot be written."""
-    tmp: str | None = None
-    try:
-        if make_parents:
-            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-        if mode is not None:
-            Path(tmp).chmod(mode)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        Path(tmp).replace(path)
-        tmp = None
-    except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
-    finally:
-        if tmp is not None:
-            with contextlib.suppress(OSError):
-                Path(tmp).unlink()
 
 
 # -- Running ngclient ------------------------------------------------------------------------------------------------
@@ -738,5 +714,4 @@ __all__ = [
     "save_mirror",
     "tuf_error",
     "write_bootstrap",
-    "write_file_atomic",
 ]
