@@ -223,3 +223,41 @@ def test_upgrade_fails_closed_and_writes_nothing(world: dict[str, Any], tmp_path
     assert code == 1 and not out.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["legacy.intoto.jsonl", "root.json"]  # no temp left
     assert "tlog-entry-not-found" in capsys.readouterr().err
+
+
+def test_a_redirect_is_not_followed_and_fails_closed(world: dict[str, Any]) -> None:
+    """Rekor goes through the one HTTP engine (POST JSON) with redirects off: a 3xx is an invalid answer, and the
+    place it points to is never asked."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    seen: list[str] = []
+
+    class Redirecting(BaseHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            pass
+
+        def do_POST(self) -> None:
+            seen.append(f"POST {self.path} {self.headers.get('Content-Type')}")
+            self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            self.send_response(302)
+            self.send_header("Location", "/elsewhere")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def do_GET(self) -> None:
+            seen.append(f"GET {self.path}")
+            self.send_response(404)
+            self.end_headers()
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Redirecting)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with pytest.raises(VerificationError) as info:
+            _lookup(world, f"http://127.0.0.1:{server.server_address[1]}")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert info.value.code == "invalid-tlog-entry"
+    assert "answered HTTP 302 to POST /api/v1/log/entries/retrieve" in info.value.message
+    assert seen == ["POST /api/v1/log/entries/retrieve application/json"]

@@ -1,19 +1,22 @@
-"""Bounded HTTP for the edges that fetch (package indexes, GitHub releases): nothing here decides trust.
+"""Bounded HTTP for the edges that fetch (package indexes, GitHub releases, the transparency log): the one HTTP
+engine of pyslsa. Nothing here decides trust.
 
 Every request has a per-request timeout, a size cap enforced while reading (a ``Content-Length`` above the cap is
 refused before the body is read), a few retries with back-off on connection errors, timeouts and 5xx answers
-(GET only: idempotent), and an overall deadline. Redirects are followed (at most :data:`MAX_REDIRECTS`), never
-from ``https`` down to ``http``, never to another scheme, and without the client's ``Authorization`` once they leave
-the origin first asked; any other 3xx is an HTTP error. The size cap counts decoded bytes (a ``Content-Encoding``
-bomb stops at the cap), and an answer that does not decode is a download failure.
+(GETs, and POSTs of lookups that change nothing: :meth:`HttpClient.post_json`), and an overall deadline.
+Redirects are followed (at most :data:`MAX_REDIRECTS`; or none, when asked), never from ``https`` down to
+``http``, never to another scheme, and without the client's ``Authorization`` once they leave the origin first
+asked; any other 3xx is an HTTP error. The size cap counts decoded bytes (a ``Content-Encoding`` bomb stops at the
+cap), and an answer that does not decode is a download failure.
 
 Downloads stream to ``<dir>/.<name>.part`` while hashing, are checked against the expected SHA-256, and only then
 renamed to ``<dir>/<name>``; the part file is removed on every path (errors, Ctrl-C). File names that come from a
 server are checked with :func:`safe_filename` before anything is written.
 
 Failures are :class:`~pyslsa.errors.DownloadError` (``download-failed``: network, timeout, HTTP error, too large,
-a URL that does not parse), :class:`~pyslsa.errors.MismatchIndexDigestError` (the bytes are not the ones the index
-promised: digest or size), or :class:`~pyslsa.errors.UsageError` (the file cannot be written where asked).
+a URL that does not parse; a client of another service words them its own way, see :class:`HttpFailures`),
+:class:`~pyslsa.errors.MismatchIndexDigestError` (the bytes are not the ones the index promised: digest or size),
+or :class:`~pyslsa.errors.UsageError` (the file cannot be written where asked).
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
-from pyslsa.errors import DownloadError, MismatchIndexDigestError, UsageError
+from pyslsa.errors import DownloadError, MismatchIndexDigestError, PyslsaError, UsageError
 
 if TYPE_CHECKING:
     import httpx
@@ -55,6 +58,55 @@ def safe_filename(name: str, what: str = "file name") -> str:
         raise DownloadError(f"refusing {what} {name!r} from the server: expected a plain file name (letters, "
                             f"digits, '._+-', no path separators, no '..')")
     return name
+
+
+class HttpFailures:
+    """What a failed request raises: the error class and the message. These (:data:`DOWNLOAD_FAILURES`) speak for
+    package indexes and GitHub (``download-failed``); a client of another service names its failures in its own
+    words by overriding them (:class:`pyslsa.sources.rekor.RekorFailures`: ``tlog-unreachable``,
+    ``invalid-tlog-entry``). ``url`` is the URL asked for (or, for a status, the one that answered)."""
+
+    def unreachable(self, url: str, attempts: int, last: str) -> PyslsaError:
+        """Every attempt failed: connection errors, timeouts, 5xx answers (``last`` says the last one's)."""
+        return DownloadError(f"{display_url(url)} unreachable after {attempts} attempts: {last}")
+
+    def status(self, url: str, status: int, method: str) -> PyslsaError:
+        """An HTTP error answer (4xx but 404, or a 3xx that is not followed)."""
+        return DownloadError(f"{display_url(url)} answered HTTP {status}")
+
+    def too_large(self, url: str, limit: int, declared: int | None) -> PyslsaError:
+        """The answer is larger than ``limit`` bytes (``declared``: as its Content-Length said, before reading)."""
+        if declared is not None:
+            return DownloadError(f"{display_url(url)}: answer too large ({declared} bytes, limit {limit})")
+        return DownloadError(f"{display_url(url)}: answer larger than the limit of {limit} bytes")
+
+    def too_slow(self, url: str, deadline: float) -> PyslsaError:
+        return DownloadError(f"{display_url(url)}: too slow (deadline {deadline:.0f} s)")
+
+    def read_failed(self, url: str, problem: str) -> PyslsaError:
+        """The answer broke off while being read (timeout, connection, content that does not decode)."""
+        return DownloadError(f"{display_url(url)}: {problem}")
+
+    def refused_url(self, message: str) -> PyslsaError:
+        """A URL or a redirect that is not followed (not http(s), invalid, https down to http, too many)."""
+        return DownloadError(message)
+
+    def time_spent(self, attempts: int) -> PyslsaError:
+        """The whole run's time limit (:attr:`HttpClient.until`) is spent before a request."""
+        return DownloadError("the time limit for fetching the release and its evidence is spent")
+
+
+DOWNLOAD_FAILURES = HttpFailures()
+
+
+@dataclass(frozen=True)
+class _Request:
+    method: str
+    url: str
+    accept: str | None
+    json: Any
+    failures: HttpFailures
+    follow_redirects: bool
 
 
 @dataclass(frozen=True)
@@ -106,29 +158,30 @@ class HttpClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _stop(self) -> float:
+    def _stop(self, failures: HttpFailures) -> float:
         stop = time.monotonic() + self.deadline
         if self.until is not None:
             if time.monotonic() >= self.until:
-                raise DownloadError("the time limit for fetching the release and its evidence is spent")
+                raise failures.time_spent(self.attempts)
             stop = min(stop, self.until)
         return stop
 
     @contextmanager
-    def _open(self, url: str, accept: str | None, stop: float) -> Iterator[httpx.Response]:
+    def _open(self, request: _Request, stop: float) -> Iterator[httpx.Response]:
         """A streaming response with status < 300 or 404, after redirects and retries; closed on exit."""
-        resp = self._connect(url, accept, stop)
+        resp = self._connect(request, stop)
         try:
             yield resp
         finally:
             resp.close()
 
-    def _connect(self, url: str, accept: str | None, stop: float) -> httpx.Response:
+    def _connect(self, request: _Request, stop: float) -> httpx.Response:
         """Documents (``accept`` given) may come compressed (the size cap counts decoded bytes); file downloads
         ask for ``identity``: a distribution gains nothing from it, and no chunk can inflate in memory."""
         import httpx
 
-        _check_url(url)
+        url, failures = request.url, request.failures
+        _check_url(url, failures)
         origin = _origin(url)
         last = "no attempt made"
         for attempt in range(self.attempts):
@@ -138,32 +191,32 @@ class HttpClient:
             try:
                 for _hop in range(MAX_REDIRECTS + 1):
                     remaining = max(0.05, stop - time.monotonic())
-                    headers = {"Accept": accept} if accept else {"Accept-Encoding": "identity"}
-                    req = self._httpx().build_request("GET", current, headers=headers,
+                    headers = {"Accept": request.accept} if request.accept else {"Accept-Encoding": "identity"}
+                    req = self._httpx().build_request(request.method, current, headers=headers, json=request.json,
                                                       timeout=min(self.timeout, remaining))
                     if _origin(current) != origin:  # credentials go to the host they were given for only
                         req.headers.pop("Authorization", None)
                         req.headers.pop("Cookie", None)
                     resp = self._httpx().send(req, stream=True)
-                    if resp.is_redirect:
+                    if resp.is_redirect and request.follow_redirects:
                         location = resp.headers.get("location", "")
                         resp.close()
                         if not location:
-                            raise DownloadError(f"{display_url(current)} answered HTTP {resp.status_code} without a "
-                                                f"Location")
-                        nxt = _check_redirect(current, location)
+                            raise failures.refused_url(f"{display_url(current)} answered HTTP {resp.status_code} "
+                                                       f"without a Location")
+                        nxt = _check_redirect(current, location, failures)
                         current = nxt
                         continue
                     break
                 else:
                     resp.close()
-                    raise DownloadError(f"{display_url(url)}: more than {MAX_REDIRECTS} redirects")
+                    raise failures.refused_url(f"{display_url(url)}: more than {MAX_REDIRECTS} redirects")
                 if resp.status_code >= 500:
                     last = f"HTTP {resp.status_code}"
                     resp.close()
                 elif resp.status_code >= 300 and resp.status_code != 404:  # a 3xx here cannot be followed
                     resp.close()
-                    raise DownloadError(f"{display_url(current)} answered HTTP {resp.status_code}")
+                    raise failures.status(current, resp.status_code, request.method)
                 else:
                     return resp
             except httpx.TimeoutException:
@@ -171,21 +224,36 @@ class HttpClient:
             except httpx.TransportError as exc:
                 last = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
             except httpx.InvalidURL as exc:
-                raise DownloadError(f"invalid URL {display_url(current)}: {exc}") from None
+                raise failures.refused_url(f"invalid URL {display_url(current)}: {exc}") from None
             if attempt + 1 < self.attempts:
                 time.sleep(max(0.0, min(self.backoff * (2 ** attempt), stop - time.monotonic())))
-        raise DownloadError(f"{display_url(url)} unreachable after {self.attempts} attempts: {last}")
+        raise failures.unreachable(url, self.attempts, last)
 
-    def get(self, url: str, *, accept: str | None = None, max_bytes: int = MAX_DOCUMENT_BYTES) -> Response | None:
-        """The whole answer, or None for a 404."""
-        stop = self._stop()
-        with self._open(url, accept, stop) as resp:
+    def _document(self, request: _Request, max_bytes: int) -> Response | None:
+        stop = self._stop(request.failures)
+        with self._open(request, stop) as resp:
             if resp.status_code == 404:
                 return None
             chunks: list[bytes] = []
-            for chunk in _bounded(resp, max_bytes, stop, self.deadline, url):
+            for chunk in _bounded(resp, max_bytes, stop, self.deadline, request.url, request.failures):
                 chunks.append(chunk)
             return Response(str(resp.url), resp.status_code, dict(resp.headers), b"".join(chunks))
+
+    def get(self, url: str, *, accept: str | None = None, max_bytes: int = MAX_DOCUMENT_BYTES,
+            failures: HttpFailures | None = None, follow_redirects: bool = True) -> Response | None:
+        """The whole answer, or None for a 404. ``failures`` names what goes wrong (default: download-failed);
+        ``follow_redirects=False`` makes a 3xx answer an HTTP error."""
+        return self._document(_Request("GET", url, accept, None, failures or DOWNLOAD_FAILURES, follow_redirects),
+                              max_bytes)
+
+    def post_json(self, url: str, body: Any, *, accept: str | None = "application/json",
+                  max_bytes: int = MAX_DOCUMENT_BYTES, failures: HttpFailures | None = None,
+                  follow_redirects: bool = True) -> Response | None:
+        """POST ``body`` as JSON; the whole answer, or None for a 404. For lookups that change nothing (a
+        transparency log's ``retrieve`` endpoints): like a GET, it is retried on connection errors, timeouts and
+        5xx answers."""
+        return self._document(_Request("POST", url, accept, body, failures or DOWNLOAD_FAILURES, follow_redirects),
+                              max_bytes)
 
     def download(self, url: str, directory: Path, filename: str, *, sha256: str,
                  max_bytes: int = MAX_FILE_BYTES, progress: Progress | None = None,
@@ -198,11 +266,12 @@ class HttpClient:
         name = safe_filename(filename)
         final = directory / name
         part = directory / f".{name}.part"
-        stop = self._stop()
+        failures = DOWNLOAD_FAILURES
+        stop = self._stop(failures)
         h = hashlib.sha256()
         created = False
         try:
-            with self._open(url, None, stop) as resp:
+            with self._open(_Request("GET", url, None, None, failures, True), stop) as resp:
                 if resp.status_code == 404:
                     raise DownloadError(f"{display_url(url)} answered HTTP 404 (not found)")
                 total = _declared_length(resp)
@@ -210,7 +279,7 @@ class HttpClient:
                 created = True
                 with os.fdopen(fd, "wb") as out:
                     size = 0
-                    for chunk in _bounded(resp, max_bytes, stop, self.deadline, url):
+                    for chunk in _bounded(resp, max_bytes, stop, self.deadline, url, failures):
                         try:
                             out.write(chunk)
                         except OSError as exc:
@@ -254,28 +323,29 @@ def _declared_length(resp: httpx.Response) -> int | None:
     return int(declared) if declared.isdigit() else None
 
 
-def _bounded(resp: httpx.Response, max_bytes: int, stop: float, deadline: float, url: str) -> Iterator[bytes]:
+def _bounded(resp: httpx.Response, max_bytes: int, stop: float, deadline: float, url: str,
+             failures: HttpFailures) -> Iterator[bytes]:
     import httpx
 
     declared = _declared_length(resp)
     if declared is not None and declared > max_bytes:
-        raise DownloadError(f"{display_url(url)}: answer too large ({declared} bytes, limit {max_bytes})")
+        raise failures.too_large(url, max_bytes, declared)
     size = 0
     try:
         for chunk in resp.iter_bytes():  # as it arrives (a chunk_size would buffer past the deadline)
             size += len(chunk)
             if size > max_bytes:
-                raise DownloadError(f"{display_url(url)}: answer larger than the limit of {max_bytes} bytes")
+                raise failures.too_large(url, max_bytes, None)
             if time.monotonic() > stop:
-                raise DownloadError(f"{display_url(url)}: too slow (deadline {deadline:.0f} s)")
+                raise failures.too_slow(url, deadline)
             yield chunk
     except httpx.TimeoutException:
-        raise DownloadError(f"{display_url(url)}: timed out while reading the answer") from None
+        raise failures.read_failed(url, "timed out while reading the answer") from None
     except httpx.DecodingError:
         encoding = resp.headers.get("content-encoding", "")
-        raise DownloadError(f"{display_url(url)}: the answer does not decode (Content-Encoding {encoding!r})") from None
+        raise failures.read_failed(url, f"the answer does not decode (Content-Encoding {encoding!r})") from None
     except httpx.TransportError as exc:
-        raise DownloadError(f"{display_url(url)}: connection failed while reading: {type(exc).__name__}") from None
+        raise failures.read_failed(url, f"connection failed while reading: {type(exc).__name__}") from None
 
 
 def check_flag_url(flag: str, url: str) -> None:
@@ -288,15 +358,15 @@ def check_flag_url(flag: str, url: str) -> None:
         raise UsageError(f"{flag} must be an http(s) URL, got {url!r}")
 
 
-def _check_url(url: str) -> None:
+def _check_url(url: str, failures: HttpFailures) -> None:
     """URLs reach here from servers (file and provenance URLs of an index page): anything but http(s) is refused
     as a download failure. The URLs a user gives are checked where they are given (a usage error)."""
     try:
         parts = urlsplit(url)
     except ValueError as exc:
-        raise DownloadError(f"refusing to fetch {display_url(url)!r}: not a valid URL ({exc})") from None
+        raise failures.refused_url(f"refusing to fetch {display_url(url)!r}: not a valid URL ({exc})") from None
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise DownloadError(f"refusing to fetch {display_url(url)!r}: not an http(s) URL")
+        raise failures.refused_url(f"refusing to fetch {display_url(url)!r}: not an http(s) URL")
 
 
 def join_url(base: str, ref: str, what: str = "URL") -> str:
@@ -317,17 +387,17 @@ def _origin(url: str) -> tuple[str, str, int | None]:
         return "", url, None
 
 
-def _check_redirect(current: str, location: str) -> str:
+def _check_redirect(current: str, location: str, failures: HttpFailures) -> str:
     """The URL a redirect from ``current`` to ``location`` leads to, if it may be followed."""
     try:
         nxt = urljoin(current, location)
         a, b = urlsplit(current), urlsplit(nxt)
     except ValueError as exc:
-        raise DownloadError(f"{display_url(current)} redirected to an invalid URL ({exc})") from None
+        raise failures.refused_url(f"{display_url(current)} redirected to an invalid URL ({exc})") from None
     if b.scheme not in ("http", "https") or not b.netloc:
-        raise DownloadError(f"{display_url(current)} redirected to a non-http(s) URL {display_url(nxt)}")
+        raise failures.refused_url(f"{display_url(current)} redirected to a non-http(s) URL {display_url(nxt)}")
     if a.scheme == "https" and b.scheme == "http":
-        raise DownloadError(f"{display_url(current)} redirected from https down to http ({display_url(nxt)})")
+        raise failures.refused_url(f"{display_url(current)} redirected from https down to http ({display_url(nxt)})")
     return nxt
 
 
@@ -341,5 +411,6 @@ def display_url(url: str) -> str:
     return shown if len(shown) <= 200 else shown[:197] + "..."
 
 
-__all__ = ["MAX_DOCUMENT_BYTES", "MAX_FILE_BYTES", "HttpClient", "Progress", "Response", "check_flag_url",
+__all__ = ["DOWNLOAD_FAILURES", "MAX_DOCUMENT_BYTES", "MAX_FILE_BYTES", "HttpClient", "HttpFailures", "Progress",
+           "Response", "check_flag_url",
            "create_exclusive", "display_url", "join_url", "safe_filename"]

@@ -4,8 +4,9 @@ Lookups, in slsa-verifier's order: ``POST /api/v1/log/entries/retrieve`` with th
 ``dsse`` 0.0.1 entries for the envelope; if nothing matches, ``POST /api/v1/index/retrieve`` by the artifact
 digest, then ``GET /api/v1/log/entries/{uuid}`` for each UUID (in no particular order: each is tried).
 
-Every request has a timeout, a size cap on the answer, and a few retries with back-off on connection errors,
-timeouts and 5xx answers; the whole lookup has a deadline. Network failure is ``tlog-unreachable``; an answer
+Every request goes through pyslsa's one HTTP engine (:class:`~pyslsa.sources.http.HttpClient`): a timeout, a size
+cap on the answer, and a few retries with back-off on connection errors, timeouts and 5xx answers; the whole lookup
+has a deadline. Network failure is ``tlog-unreachable``; an answer
 with no usable entry is ``tlog-entry-not-found``; entries that come back but do not verify are
 ``invalid-tlog-entry``. Nothing fetched is trusted until the core has verified it.
 """
@@ -23,14 +24,59 @@ from pyslsa.core.bundle import LegacyEnvelope, TlogEntry
 from pyslsa.core.legacy import MAX_ENTRY_BYTES, parse_log_entries, verify_legacy_with_entry
 from pyslsa.core.sigstore import Resolver, VerifiedSignature
 from pyslsa.core.trust import TrustedRoot
-from pyslsa.errors import InvalidTlogEntryError, TlogEntryNotFoundError, TlogUnreachableError, VerificationError
+from pyslsa.errors import (
+    InvalidTlogEntryError,
+    PyslsaError,
+    TlogEntryNotFoundError,
+    TlogUnreachableError,
+    VerificationError,
+)
+from pyslsa.sources.http import HttpClient, HttpFailures
 
 DEFAULT_REKOR_URL = "https://rekor.sigstore.dev"
 MAX_UUIDS = 16
 
 
+class RekorFailures(HttpFailures):
+    """The HTTP engine's failures in a transparency log's words: ``tlog-unreachable`` when the log cannot be
+    reached or answers too slowly, ``invalid-tlog-entry`` when its answer cannot be one (an HTTP error, too large)."""
+
+    def __init__(self, base_url: str, deadline: float) -> None:
+        self.base_url = base_url
+        self.deadline = deadline
+
+    def unreachable(self, url: str, attempts: int, last: str) -> PyslsaError:
+        return TlogUnreachableError(f"transparency log {self.base_url} unreachable after {attempts} attempts: {last}")
+
+    def status(self, url: str, status: int, method: str) -> PyslsaError:
+        path = url[len(self.base_url):] if url.startswith(self.base_url) else url
+        return InvalidTlogEntryError(f"transparency log {self.base_url} answered HTTP {status} to {method} {path}")
+
+    def too_large(self, url: str, limit: int, declared: int | None) -> PyslsaError:
+        if declared is not None:
+            return InvalidTlogEntryError(f"transparency-log answer is too large ({declared} bytes)")
+        return InvalidTlogEntryError(f"transparency-log answer is larger than {limit} bytes")
+
+    def too_slow(self, url: str, deadline: float) -> PyslsaError:
+        return TlogUnreachableError(f"transparency log {self.base_url}: answer too slow (deadline "
+                                    f"{self.deadline:.0f} s)")
+
+    def read_failed(self, url: str, problem: str) -> PyslsaError:
+        return TlogUnreachableError(f"transparency log {self.base_url}: {problem}")
+
+    def refused_url(self, message: str) -> PyslsaError:
+        return TlogUnreachableError(f"transparency log {self.base_url}: {message}")
+
+    def time_spent(self, attempts: int) -> PyslsaError:
+        return self.unreachable(self.base_url, attempts, "no attempt made")
+
+
 @dataclass(frozen=True)
 class RekorClient:
+    """Rekor's lookup API, over the HTTP engine (:class:`~pyslsa.sources.http.HttpClient`): ``timeout`` per
+    request, ``attempts`` with ``backoff``, ``deadline`` for the whole lookup, ``max_bytes`` per answer; no
+    redirect is followed (an HTTP error, like any answer but 200 and 404)."""
+
     url: str = DEFAULT_REKOR_URL
     timeout: float = 10.0
     attempts: int = 3
@@ -42,67 +88,37 @@ class RekorClient:
     def from_env(cls, url: str | None = None) -> RekorClient:
         return cls(url=(url or os.environ.get("PYSLSA_REKOR_URL") or DEFAULT_REKOR_URL).rstrip("/"))
 
-    def _request(self, client: Any, method: str, path: str, body: Any, stop: float) -> bytes | None:
+    def _request(self, http: HttpClient, method: str, path: str, body: Any) -> bytes | None:
         """The answer's bytes; None for a 404. Retries transient failures until ``attempts`` or the deadline."""
-        import httpx
-
+        failures = RekorFailures(self.url, self.deadline)
         url = self.url + path
-        last = "no attempt made"
-        for attempt in range(self.attempts):
-            remaining = stop - time.monotonic()
-            if remaining <= 0:
-                break
-            try:
-                with client.stream(method, url, json=body, timeout=min(self.timeout, remaining)) as resp:
-                    if resp.status_code == 404:
-                        return None
-                    if resp.status_code >= 500:
-                        last = f"HTTP {resp.status_code}"
-                    elif resp.status_code != 200:
-                        raise InvalidTlogEntryError(f"transparency log {self.url} answered HTTP {resp.status_code} "
-                                                    f"to {method} {path}")
-                    else:
-                        declared = resp.headers.get("content-length")
-                        if declared and declared.isdigit() and int(declared) > self.max_bytes:
-                            raise InvalidTlogEntryError(f"transparency-log answer is too large ({declared} bytes)")
-                        chunks: list[bytes] = []
-                        size = 0
-                        for chunk in resp.iter_bytes():
-                            size += len(chunk)
-                            if size > self.max_bytes:
-                                raise InvalidTlogEntryError(f"transparency-log answer is larger than "
-                                                            f"{self.max_bytes} bytes")
-                            if time.monotonic() > stop:
-                                raise TlogUnreachableError(f"transparency log {self.url}: answer too slow "
-                                                           f"(deadline {self.deadline:.0f} s)")
-                            chunks.append(chunk)
-                        return b"".join(chunks)
-            except httpx.TimeoutException:
-                last = "timed out"
-            except httpx.TransportError as exc:
-                last = f"{type(exc).__name__}: {exc}"
-            if attempt + 1 < self.attempts:
-                time.sleep(min(self.backoff * (2 ** attempt), max(0.0, stop - time.monotonic())))
-        raise TlogUnreachableError(f"transparency log {self.url} unreachable after {self.attempts} attempts: {last}")
+        if method == "POST":
+            resp = http.post_json(url, body, max_bytes=self.max_bytes, failures=failures, follow_redirects=False)
+        else:
+            resp = http.get(url, accept="application/json", max_bytes=self.max_bytes, failures=failures,
+                            follow_redirects=False)
+        if resp is None:
+            return None
+        if resp.status != 200:
+            raise failures.status(url, resp.status, method)
+        return resp.content
 
     def find_entries(self, legacy: LegacyEnvelope, digests: Sequence[str]) -> list[TlogEntry]:
         """Entries that may log ``legacy`` (unverified: for the core to check)."""
-        import httpx
-
-        stop = time.monotonic() + self.deadline
-        with httpx.Client(follow_redirects=False, headers={"User-Agent": "pyslsa"}) as client:
-            answer = self._request(client, "POST", "/api/v1/log/entries/retrieve",
-                                   {"entries": proposed_entries(legacy)}, stop)
+        with HttpClient(timeout=self.timeout, attempts=self.attempts, backoff=self.backoff, deadline=self.deadline,
+                        until=time.monotonic() + self.deadline) as http:
+            answer = self._request(http, "POST", "/api/v1/log/entries/retrieve",
+                                   {"entries": proposed_entries(legacy)})
             entries = [e for _, e in parse_log_entries(answer)] if answer else []
             if entries:
                 return entries
             uuids: list[str] = []
             for digest in digests:
-                found = self._request(client, "POST", "/api/v1/index/retrieve", {"hash": f"sha256:{digest}"}, stop)
+                found = self._request(http, "POST", "/api/v1/index/retrieve", {"hash": f"sha256:{digest}"})
                 if found:
                     uuids.extend(_uuid_list(found))
             for uuid in dict.fromkeys(uuids[:MAX_UUIDS]):
-                data = self._request(client, "GET", f"/api/v1/log/entries/{uuid}", None, stop)
+                data = self._request(http, "GET", f"/api/v1/log/entries/{uuid}", None)
                 if data:
                     entries.extend(e for _, e in parse_log_entries(data))
             return entries
@@ -173,5 +189,5 @@ def make_resolver(rekor_url: str | None, offline: bool) -> Resolver | None:
     return resolve
 
 
-__all__ = ["DEFAULT_REKOR_URL", "RekorClient", "lookup_and_verify", "make_resolver", "proposed_entries",
-           "resolver"]
+__all__ = ["DEFAULT_REKOR_URL", "RekorClient", "RekorFailures", "lookup_and_verify", "make_resolver",
+           "proposed_entries", "resolver"]
