@@ -66,6 +66,7 @@ from pyslsa.core.audit.verdict import EvidenceResult, FileVerdict, decide_file, 
 from pyslsa.core.profile import SLSA_VERIFIER
 from pyslsa.core.release import SlsaDocument, VerifiedDocument, verify_documents
 from pyslsa.core.trust import TrustedRoot
+from pyslsa.core.verify import split_evidence
 from pyslsa.errors import (
     DownloadError,
     MismatchIndexDigestError,
@@ -78,7 +79,7 @@ from pyslsa.errors import (
     VerificationError,
 )
 from pyslsa.sources.evidence_cache import CachedEvidence, EvidenceCache, RawEvidence
-from pyslsa.sources.files import read_evidence, split_evidence
+from pyslsa.sources.files import read_evidence
 from pyslsa.sources.github import DEFAULT_GITHUB_API_URL, DEFAULT_GITHUB_URL, GitHubReleases
 from pyslsa.sources.github_attestations import GitHubAttestations
 from pyslsa.sources.http import HttpClient, check_flag_url, safe_filename

@@ -25,8 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from pyslsa.core.verify import split_evidence
 from pyslsa.errors import InvalidProvenanceError, UsageError, VerificationError
-from pyslsa.sources.files import read_evidence, split_evidence
+from pyslsa.sources.files import read_evidence
 from pyslsa.sources.http import safe_filename
 
 __all__ = ["LocalEvidence", "LocalKind", "check_directory", "local_evidence"]
