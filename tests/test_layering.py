@@ -44,17 +44,8 @@ ALLOWED = {
     "package": {"errors", "data", "api", "core"},
 }
 
-#: Imports allowed for now, each with the reason; to be emptied (issue 12).
-EXCEPTIONS = {
-    # reproduce is split by another change (core/reproduce/, sources/sdist.py, sources/build.py); its report types
-    # then move to report.py and its run into the library.
-    ("pyslsa.formats.reproduce_view", "pyslsa.commands.reproduce"),
-    ("pyslsa.formats.reproduce_view", "pyslsa.core.reproduce"),
-    ("pyslsa.commands.reproduce", "pyslsa.core.reproduce"),
-    ("pyslsa.commands.reproduce", "pyslsa.sources.files"),
-    ("pyslsa.commands.reproduce", "pyslsa.sources.http"),
-    ("pyslsa.commands.reproduce", "pyslsa.sources.pypi"),
-}
+#: Imports allowed for now, each with the reason (none: keep it that way).
+EXCEPTIONS: set[tuple[str, str]] = set()
 
 
 def layer(module: str) -> str:

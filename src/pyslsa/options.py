@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Artifact",
     "EvidenceSpec",
+    "ReproduceOptions",
     "TrustedRootSpec",
     "UpgradeProvenanceOptions",
     "VerifyArtifactOptions",
@@ -113,6 +114,22 @@ class UpgradeProvenanceOptions:
     output: str | os.PathLike[str]
     rekor_url: str | None = None
     trusted_root: TrustedRootSpec = None
+
+
+@dataclass(frozen=True)
+class ReproduceOptions:
+    """``pyslsa reproduce``: ``requirement`` (``NAME==VERSION``, from the index), or a local ``sdist`` with the
+    ``wheels`` to compare. ``build_requirements`` pin what the build installs; ``env`` is set for the build last;
+    ``timeout``: seconds per build attempt; ``keep``: a new or empty directory to keep everything in."""
+
+    requirement: str | None = None
+    sdist: str | None = None
+    wheels: tuple[str, ...] = ()
+    index_url: str | None = None
+    build_requirements: tuple[str, ...] = ()
+    env: Mapping[str, str] = field(default_factory=dict)
+    timeout: float = 600.0
+    keep: str | os.PathLike[str] | None = None
 
 
 @dataclass(frozen=True)

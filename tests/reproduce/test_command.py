@@ -378,7 +378,7 @@ def test_interrupt_removes_the_work_directory(capsys: pytest.CaptureFixture[str]
                                               tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import tempfile
 
-    import pyslsa.commands.reproduce as cmd
+    import pyslsa.api.reproduce as cmd
 
     sdist, wheel = flit_release
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from pyslsa.api import reproduce as cmd
 from pyslsa.cli import main
-from pyslsa.commands import reproduce as cmd
 from pyslsa.core import reproduce as r
 from pyslsa.core.reproduce import wheel as wheel_module
 from pyslsa.formats import reproduce_view

@@ -4,8 +4,9 @@ Two layers, the same engine:
 
 * one function per command taking its options object (:mod:`pyslsa.options`) and returning its report
   (:mod:`pyslsa.report`): :func:`run_verify_artifact`, :func:`run_verify_github_attestation`,
-  :func:`run_verify_bundle`, :func:`run_verify_release`, :func:`run_upgrade_provenance`. The command line calls
-  these (``pyslsa/commands/``); a verdict on an artifact is in the report, an error that stops the command raises.
+  :func:`run_verify_bundle`, :func:`run_verify_release`, :func:`run_upgrade_provenance`, :func:`run_reproduce`.
+  The command line calls these (``pyslsa/commands/``); a verdict on an artifact is in the report, an error that
+  stops the command raises.
 * the keyword functions (:func:`verify_artifact`, :func:`verify_github_attestation`, :func:`verify_bundle`,
   :func:`verify_release`): thin wrappers that build the options, run the command, and return a result when
   everything verified or raise the first :class:`~pyslsa.errors.VerificationError`.
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, cast
 
 from pyslsa.api.release import run_verify_release
+from pyslsa.api.reproduce import run_reproduce
 from pyslsa.api.upgrade import run_upgrade_provenance
 from pyslsa.api.verify import run_verify_artifact, run_verify_bundle, run_verify_github_attestation
 from pyslsa.errors import UntrustedBuilderError, UsageError, VerificationError
@@ -40,6 +42,7 @@ __all__ = [
     "ArtifactResult",
     "ReleaseReport",
     "VerificationResult",
+    "run_reproduce",
     "run_upgrade_provenance",
     "run_verify_artifact",
     "run_verify_bundle",

@@ -1,4 +1,6 @@
-"""``reproduce``: rebuild a release's pure-Python wheel(s) from its sdist, in isolation, and compare bit for bit.
+"""``reproduce``: rebuild a release's pure-Python wheel(s) from its sdist, in isolation, and compare bit for bit
+(:func:`run_reproduce`: a :class:`~pyslsa.options.ReproduceOptions` in, a :class:`~pyslsa.report.ReproduceReport`
+out).
 
 The orchestration of :mod:`pyslsa.core.reproduce`: it downloads (hash-checked, from the index) or reads the sdist
 and the wheels, extracts the sdist afresh for every attempt (:mod:`pyslsa.sources.sdist`: regular files and
@@ -19,62 +21,28 @@ import datetime as dt
 import hashlib
 import importlib.util
 import os
-import sys
 import time
-from dataclasses import dataclass, field
-from functools import partial
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from pyslsa.core import reproduce as core
-from pyslsa.errors import (
-    PyslsaError,
-    UnsupportedFormatError,
-    UsageError,
-)
+from pyslsa.errors import UnsupportedFormatError, UsageError
+from pyslsa.options import ReproduceOptions
+from pyslsa.report import ReproduceReport, SourceFile
 from pyslsa.sources.build import build_env, build_wheel
 from pyslsa.sources.closure import IndexLookups
 from pyslsa.sources.files import sha256_file, work_directory
 from pyslsa.sources.http import MAX_FILE_BYTES
-from pyslsa.sources.pypi import DEFAULT_INDEX_URL, DistFile, PackageIndex, parse_requirement
+from pyslsa.sources.pypi import DistFile, PackageIndex, parse_requirement
 from pyslsa.sources.sdist import SdistInfo, extract_sdist, scan_sdist
+from pyslsa.sources.settings import index_url as index_url_of
+
+#: Told each step of the run (a download, an attempt starting or ending) in a few words: the CLI prints them on
+#: stderr when a person watches.
+Say = Callable[[str], None]
 
 MAX_WHEEL_BYTES = MAX_FILE_BYTES  # a wheel, downloaded or local, is at most what a download may be
-
-
-@dataclass
-class SourceFile:
-    filename: str
-    sha256: str
-    origin: str  # "index" | "local"
-    url: str | None = None
-    upload_time: dt.datetime | None = None
-
-
-@dataclass
-class ReproduceReport:
-    """What ``reproduce`` found; rendered by :mod:`pyslsa.formats.reproduce_view`."""
-
-    command: str = "reproduce"
-    error: PyslsaError | None = None
-    requirement: str | None = None
-    index_url: str | None = None
-    sdist: SourceFile | None = None
-    wheels: list[core.WheelOutcome] = field(default_factory=list)
-    wheel_files: dict[str, SourceFile] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
-    python: str = field(default_factory=lambda: sys.version.split()[0])
-    seconds: float = 0.0
-    kept: str | None = None
-
-    @property
-    def verdict(self) -> str:
-        return core.overall_verdict(self.wheels)
-
-    @property
-    def exit_status(self) -> int:
-        if self.error is not None:
-            return self.error.exit_status
-        return 0 if self.verdict == core.REPRODUCIBLE else 1
 
 
 # -- inputs ----------------------------------------------------------------------------------------------------
@@ -97,10 +65,8 @@ def _is_pure_name(filename: str) -> bool:
     return bool(tags) and all(t.abi == "none" and t.platform == "any" for t in tags)
 
 
-def _say(progress: bool, message: str) -> None:
-    if progress:
-        sys.stderr.write(f"pyslsa: {message}\n")
-        sys.stderr.flush()
+def _quiet(message: str) -> None:
+    pass
 
 
 # -- one wheel -------------------------------------------------------------------------------------------------
@@ -117,7 +83,7 @@ class _Context:
     build_requirements: list[str]
     env: dict[str, str]
     timeout: float
-    progress: bool
+    say: Say
     attempt_counter: int = 0
 
 
@@ -180,7 +146,7 @@ def _attempt(ctx: _Context, plan: core.AttemptPlan, pins: list[core.Pin], publis
     env.update(plan.env)
     attempt = core.Attempt(n, plan.label, [p.requirement for p in pins], dict(plan.env), core.COULD_NOT_BUILD, 0.0,
                            dependency_pins=[p.requirement for p in pins if p.dependency])
-    _say(ctx.progress, f"attempt {n}: {attempt.explain()}")
+    ctx.say(f"attempt {n}: {attempt.explain()}")
     result = build_wheel(src, adir / "dist", adir / "build.log", env, ctx.timeout)
     attempt.seconds = round(result.seconds, 2)
     if result.wheel is None:
@@ -223,7 +189,7 @@ def _reproduce_wheel(ctx: _Context, path: Path, upload_time: dt.datetime | None)
             continue
         attempt = _attempt(ctx, plan, inf.pins, data, path.name)
         outcome.attempts.append(attempt)
-        _say(ctx.progress, f"attempt {attempt.number}: {attempt.verdict} ({attempt.seconds:.1f} s)")
+        ctx.say(f"attempt {attempt.number}: {attempt.verdict} ({attempt.seconds:.1f} s)")
         if attempt.verdict == core.REPRODUCIBLE:
             break
     best = outcome.best
@@ -234,16 +200,18 @@ def _reproduce_wheel(ctx: _Context, path: Path, upload_time: dt.datetime | None)
 # -- the command -----------------------------------------------------------------------------------------------
 
 
-def _download(index: PackageIndex, f: DistFile, directory: Path, progress: bool) -> SourceFile:
-    _say(progress, f"downloading {f.filename}")
+def _download(index: PackageIndex, f: DistFile, directory: Path, say: Say) -> SourceFile:
+    say(f"downloading {f.filename}")
     _, sha = index.download(f, directory, max_bytes=MAX_WHEEL_BYTES)
     return SourceFile(f.filename, sha, "index", f.url, f.upload_time)
 
 
-def run(*, requirement: str | None, sdist: str | None, wheels: list[str], index_url: str | None,
-        build_requirements: list[str], env: dict[str, str], timeout: float, keep: str | None,
-        progress: bool) -> ReproduceReport:
+def run_reproduce(options: ReproduceOptions, *, say: Say | None = None) -> ReproduceReport:
+    """Rebuild and compare (see the module docstring); ``say`` is told each step."""
     started = time.monotonic()
+    requirement, sdist, wheels = options.requirement, options.sdist, list(options.wheels)
+    build_requirements, env, timeout = list(options.build_requirements), dict(options.env), options.timeout
+    keep = os.fspath(options.keep) if options.keep is not None else None
     if requirement and (sdist or wheels):
         raise UsageError("give NAME==VERSION or --sdist with --wheel, not both")
     if not requirement and not sdist:
@@ -257,8 +225,7 @@ def run(*, requirement: str | None, sdist: str | None, wheels: list[str], index_
             raise UsageError(f"--build-requirement expects PKG==VERSION (or another PEP 508 requirement), got {req!r}")
     if importlib.util.find_spec("build") is None:
         raise UsageError("reproduce needs the 'build' package (PEP 517 front end): pip install build")
-    index_url = index_url or os.environ.get("PYSLSA_INDEX_URL") or DEFAULT_INDEX_URL
-    index = PackageIndex(index_url)
+    index = PackageIndex(index_url_of(options.index_url))
     report = ReproduceReport(requirement=requirement, index_url=index.index_url)
 
     try:
@@ -266,7 +233,8 @@ def run(*, requirement: str | None, sdist: str | None, wheels: list[str], index_
             if keep:
                 workdir = workdir.resolve()
                 report.kept = str(workdir)
-            _run_in(report, workdir, index, requirement, sdist, wheels, build_requirements, env, timeout, progress)
+            _run_in(report, workdir, index, requirement, sdist, wheels, build_requirements, env, timeout,
+                    say or _quiet)
     finally:
         index.http.close()
         report.seconds = round(time.monotonic() - started, 2)
@@ -275,7 +243,7 @@ def run(*, requirement: str | None, sdist: str | None, wheels: list[str], index_
 
 def _run_in(report: ReproduceReport, workdir: Path, index: PackageIndex, requirement: str | None,
             sdist: str | None, wheels: list[str], build_requirements: list[str], env: dict[str, str],
-            timeout: float, progress: bool) -> None:
+            timeout: float, say: Say) -> None:
     downloads = workdir / "downloads"
     downloads.mkdir()
     wheel_paths: list[tuple[Path, dt.datetime | None]] = []
@@ -295,7 +263,7 @@ def _run_in(report: ReproduceReport, workdir: Path, index: PackageIndex, require
             return
         if len(sdists) > 1:
             report.notes.append(f"{len(sdists)} sdists listed; using {sdists[0].filename}")
-        report.sdist = _download(index, sdists[0], downloads, progress)
+        report.sdist = _download(index, sdists[0], downloads, say)
         sdist_path = downloads / sdists[0].filename
         for f in wheel_files:
             if f.yanked:
@@ -305,7 +273,7 @@ def _run_in(report: ReproduceReport, workdir: Path, index: PackageIndex, require
                     f.filename, core.NOT_APPLICABLE, sha256=f.sha256,
                     reason="a platform wheel: only pure-Python wheels are rebuilt"))
                 continue
-            src = _download(index, f, downloads, progress)
+            src = _download(index, f, downloads, say)
             report.wheel_files[f.filename] = src
             wheel_paths.append((downloads / f.filename, f.upload_time))
     else:
@@ -323,10 +291,10 @@ def _run_in(report: ReproduceReport, workdir: Path, index: PackageIndex, require
             report.wheel_files[wp.name] = SourceFile(wp.name, sha256_file(wp, "wheel"), "local")
             wheel_paths.append((wp, None))
     info = scan_sdist(sdist_path)
-    lookups = IndexLookups(index, workdir, partial(_say, progress))
-    ctx = _Context(workdir, sdist_path, info, lookups, index.index_url, build_requirements, env, timeout, progress)
+    lookups = IndexLookups(index, workdir, say)
+    ctx = _Context(workdir, sdist_path, info, lookups, index.index_url, build_requirements, env, timeout, say)
     for wp, uploaded in wheel_paths:
         report.wheels.append(_reproduce_wheel(ctx, wp, uploaded))
 
 
-__all__ = ["ReproduceReport", "SourceFile", "run"]
+__all__ = ["ReproduceReport", "Say", "SourceFile", "run_reproduce"]

@@ -1,18 +1,17 @@
-"""``pyslsa reproduce``: the command-line side (flags, help), calling :func:`pyslsa.commands.reproduce.run`.
-
-Temporary: while :mod:`pyslsa.commands.reproduce` is being split (issue 12, item 4), its flags live here; once the
-split lands they move into that module with a ``ReproduceOptions`` and the run moves into the library.
-"""
+"""``pyslsa reproduce``: rebuild a release's wheel from its sdist and compare (the work is
+:func:`pyslsa.api.run_reproduce`; this module adds the flags and the steps shown on stderr)."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import TYPE_CHECKING
 
 from pyslsa.commands.flags import Ui, add_output, pairs
+from pyslsa.options import ReproduceOptions
 
 if TYPE_CHECKING:
-    from pyslsa.commands.reproduce import ReproduceReport
+    from pyslsa.report import ReproduceReport
 
 NAME = "reproduce"
 ALIASES: tuple[str, ...] = ()
@@ -48,15 +47,18 @@ def configure(p: argparse.ArgumentParser) -> None:
     add_output(p)
 
 
-def options_from(args: argparse.Namespace) -> argparse.Namespace:
-    pairs(args.env, "--env")  # a usage error now, before anything runs
-    return args
+def options_from(args: argparse.Namespace) -> ReproduceOptions:
+    return ReproduceOptions(requirement=args.requirement, sdist=args.sdist, wheels=tuple(args.wheel),
+                            index_url=args.index_url, build_requirements=tuple(args.build_requirement),
+                            env=pairs(args.env, "--env"), timeout=args.timeout, keep=args.keep)
 
 
-def run(options: argparse.Namespace, ui: Ui) -> ReproduceReport:
-    from pyslsa.commands import reproduce
+def run(options: ReproduceOptions, ui: Ui) -> ReproduceReport:
+    from pyslsa.api import run_reproduce
 
-    return reproduce.run(requirement=options.requirement, sdist=options.sdist, wheels=options.wheel,
-                         index_url=options.index_url, build_requirements=options.build_requirement,
-                         env=pairs(options.env, "--env"), timeout=options.timeout, keep=options.keep,
-                         progress=ui.progress)
+    return run_reproduce(options, say=_say if ui.progress else None)
+
+
+def _say(message: str) -> None:
+    sys.stderr.write(f"pyslsa: {message}\n")
+    sys.stderr.flush()

@@ -1,4 +1,5 @@
-"""``reproduce`` rendered: the verdict, the inferred build, every attempt and the diff (text), or one JSON object."""
+"""The view of :class:`~pyslsa.report.ReproduceReport` (``reproduce``): the verdict, the inferred build, every
+attempt and the diff (text), or one JSON object."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from pyslsa.core.reproduce import (
 from pyslsa.formats import printable
 
 if TYPE_CHECKING:
-    from pyslsa.commands.reproduce import ReproduceReport, SourceFile
+    from pyslsa.report import ReproduceReport, SourceFile
 
 _HEADLINE = {
     REPRODUCIBLE: "REPRODUCIBLE",
