@@ -54,7 +54,7 @@ from tests.audit_world import (  # noqa: E402
     Signer,
 )
 
-from pyslsa.audit_engine import AuditOptions, run_audit  # noqa: E402
+from pyslsa.api.audit import AuditOptions, run_audit  # noqa: E402
 
 GITHUB = "1.3.6.1.4.1.57264.1."
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pyslsa.audit_engine import AuditOptions
+from pyslsa.api.audit import AuditOptions
 from tests.conftest import DATA
 from tests.release_servers import Host, add_project, add_release, serve
 

@@ -1,5 +1,6 @@
 """The direction of dependencies (see ``src/pyslsa/core/__init__.py``), checked on the source with ``ast``: every
-import counts, at the top of a module, inside a function, or under ``if TYPE_CHECKING:``."""
+import counts, at the top of a module, inside a function, or under ``if TYPE_CHECKING:`` (where only the plain data
+modules get one more right: to name the types the sources return)."""
 
 from __future__ import annotations
 
@@ -44,6 +45,11 @@ ALLOWED = {
     "package": {"errors", "data", "api", "core"},
 }
 
+#: What a layer may also import under ``if TYPE_CHECKING:`` (types only, never run).
+TYPE_ONLY = {
+    "data": {"sources"},  # a report carries what a source found (e.g. an input's Location)
+}
+
 #: Imports allowed for now, each with the reason (none: keep it that way).
 EXCEPTIONS: set[tuple[str, str]] = set()
 
@@ -64,23 +70,38 @@ def module_name(path: Path) -> str:
     return ".".join(parts)
 
 
-def imports(path: Path) -> Iterator[tuple[str, list[str], int]]:
-    """(module imported, names imported from it, line) for every import of the file, relative ones resolved."""
+Import = tuple[str, list[str], int, bool]
+
+
+def imports(path: Path) -> Iterator[Import]:
+    """(module imported, names imported from it, line, under TYPE_CHECKING) for every import of the file,
+    relative ones resolved."""
     return imports_of(path.read_text(encoding="utf-8"), module_name(path), path.name == "__init__.py")
 
 
-def imports_of(source: str, name: str, is_package: bool) -> Iterator[tuple[str, list[str], int]]:
+def _type_checking_lines(tree: ast.AST) -> set[int]:
+    lines: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            for child in node.body:
+                lines.update(range(child.lineno, (child.end_lineno or child.lineno) + 1))
+    return lines
+
+
+def imports_of(source: str, name: str, is_package: bool) -> Iterator[Import]:
     package = name.split(".") if is_package else name.split(".")[:-1]
-    for node in ast.walk(ast.parse(source)):
+    tree = ast.parse(source)
+    typing_only = _type_checking_lines(tree)
+    for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
-                yield alias.name, [], node.lineno
+                yield alias.name, [], node.lineno, node.lineno in typing_only
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
                 anchor = package[:len(package) - node.level + 1]
                 base = ".".join([*anchor, *([base] if base else [])])
-            yield base, [a.name for a in node.names], node.lineno
+            yield base, [a.name for a in node.names], node.lineno, node.lineno in typing_only
 
 
 def pyslsa_modules() -> list[Path]:
@@ -97,17 +118,17 @@ def _is_module(dotted: str) -> bool:
     return base.with_suffix(".py").is_file() or (base / "__init__.py").is_file()
 
 
-def violations(me: str, found: Iterator[tuple[str, list[str], int]]) -> list[str]:
+def violations(me: str, found: Iterator[Import]) -> list[str]:
     mine = layer(me)
     bad = []
-    for target, names, line in found:
+    for target, names, line, type_only in found:
         if not (target == "pyslsa" or target.startswith("pyslsa.")):
             continue
         # `from pyslsa.x import y` where y is a module: the dependency is on pyslsa.x.y
         targets = [f"{target}.{n}" for n in names if _is_module(f"{target}.{n}")] or [target]
         for t in targets:
             theirs = layer(t)
-            if theirs == mine or theirs in ALLOWED[mine]:
+            if theirs == mine or theirs in ALLOWED[mine] or (type_only and theirs in TYPE_ONLY.get(mine, ())):
                 continue
             if (me, t) in EXCEPTIONS or (me, ".".join(t.split(".")[:3])) in EXCEPTIONS:
                 continue
@@ -125,7 +146,7 @@ def test_no_private_name_of_another_module(path: Path) -> None:
     """``from pyslsa.x import _y`` or ``import pyslsa._x``: a private name belongs to its own module."""
     me = module_name(path)
     bad = []
-    for target, names, line in imports(path):
+    for target, names, line, _ in imports(path):
         if not target.startswith("pyslsa"):
             continue
         private_module = any(part.startswith("_") and not part.startswith("__") for part in target.split("."))
@@ -146,4 +167,9 @@ def test_the_checker_sees_imports_inside_functions_and_type_checking_blocks() ->
     assert violations("pyslsa.api.probe", imports_of(source, "pyslsa.api.probe", False)) == [
         "line 5: api imports commands (pyslsa.commands.verify_artifact)",
         "line 6: api imports cli (pyslsa.cli)",
+    ]
+    sources = ("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from pyslsa.sources.inputs import Location\n"
+               "from pyslsa.sources.pypi import DistFile\n")
+    assert violations("pyslsa.report", imports_of(sources, "pyslsa.report", False)) == [
+        "line 4: data imports sources (pyslsa.sources.pypi)",
     ]

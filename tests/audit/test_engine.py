@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from pyslsa.audit_engine import AuditReport, run_audit
+from pyslsa.api.audit import AuditReport, run_audit
 from tests.audit_world import (
     BCR,
     BCR_BUNDLE,

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from pyslsa.audit_engine import run_audit
+from pyslsa.api.audit import run_audit
 from pyslsa.formats import audit_view
 from tests.audit.test_views import validate_sarif
 from tests.audit_world import Dist, Signer, World, world

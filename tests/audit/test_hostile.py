@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from pyslsa.audit_engine import run_audit
+from pyslsa.api.audit import run_audit
 from tests.audit_world import PA, PA_PROVENANCE, SIX, World, world
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from pyslsa.audit_engine import AuditReport, run_audit
+from pyslsa.api.audit import AuditReport, run_audit
 from pyslsa.sources.evidence_cache import EvidenceCache
 from tests.audit_world import (
     BCR_BUNDLE,

@@ -10,7 +10,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from pyslsa.audit_engine import AuditReport, run_audit
+from pyslsa.api.audit import AuditReport, run_audit
 from pyslsa.errors import UsageError
 from pyslsa.formats import audit_view
 from tests.audit_world import EX, PA, RFC, RL, SIX, World, world
@@ -163,7 +163,7 @@ def test_hostile_text_is_harmless(w: World) -> None:
 
 
 def test_absolute_and_environment_locations() -> None:
-    from pyslsa.audit_engine import PackageResult
+    from pyslsa.api.audit import PackageResult
     from pyslsa.core.audit.verdict import FileVerdict
     from pyslsa.sources.inputs import Location
 

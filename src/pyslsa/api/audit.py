@@ -1,6 +1,7 @@
 """``pyslsa audit``: every dependency of lockfiles, requirements files or an installed environment, against a
 policy and the pinned publishers. The library entry point is :func:`run_audit`; the CLI builds an
-:class:`AuditOptions` from its flags and renders the :class:`AuditReport` with :mod:`pyslsa.formats.audit_view`.
+:class:`~pyslsa.options.AuditOptions` from its flags and renders the :class:`~pyslsa.report.AuditReport` with
+:mod:`pyslsa.formats.audit_view`.
 
 How a run goes:
 
@@ -46,10 +47,9 @@ import concurrent.futures as cf
 import os
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Any, Literal
 
 from pyslsa.core.audit.evidence import (
     AuditFile,
@@ -58,7 +58,7 @@ from pyslsa.core.audit.evidence import (
     release_results,
     uncovered_by_release,
 )
-from pyslsa.core.audit.identity import EvidenceKind, Identity, VerifiedIdentity
+from pyslsa.core.audit.identity import EvidenceKind, Identity
 from pyslsa.core.audit.names import show
 from pyslsa.core.audit.pins import identities_to_pin
 from pyslsa.core.audit.policy import PackagePolicy
@@ -78,6 +78,8 @@ from pyslsa.errors import (
     UsageError,
     VerificationError,
 )
+from pyslsa.options import AUDIT_FORMATS, DEFAULT_JOBS, AuditOptions, AuditProgress
+from pyslsa.report import AUDIT_SCHEMA, AuditReport, EvidenceEntry, FileResult, PackageResult
 from pyslsa.sources.evidence_cache import CachedEvidence, EvidenceCache, RawEvidence
 from pyslsa.sources.files import read_evidence
 from pyslsa.sources.github import DEFAULT_GITHUB_API_URL, DEFAULT_GITHUB_URL, GitHubReleases
@@ -95,139 +97,10 @@ from pyslsa.sources.pypi import DEFAULT_INDEX_URL, DistFile, PackageIndex
 __all__ = ["DEFAULT_JOBS", "MAX_JOBS", "SCHEMA", "AuditOptions", "AuditProgress", "AuditReport", "EvidenceEntry",
            "FileResult", "PackageResult", "run_audit"]
 
-SCHEMA = "pyslsa-audit/1"
-#: Worker threads fetching by default (each request waits on the network, not the CPU).
-DEFAULT_JOBS = 16
+#: Worker threads fetching at most.
 MAX_JOBS = 64
-
-#: Called as packages finish: (packages done, packages in all, the package just done).
-AuditProgress = Callable[[int, int, str], None]
-Format = Literal["table", "json", "markdown", "sarif"]
-FORMATS: tuple[Format, ...] = ("table", "json", "markdown", "sarif")
-
-
-@dataclass(frozen=True)
-class AuditOptions:
-    """Every flag of ``pyslsa audit`` (``paths``: the ``PATH`` arguments; none: the environment of ``python``, or
-    the current interpreter's), plus what a library caller or a test sets: ``today`` (for exceptions; None: the
-    local date), ``cache_dir`` (None: ``$PYSLSA_CACHE_DIR`` or the user cache directory), ``directory`` (where
-    the policy is looked for, and where an environment's ``pyslsa.pins.toml`` lives), ``timeout`` (one limit for
-    all the fetches of the run) and ``progress``. ``format`` and ``output`` are the CLI's (the report does not
-    depend on them)."""
-
-    paths: tuple[str, ...] = ()
-    python: str | None = None
-    policy: str | None = None
-    update_pins: bool = False
-    evidence: str | None = None
-    offline: bool = False
-    index_url: str | None = None
-    github_url: str | None = None
-    github_api_url: str | None = None
-    trusted_root: str | None = None
-    jobs: int = DEFAULT_JOBS
-    format: Format = "table"
-    output: str | None = None
-    today: date | None = None
-    cache_dir: str | None = None
-    directory: str = "."
-    timeout: float | None = 1800.0
-    progress: AuditProgress | None = field(default=None, compare=False)
-
-
-# -- the report ---------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class EvidenceEntry:
-    """One piece of evidence examined for a file: where it came from and, if it verified, whom it proves."""
-
-    kind: EvidenceKind
-    url: str
-    identity: VerifiedIdentity | None = None
-    error: VerificationError | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        ident = self.identity
-        return {"kind": self.kind, "url": self.url,
-                "identity": None if ident is None else {"issuer": ident.issuer, "repository": ident.repository,
-                                                        "workflow": ident.workflow, "ref": ident.ref,
-                                                        "environment": ident.environment}}
-
-
-@dataclass(frozen=True)
-class FileResult:
-    filename: str
-    sha256: str | None
-    verdict: FileVerdict
-    evidence: tuple[EvidenceEntry, ...] = ()
-
-    def to_json(self) -> dict[str, Any]:
-        return {"filename": self.filename, "sha256": self.sha256, "verdict": self.verdict.verdict,
-                "code": self.verdict.code, "message": self.verdict.message,
-                "evidence": [e.to_json() for e in self.evidence]}
-
-
-@dataclass(frozen=True)
-class PackageResult:
-    """One package entry of an input: its files' results and its verdict (its worst file's)."""
-
-    name: str
-    version: str | None
-    pinned_at: Location
-    kind: InputKind
-    verdict: FileVerdict
-    files: tuple[FileResult, ...] = ()
-
-    @property
-    def passes(self) -> bool:
-        return self.verdict.passes and all(f.verdict.passes for f in self.files)
-
-    def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "version": self.version, "pinned_at": str(self.pinned_at),
-                "verdict": self.verdict.verdict, "code": self.verdict.code, "message": self.verdict.message,
-                "files": [f.to_json() for f in self.files]}
-
-
-@dataclass
-class AuditReport:
-    """What an audit found. ``to_json`` is the contract (schema ``pyslsa-audit/1``); ``notes`` (pins written,
-    cache problems...) are for people and shown by the text views only."""
-
-    packages: list[PackageResult] = field(default_factory=list)
-    error: PyslsaError | None = None
-    notes: list[str] = field(default_factory=list)
-    pins_written: list[str] = field(default_factory=list)
-    inputs: list[str] = field(default_factory=list)
-
-    @property
-    def verified(self) -> bool:
-        """Whether the policy holds: no error, and every package passes."""
-        return self.error is None and all(p.passes for p in self.packages)
-
-    @property
-    def exit_status(self) -> int:
-        """0 when the policy holds, 1 when it does not, 2 on a usage or input error."""
-        if self.error is not None:
-            return self.error.exit_status
-        return 0 if self.verified else 1
-
-    def count(self, verdict: str) -> int:
-        """Packages with this verdict."""
-        return sum(1 for p in self.packages if p.verdict.verdict == verdict)
-
-    @property
-    def summary(self) -> dict[str, int]:
-        """Packages and files examined, and packages by verdict."""
-        return {"packages": len(self.packages), "files": sum(len(p.files) for p in self.packages),
-                "verified": self.count("verified"), "unattested": self.count("unattested"),
-                "allowed": self.count("allowed"), "failed": self.count("failed")}
-
-    def to_json(self) -> dict[str, Any]:
-        return {"schema": SCHEMA, "verified": self.verified, "summary": self.summary,
-                "packages": [p.to_json() for p in self.packages],
-                "error": self.error.to_json() if self.error is not None else None}
-
+SCHEMA = AUDIT_SCHEMA
+FORMATS = AUDIT_FORMATS
 
 # -- planning -----------------------------------------------------------------------------------------------------
 

@@ -36,6 +36,7 @@ VIEWS: dict[str, str] = {
     "pyslsa.report.UpgradeReport": "pyslsa.formats.upgrade_view",
     "pyslsa.report.ReleaseReport": "pyslsa.formats.release_view",
     "pyslsa.report.ReproduceReport": "pyslsa.formats.reproduce_view",
+    "pyslsa.report.AuditReport": "pyslsa.formats.audit_view",
     "pyslsa.report.TrustRootReport": "pyslsa.formats.trust_root_view:ROOT_VIEW",
     "pyslsa.report.UpdateResult": "pyslsa.formats.trust_root_view:UPDATE_VIEW",
 }

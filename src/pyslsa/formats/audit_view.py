@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from pyslsa import __version__
-from pyslsa.audit_engine import AuditReport, PackageResult
 from pyslsa.errors import CODES
 from pyslsa.formats import printable
+from pyslsa.report import AuditReport, PackageResult
 
 if TYPE_CHECKING:
     from rich.console import Console
