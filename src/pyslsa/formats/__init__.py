@@ -1,15 +1,15 @@
 """The views: how each report type (:mod:`pyslsa.report`) is shown, found through one registry keyed by the type.
 
-A view is anything with ``text(report) -> (stdout, stderr)`` and ``json_doc(report) -> dict`` (one JSON object on
-stdout); it may also have ``debug_lines(report)`` (what ``--debug`` adds on stderr, in any format) and, for
-formats to come, ``markdown(report)`` / ``sarif(report)``. The views of this package are modules whose functions
-are those (``verify_view``, ``upgrade_view``, ``release_view``, ``reproduce_view``) or objects in a module
-(``trust_root_view``).
+A view is anything with ``text(report)`` (stdout, or (stdout, stderr)) and ``json_doc(report) -> dict`` (one JSON
+object on stdout); it may also have ``debug_lines(report)`` (what ``--debug`` adds on stderr, in any format),
+``markdown(report)`` (like ``text``) and ``sarif(report) -> dict`` (a JSON document, like ``json_doc``). The views
+of this package are modules whose functions are those (``verify_view``, ``upgrade_view``, ``release_view``,
+``reproduce_view``, ``audit_view``) or objects in a module (``trust_root_view``).
 
 :data:`VIEWS` names the view of each report type by the type's and the view's module paths, so that rendering
 imports only the one view it needs; :func:`register` adds one at run time. A report's view is the one of the
 first class of its MRO that has one. Views import report types and :func:`printable`, never the commands or the
-library. Adding an output format is a function in each view and its name in :data:`FORMATS`.
+library. Adding an output format is a function in each view that has it.
 """
 
 from __future__ import annotations
@@ -19,9 +19,13 @@ import re
 from collections.abc import Callable
 from typing import Any, Protocol
 
-__all__ = ["FORMATS", "VIEWS", "View", "debug_lines", "printable", "register", "render", "renderer", "view_for"]
+__all__ = ["DOCUMENTS", "FORMATS", "VIEWS", "View", "debug_lines", "printable", "register", "render", "renderer",
+           "view_for"]
 
+#: The formats every view has.
 FORMATS = ("text", "json")
+#: The formats whose view function returns a JSON document, dumped here: format -> the view's function.
+DOCUMENTS = {"json": "json_doc", "sarif": "sarif"}
 
 
 class View(Protocol):
@@ -65,20 +69,21 @@ def view_for(report: object) -> View:
 
 
 def render(report: object, fmt: str) -> tuple[str, str]:
-    """(stdout, stderr) of ``report`` in the output format ``fmt``."""
-    if fmt not in FORMATS:
-        raise ValueError(f"unknown format {fmt!r}")
-    view = view_for(report)
-    if fmt == "json":
-        return json.dumps(view.json_doc(report), indent=2, sort_keys=False) + "\n", ""
-    out: tuple[str, str] = getattr(view, fmt)(report)
+    """(stdout, stderr) of ``report`` in the output format ``fmt`` (one of :data:`FORMATS`, or one its view adds)."""
+    function = getattr(view_for(report), DOCUMENTS.get(fmt, fmt), None)
+    if function is None or fmt.startswith("_"):
+        raise ValueError(f"no {fmt!r} output for {type(report).__name__}")
+    result = function(report)
+    if fmt in DOCUMENTS:
+        return json.dumps(result, indent=2, sort_keys=False) + "\n", ""
+    if isinstance(result, str):
+        return result, ""
+    out: tuple[str, str] = result
     return out
 
 
 def renderer(name: str) -> Callable[[object], tuple[str, str]]:
     """``render`` for one format."""
-    if name not in FORMATS:
-        raise ValueError(f"unknown format {name!r}")
     return lambda report: render(report, name)
 
 

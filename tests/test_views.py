@@ -1,0 +1,80 @@
+"""The view registry: each report type finds its view, every view renders text and JSON, formats a view adds
+(audit's markdown and SARIF) go through the same door, and --debug lines come from the view."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from pyslsa.errors import MismatchTagError, UsageError
+from pyslsa.formats import debug_lines, register, render, view_for
+from pyslsa.report import ArtifactOutcome, AuditReport, ReleaseReport, Report, ReproduceReport, UpgradeReport
+
+
+@pytest.mark.parametrize(("report", "view"), [
+    (Report("verify-artifact"), "pyslsa.formats.verify_view"),
+    (UpgradeReport(), "pyslsa.formats.upgrade_view"),
+    (ReleaseReport("x==1", "https://index.test/simple/"), "pyslsa.formats.release_view"),
+    (ReproduceReport(), "pyslsa.formats.reproduce_view"),
+    (AuditReport(), "pyslsa.formats.audit_view"),
+])
+def test_each_report_type_has_its_view(report: object, view: str) -> None:
+    assert getattr(view_for(report), "__name__", "") == view
+    out, _ = render(report, "json")
+    assert isinstance(json.loads(out), dict)
+
+
+def test_an_unknown_type_or_format_is_refused() -> None:
+    with pytest.raises(TypeError, match="no view for object"):
+        view_for(object())
+    with pytest.raises(ValueError, match="no 'xml' output for Report"):
+        render(Report("verify-artifact"), "xml")
+
+
+def test_a_subclass_uses_its_parents_view_and_register_wins() -> None:
+    class Mine(Report):
+        pass
+
+    assert view_for(Mine("verify-artifact")) is view_for(Report("verify-artifact"))
+
+    class MineView:
+        @staticmethod
+        def text(report: object) -> str:
+            return "mine\n"
+
+        @staticmethod
+        def json_doc(report: object) -> dict[str, str]:
+            return {"mine": "yes"}
+
+    register(Mine, MineView())
+    assert render(Mine("verify-artifact"), "text") == ("mine\n", "")
+    assert json.loads(render(Mine("verify-artifact"), "json")[0]) == {"mine": "yes"}
+    assert render(Report("verify-artifact"), "text") == ("", "")
+
+
+def test_audit_formats_through_the_registry() -> None:
+    report = AuditReport()
+    assert render(report, "markdown")[0].startswith("### pyslsa audit: ") and render(report, "markdown")[1] == ""
+    assert render(report, "text")[0].startswith("PACKAGE  VERSION  VERDICT")
+    assert json.loads(render(report, "sarif")[0])["version"] == "2.1.0"
+
+
+def test_error_only_report_and_debug_lines() -> None:
+    failed = Report("verify-release", error=UsageError("no such file"))
+    assert render(failed, "text") == ("", "FAILED: [usage] no such file\n")
+    assert json.loads(render(failed, "json")[0]) == {"verified": False, "artifacts": [],
+                                                     "error": {"code": "usage", "message": "no such file"}}
+    noted = Report("verify-artifact", [ArtifactOutcome("a", "0" * 64, verified=True, notes=["x\x1by"]),
+                                       ArtifactOutcome("b", "1" * 64, error=MismatchTagError("t"))])
+    assert debug_lines(noted) == ["debug: a: x\\x1by"]
+
+
+def test_bundle_signer_is_shown_as_before() -> None:
+    key = ArtifactOutcome("a", "0" * 64, verified=True, signer_key_sha256="ab")
+    san = ArtifactOutcome("b", "1" * 64, verified=True, signer="me@example.test")
+    out, _ = render(Report("verify-bundle", [key, san]), "text")
+    assert "PASSED: a (sha256:" + "0" * 64 + "): signed by key sha256:ab" in out
+    assert "signed by me@example.test" in out and out.endswith("PASSED: Sigstore verification passed\n")
+    doc = json.loads(render(Report("verify-bundle", [key, san]), "json")[0])
+    assert [a["builder_id"] for a in doc["artifacts"]] == ["key sha256:ab", "me@example.test"]
