@@ -14,8 +14,9 @@ from typing import Any
 
 import pytest
 
+from pyslsa.core.github import normalize_source_uri
 from pyslsa.core.profile import SLSA_VERIFIER
-from pyslsa.core.release import ReleaseFile, SlsaDocument, decide_release, expected_repository
+from pyslsa.core.release import ReleaseFile, SlsaDocument, decide_release
 from pyslsa.core.slsa.policy import SlsaPolicy
 from pyslsa.core.trust import TrustedRoot
 from tests.authority import GH_ISSUER, Authority
@@ -190,4 +191,4 @@ def test_pep740_attestation_is_bound_to_the_file_name() -> None:
     ("github.com/o/r/", "o/r"),
 ])
 def test_expected_repository(uri: str, repo: str) -> None:
-    assert expected_repository(uri) == repo
+    assert normalize_source_uri(uri, "repository") == repo

@@ -63,6 +63,7 @@ from pyslsa.core.audit.names import show
 from pyslsa.core.audit.pins import identities_to_pin
 from pyslsa.core.audit.policy import PackagePolicy
 from pyslsa.core.audit.verdict import EvidenceResult, FileVerdict, decide_file, package_verdict
+from pyslsa.core.github import normalize_source_uri
 from pyslsa.core.profile import SLSA_VERIFIER
 from pyslsa.core.release import SlsaDocument, VerifiedDocument, verify_documents
 from pyslsa.core.trust import TrustedRoot
@@ -515,7 +516,7 @@ class _Audit:
             repos: list[str] = []
             entry = pkg.entry
             if entry is not None and entry.repository is not None and entry.repository.startswith("github.com/"):
-                repos.append(entry.repository.removeprefix("github.com/"))
+                repos.append(normalize_source_uri(entry.repository, "repository"))
             for r in results:  # a verified PEP 740 publisher reveals the repository
                 if r.identity is not None and r.identity.kind == "GitHub" and r.identity.repository not in repos:
                     repos.append(r.identity.repository)

@@ -24,6 +24,7 @@ from packaging.utils import parse_sdist_filename, parse_wheel_filename
 from pyslsa.core import jsonutil as j
 from pyslsa.core.bundle import BUNDLE_MEDIA_TYPE_V03, parse_bundle
 from pyslsa.core.dsse import INTOTO_PAYLOAD_TYPE, Statement
+from pyslsa.core.github import GITHUB_ACTIONS_ISSUER
 from pyslsa.core.profile import Profile
 from pyslsa.core.sigstore import VerifiedSignature, verify_dsse_bundle
 from pyslsa.core.trust import TrustedRoot
@@ -55,12 +56,11 @@ CIRCLECI = "CircleCI"
 #: The Trusted Publisher kinds pypi-attestations verifies (its ``_Publisher`` union), in its order.
 PUBLISHER_KINDS = (GITHUB, GITLAB, GOOGLE, CIRCLECI)
 
-GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
 GITLAB_ISSUER = "https://gitlab.com"
 GOOGLE_ISSUER = "https://accounts.google.com"
 CIRCLECI_ISSUER = "https://oidc.circleci.com"
 #: The OIDC issuer each publisher kind implies.
-ISSUERS: dict[str, str] = {GITHUB: GITHUB_ISSUER, GITLAB: GITLAB_ISSUER, GOOGLE: GOOGLE_ISSUER,
+ISSUERS: dict[str, str] = {GITHUB: GITHUB_ACTIONS_ISSUER, GITLAB: GITLAB_ISSUER, GOOGLE: GOOGLE_ISSUER,
                            CIRCLECI: CIRCLECI_ISSUER}
 
 
@@ -207,7 +207,7 @@ def _expect_config(claims: FulcioClaims, base: str, suffixes: list[str], what: s
 def _check_github(claims: FulcioClaims, p: Publisher) -> None:
     # _GitHubTrustedPublisherPolicy.__init__: AllOf(OIDCIssuerV2(GitHub Actions),
     # OIDCSourceRepositoryURI("https://github.com/" + repository)), checked in that order.
-    _expect_issuer(claims, OID_ISSUER_V2, GITHUB_ISSUER)
+    _expect_issuer(claims, OID_ISSUER_V2, GITHUB_ACTIONS_ISSUER)
     repo_uri = f"https://github.com/{p.repository}"
     _expect_source(claims, repo_uri)
     # _GitHubTrustedPublisherPolicy.verify: the Build Config URI (.18) -- the workflow the publisher registered,

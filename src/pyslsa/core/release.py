@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 from pyslsa.core.bundle import parse_document
 from pyslsa.core.dsse import Statement
+from pyslsa.core.github import normalize_source_uri
 from pyslsa.core.pep740 import PUBLISHER_KINDS, Publisher, parse_provenance_object, verify_attestation
 from pyslsa.core.profile import Profile
 from pyslsa.core.sigstore import Resolver, VerifiedSignature, verify_document
@@ -82,33 +83,13 @@ class SlsaDocument:
     raw: bytes
 
 
-def strip_source_uri(source_uri: str) -> str:
-    """``--source-uri`` without its scheme (``git+https://``, ``https://``, ``http://``), ``.git`` or final ``/``:
-    ``github.com/ORG/REPO`` for a GitHub repository."""
-    text = source_uri.strip()
-    for prefix in ("git+https://", "https://", "http://"):
-        if text.startswith(prefix):
-            text = text[len(prefix):]
-            break
-    return text.removesuffix(".git").rstrip("/")
-
-
-def expected_repository(source_uri: str) -> str:
-    """``github.com/ORG/REPO`` (or with a scheme) -> ``ORG/REPO`` (as PyPI names a GitHub publisher)."""
-    text = strip_source_uri(source_uri)
-    host, _, repo = text.partition("/")
-    if host.lower() != "github.com":
-        return text
-    return repo
-
-
 def _same_source(publisher: Publisher, want: str) -> bool:
-    """Whether the publisher names ``want`` (``host/path``, as :func:`strip_source_uri` gives it) as its source
-    repository: the host in any case, the path exactly."""
+    """Whether the publisher names ``want`` (``host/path``, :func:`~pyslsa.core.github.normalize_source_uri`'s
+    ``host-path`` form) as its source repository: the host in any case, the path exactly."""
     got = publisher.source
     if got is None:
         return False
-    got_host, _, got_path = strip_source_uri(got).partition("/")
+    got_host, _, got_path = normalize_source_uri(got, "host-path").partition("/")
     want_host, _, want_path = want.partition("/")
     return got_host.lower() == want_host.lower() and got_path == want_path
 
@@ -122,7 +103,7 @@ def pep740_evidence(f: ReleaseFile, source: str, provenance_object: bytes, root:
         return [Evidence(PEP740, source, error=exc)]
     if not bundles or not any(atts for _, atts in bundles):
         return [Evidence(PEP740, source, error=UnattestedError("the provenance object holds no attestation"))]
-    want = strip_source_uri(source_uri)
+    want = normalize_source_uri(source_uri, "host-path")
     out = []
     for publisher, attestations in bundles:
         for i, doc in enumerate(attestations):
@@ -263,5 +244,5 @@ def _uncovered(f: ReleaseFile, docs: Sequence[VerifiedDocument]) -> Verification
 
 
 __all__ = ["PEP740", "SLSA", "Evidence", "FileVerdict", "ReleaseFile", "Resolver", "SlsaDocument", "VerifiedDocument",
-           "decide_release", "expected_repository", "pep740_evidence", "slsa_evidence", "strip_source_uri",
+           "decide_release", "pep740_evidence", "slsa_evidence",
            "verify_documents"]

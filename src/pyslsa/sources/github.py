@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from pyslsa.core import jsonutil as j
-from pyslsa.core.release import strip_source_uri
+from pyslsa.core.github import normalize_source_uri
 from pyslsa.errors import DownloadError, UsageError
 from pyslsa.sources.files import MAX_EVIDENCE_BYTES
 from pyslsa.sources.http import MAX_DOCUMENT_BYTES, HttpClient, check_flag_url, safe_filename
@@ -38,7 +38,7 @@ class ProvenanceAsset:
 
 def repository_of(source_uri: str) -> tuple[str, str]:
     """``github.com/ORG/REPO`` (optionally with ``https://`` or ``git+https://``) -> (ORG, REPO)."""
-    parts = strip_source_uri(source_uri).split("/")
+    parts = normalize_source_uri(source_uri, "host-path").split("/")
     if len(parts) != 3 or parts[0].lower() != "github.com" or not all(parts[1:]):
         raise UsageError(f"--source-uri must be github.com/ORG/REPO to find a GitHub release, got {source_uri!r}")
     org, repo = parts[1], parts[2]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pyslsa.core.audit.identity import GITHUB, ISSUERS, Identity, VerifiedIdentity, normalize_workflow
-from pyslsa.core.pep740 import GITHUB_ISSUER
+from pyslsa.core.github import GITHUB_ACTIONS_ISSUER as GITHUB_ISSUER
 
 
 @pytest.mark.parametrize(("text", "repository", "want"), [

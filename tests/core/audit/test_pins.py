@@ -22,7 +22,7 @@ from pyslsa.core.audit.pins import (
     pylock_with_identities,
 )
 from pyslsa.core.audit.toml import loads_toml
-from pyslsa.core.pep740 import GITHUB_ISSUER
+from pyslsa.core.github import GITHUB_ACTIONS_ISSUER as GITHUB_ISSUER
 from pyslsa.errors import AttestationLostError, PublisherChangedError, UsageError
 
 AUDIT = Path(__file__).resolve().parents[2] / "data" / "audit"

@@ -9,7 +9,7 @@ import pytest
 from pyslsa.core.audit.identity import GITHUB, Identity, VerifiedIdentity
 from pyslsa.core.audit.policy import Policy, parse_policy
 from pyslsa.core.audit.verdict import EvidenceResult, FileVerdict, decide_file, first_failure, package_verdict
-from pyslsa.core.pep740 import GITHUB_ISSUER
+from pyslsa.core.github import GITHUB_ACTIONS_ISSUER as GITHUB_ISSUER
 from pyslsa.errors import (
     DownloadError,
     InvalidSignatureError,

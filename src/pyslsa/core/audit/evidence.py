@@ -46,7 +46,8 @@ from pyslsa.core.audit.identity import (
 from pyslsa.core.audit.verdict import EvidenceResult
 from pyslsa.core.bundle import Bundle, parse_document
 from pyslsa.core.dsse import Statement
-from pyslsa.core.pep740 import GITHUB_ISSUER, SLSA_V1, Publisher, parse_provenance_object, verify_attestation
+from pyslsa.core.github import GITHUB_ACTIONS_ISSUER, GITHUB_URL
+from pyslsa.core.pep740 import SLSA_V1, Publisher, parse_provenance_object, verify_attestation
 from pyslsa.core.profile import SLSA_VERIFIER, Profile
 from pyslsa.core.release import ReleaseFile, VerifiedDocument, slsa_evidence
 from pyslsa.core.sigstore import VerifiedSignature, verify_dsse_bundle
@@ -68,7 +69,6 @@ __all__ = ["SLSA_PROVENANCE_TYPES", "AuditFile", "certificate_identity", "github
 
 #: The predicates a GitHub artifact attestation must carry to count as build provenance.
 SLSA_PROVENANCE_TYPES = frozenset({SLSA_V1})
-_GITHUB = "https://github.com/"
 
 
 @dataclass(frozen=True)
@@ -93,9 +93,9 @@ def _runner(claims: FulcioClaims) -> bool | None:
 
 def _workflow_from_config(config_uri: str, repository: str) -> str | None:
     """``https://github.com/ORG/REPO/.github/workflows/x.yml@REF`` -> ``x.yml`` (normalize_workflow's form)."""
-    if not config_uri.startswith(_GITHUB):
+    if not config_uri.startswith(GITHUB_URL):
         return None
-    path = config_uri[len(_GITHUB):].rpartition("@")[0] or config_uri[len(_GITHUB):]
+    path = config_uri[len(GITHUB_URL):].rpartition("@")[0] or config_uri[len(GITHUB_URL):]
     try:
         return normalize_workflow(path, repository)
     except ValueError:
@@ -108,8 +108,9 @@ def certificate_identity(claims: FulcioClaims | None, evidence: EvidenceKind, ur
     if claims is None:
         raise MismatchIdentityError("the evidence is not signed by a Fulcio certificate (a key signed it): no "
                                     "publisher identity")
-    if claims.issuer != GITHUB_ISSUER:
-        raise MismatchIdentityError(f"certificate OIDC issuer: expected {GITHUB_ISSUER}, got {claims.issuer!r}")
+    if claims.issuer != GITHUB_ACTIONS_ISSUER:
+        raise MismatchIdentityError(f"certificate OIDC issuer: expected {GITHUB_ACTIONS_ISSUER}, got "
+                                    f"{claims.issuer!r}")
     wf = WorkflowIdentity.from_claims(claims)
     if not wf.source_repository or wf.source_repository.count("/") != 1:
         raise CertificateError(f"certificate source repository {wf.source_repository!r} is not ORG/REPO")

@@ -21,7 +21,7 @@ The contract (a ``pyslsa.toml``, or the ``[tool.pyslsa]`` table of a ``pyproject
 (default ``v{version}``). Every key of an exception is required: an exception is a reviewed debt, with an owner
 and an end. Package names are compared in PEP 503 form; two entries that normalise alike are an error.
 ``repository`` takes ``github.com/ORG/REPO`` with or without ``https://`` (or ``git+https://``, ``.git``), through
-verify-release's one normaliser (:func:`pyslsa.core.release.strip_source_uri`); a GitLab project is
+pyslsa's one normaliser (:func:`pyslsa.core.github.normalize_source_uri`, form ``host-path``); a GitLab project is
 ``gitlab.com/NAMESPACE/.../PROJECT``, and its ``workflow`` the publisher's ``workflow_filepath`` (``.gitlab-ci.yml``),
 compared as it is.
 
@@ -44,7 +44,7 @@ from packaging.utils import canonicalize_name
 from pyslsa.core.audit.identity import EVIDENCE_KINDS, EvidenceKind, normalize_gitlab_workflow, normalize_workflow
 from pyslsa.core.audit.names import canonical_name, show
 from pyslsa.core.audit.toml import loads_toml
-from pyslsa.core.release import expected_repository, strip_source_uri
+from pyslsa.core.github import normalize_source_uri
 from pyslsa.errors import UsageError
 
 __all__ = ["DEFAULT_POLICY", "REQUIRE_VALUES", "PackagePolicy", "Policy", "PolicyException", "Require",
@@ -76,7 +76,7 @@ class PackagePolicy:
     @property
     def expected_repository(self) -> str | None:
         """The repository as a publisher names it (``ORG/REPO`` for GitHub), or None when the policy names none."""
-        return expected_repository(self.repository) if self.repository is not None else None
+        return normalize_source_uri(self.repository, "repository") if self.repository is not None else None
 
     def tag_for(self, version: str) -> str:
         """The GitHub release tag of ``version``."""
@@ -231,7 +231,7 @@ def policy_from_table(table: Mapping[str, Any], source: str, prefix: str = "") -
 
 def normalize_repository(value: str, where: str) -> str:
     """``github.com/ORG/REPO`` (scheme, ``.git`` and a final ``/`` removed; the host in lowercase)."""
-    text = strip_source_uri(value)
+    text = normalize_source_uri(value, "host-path")
     host, _, path = text.partition("/")
     parts = path.split("/")
     if not _HOST.match(host) or len(parts) < 2 or not all(_REPO_PART.match(p) and p not in (".", "..")
@@ -265,8 +265,8 @@ def _package(name: str, entry: Any, where: str) -> PackagePolicy:
         text = _string({"workflow": w}, "workflow", where)
         assert text is not None
         try:
-            workflows.append(normalize_gitlab_workflow(text) if gitlab else
-                             normalize_workflow(text, expected_repository(repository) if repository else None))
+            owner = normalize_source_uri(repository, "repository") if repository else None
+            workflows.append(normalize_gitlab_workflow(text) if gitlab else normalize_workflow(text, owner))
         except ValueError:
             if gitlab:
                 raise UsageError(f"{where}: 'workflow' must be the GitLab CI configuration's path (.gitlab-ci.yml), "

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from cryptography import x509
 
 from pyslsa.core.dsse import Statement
+from pyslsa.core.github import GITHUB_ACTIONS_ISSUER, GITHUB_URL, normalize_source_uri
 from pyslsa.core.sigstore import VerifiedSignature
 from pyslsa.core.slsa import refs
 from pyslsa.core.slsa.builders import (
@@ -69,14 +70,12 @@ from pyslsa.errors import (
     VerificationError,
 )
 
-GITHUB_ACTIONS_ISSUER = "https://token.actions.githubusercontent.com"
 #: JReleaser's BYOB builder is released at tags vX.Y.Z-java (slsa-github-generator issue 2035). A plain prefix of
 #: the builder's name, with no trailing slash, as slsa-verifier's JReleaserRepository.
 JRELEASER_PREFIX = "https://github.com/jreleaser/release-action"
 #: slsa-verifier's e2e test repository: its BYOB builds may use a builder at refs/heads/main under
 #: SLSA_VERIFIER_TESTING.
 E2E_REPOSITORY = "slsa-framework/example-package"
-_GITHUB = "https://github.com/"
 
 
 @dataclass(frozen=True)
@@ -131,15 +130,15 @@ class WorkflowIdentity:
                                    f"commit {sha!r}")
         issuer = pair(OID_ISSUER_V1, OID_ISSUER_V2, "OIDC issuer")
         old_repo, uri = claims.get(OID_GITHUB_WORKFLOW_REPOSITORY), claims.get(OID_SOURCE_REPOSITORY_URI)
-        if old_repo and uri and _GITHUB + old_repo != uri:
+        if old_repo and uri and GITHUB_URL + old_repo != uri:
             raise CertificateError(f"certificate source repository claims disagree: {old_repo!r} != {uri!r}")
-        repo = uri.removeprefix(_GITHUB) or old_repo
+        repo = uri.removeprefix(GITHUB_URL) or old_repo
         config_uri = claims.get(OID_BUILD_CONFIG_URI)
         if config_uri:
             # slsa-verifier's GetWorkflowInfoFromCertificate: the calling workflow lies in the source repository
             parts = config_uri.split("@")
-            if len(parts) != 2 or not parts[0].startswith(f"{_GITHUB}{repo}/"):
-                raise CertificateError(f"certificate build config URI: expected {_GITHUB}{repo}/<path>@<ref>, "
+            if len(parts) != 2 or not parts[0].startswith(f"{GITHUB_URL}{repo}/"):
+                raise CertificateError(f"certificate build config URI: expected {GITHUB_URL}{repo}/<path>@<ref>, "
                                        f"got {config_uri!r}")
         return cls(
             issuer=issuer,
@@ -176,12 +175,12 @@ def verify_builder_identity(wf: WorkflowIdentity, expected_id: str | None,
     """
     if wf.issuer != GITHUB_ACTIONS_ISSUER:
         raise CertificateError(f"certificate OIDC issuer: expected {GITHUB_ACTIONS_ISSUER}, got {wf.issuer!r}")
-    if not wf.job_workflow_ref.startswith(_GITHUB):
+    if not wf.job_workflow_ref.startswith(GITHUB_URL):
         raise MalformedURIError(f"certificate workflow identity is not on github.com: {wf.job_workflow_ref!r}")
-    path, at, tag = wf.job_workflow_ref[len(_GITHUB):].rpartition("@")
+    path, at, tag = wf.job_workflow_ref[len(GITHUB_URL):].rpartition("@")
     if not at or not path or not tag:
         raise MalformedURIError(f"certificate workflow identity is not <workflow>@<ref>: {wf.job_workflow_ref!r}")
-    cert_name = _GITHUB + path
+    cert_name = GITHUB_URL + path
     if not expected_id and cert_name not in default_builders:
         raise UntrustedBuilderError(f"signing workflow is not a trusted builder: got {cert_name} "
                                     f"(pass --builder-id to trust another builder)")
@@ -218,7 +217,7 @@ def _verify_builder_ref(wf: WorkflowIdentity, ref: str, testing: bool = False) -
 
 
 def verify_certificate_source(wf: WorkflowIdentity, source_uri: str) -> None:
-    expected = source_uri.removeprefix("git+https://").removeprefix("github.com/")
+    expected = normalize_source_uri(source_uri, "certificate-repository")
     if wf.source_repository != expected:
         raise MismatchSourceError(f"certificate source repository: expected {expected!r}, got "
                                   f"{wf.source_repository!r}")
@@ -227,16 +226,8 @@ def verify_certificate_source(wf: WorkflowIdentity, source_uri: str) -> None:
 # -- 2. the provenance ---------------------------------------------------------------------------------------------
 
 
-def normalize_git_uri(uri: str) -> str:
-    if uri.startswith("git+"):
-        return uri
-    if "://" not in uri:
-        return "git+https://" + uri
-    return "git+" + uri
-
-
 def verify_source_uri(prov: Provenance, expected_source: str) -> None:
-    source = normalize_git_uri(expected_source)
+    source = normalize_source_uri(expected_source, "git-uri")
     if not source.startswith("git+https://github.com/"):
         raise MalformedURIError(f"--source-uri must be a github.com repository, got {expected_source!r}")
     full_trigger = prov.trigger_uri()
@@ -336,7 +327,8 @@ def verify_delegated_builder_ref(prov: Provenance, testing: bool = False) -> tup
             raise InvalidRefError(f"JReleaser builder ref: expected a tag vX.Y.Z-java, got {pin!r}")
         return name, ref
     source_repo, _ = refs.parse_git_uri_and_ref(prov.source_uri())
-    if testing and ref == "refs/heads/main" and source_repo == normalize_git_uri(_GITHUB + E2E_REPOSITORY):
+    e2e_repo = normalize_source_uri(GITHUB_URL + E2E_REPOSITORY, "git-uri")
+    if testing and ref == "refs/heads/main" and source_repo == e2e_repo:
         return name, ref
     pin = refs.tag_from_ref(ref)
     if not refs.is_release_tag(pin):
