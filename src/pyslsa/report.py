@@ -9,7 +9,7 @@ import datetime as dt
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from pyslsa.errors import PyslsaError
 
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from pyslsa.core.audit.verdict import FileVerdict as AuditFileVerdict
     from pyslsa.core.release import FileVerdict
     from pyslsa.core.reproduce import WheelOutcome
+    from pyslsa.core.reproduce.outcome import Verdict as ReproduceVerdict
     from pyslsa.errors import VerificationError
     from pyslsa.sources.inputs import InputKind, Location
 
@@ -27,6 +28,7 @@ __all__ = [
     "ArtifactOutcome",
     "AuditReport",
     "AuthorityInfo",
+    "AuthorityKind",
     "CommandReport",
     "EvidenceEntry",
     "FileResult",
@@ -36,6 +38,7 @@ __all__ = [
     "RepositoryState",
     "ReproduceReport",
     "RootSource",
+    "RootSourceKind",
     "SourceFile",
     "TrustRootReport",
     "UpdateResult",
@@ -193,7 +196,7 @@ class ReproduceReport:
     kept: str | None = None
 
     @property
-    def verdict(self) -> str:
+    def verdict(self) -> ReproduceVerdict:
         from pyslsa.core.reproduce import overall_verdict
 
         return overall_verdict(self.wheels)
@@ -309,8 +312,11 @@ class AuditReport:
 
 # -- trust-root (show, verify, update) ---------------------------------------------------------------------------
 
-#: Kinds of :attr:`RootSource.kind`.
-SOURCE_KINDS = ("file", "tuf", "tuf-cache", "bundled")
+#: Where a trusted root came from (:attr:`RootSource.kind`).
+RootSourceKind = Literal["file", "tuf", "tuf-cache", "bundled"]
+SOURCE_KINDS: tuple[RootSourceKind, ...] = ("file", "tuf", "tuf-cache", "bundled")
+#: An authority of a trusted root (:attr:`AuthorityInfo.kind`).
+AuthorityKind = Literal["tlog", "ctlog", "ca", "tsa"]
 
 
 def iso_utc(moment: dt.datetime | None) -> str | None:
@@ -331,7 +337,7 @@ class RootSource:
     versions. ``sha256``: of the trusted_root.json bytes. ``warning``: one line to show the user, if any.
     """
 
-    kind: str
+    kind: RootSourceKind
     repository: str | None = None
     path: str | None = None
     date: dt.datetime | None = None
@@ -372,7 +378,7 @@ class AuthorityInfo:
     or the chain's subjects. ``active``: the validity window contains now. ``problem``: why it cannot be used
     ("" if it can)."""
 
-    kind: str
+    kind: AuthorityKind
     name: str
     ident: str
     detail: str

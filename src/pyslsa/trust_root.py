@@ -19,7 +19,16 @@ from typing import TYPE_CHECKING
 
 from pyslsa.core.trust import CertificateAuthority, KeyAuthority, TrustedRoot
 from pyslsa.errors import TufError, UsageError
-from pyslsa.report import SOURCE_KINDS, AuthorityInfo, RootSource, TrustRootReport, UpdateResult, iso_utc
+from pyslsa.report import (
+    SOURCE_KINDS,
+    AuthorityInfo,
+    AuthorityKind,
+    RootSource,
+    RootSourceKind,
+    TrustRootReport,
+    UpdateResult,
+    iso_utc,
+)
 
 if TYPE_CHECKING:
     from tuf.ngclient import FetcherInterface
@@ -186,7 +195,7 @@ def _parse_target(data: bytes) -> TrustedRoot | TufError:
                         check="target-format")
 
 
-def _tuf_source(kind: str, state: TufState, path: str, warning: str | None = None) -> RootSource:
+def _tuf_source(kind: RootSourceKind, state: TufState, path: str, warning: str | None = None) -> RootSource:
     return RootSource(kind, repository=state.url, path=path, date=state.saved, expires=state.expires,
                       versions=state.versions(), sha256=state.sha256, warning=warning)
 
@@ -225,12 +234,12 @@ def describe_root(root: TrustedRoot, source: RootSource, now: dt.datetime | None
     moment = now or dt.datetime.now(dt.timezone.utc)
     items: list[AuthorityInfo] = []
 
-    def key_info(kind: str, log: KeyAuthority) -> AuthorityInfo:
+    def key_info(kind: AuthorityKind, log: KeyAuthority) -> AuthorityInfo:
         return AuthorityInfo(kind, log.base_url, log.log_id_hex, log.key_details, log.validity.start,
                              log.validity.end, log.validity.contains(moment),
                              "" if log.key is not None else log.unusable_reason)
 
-    def ca_info(kind: str, ca: CertificateAuthority) -> AuthorityInfo:
+    def ca_info(kind: AuthorityKind, ca: CertificateAuthority) -> AuthorityInfo:
         subjects = " <- ".join(c.subject.rfc4514_string() or "(empty subject)" for c in ca.chain)
         return AuthorityInfo(kind, ca.uri, ca.chain[-1].fingerprint(hashes.SHA256()).hex(), subjects,
                              ca.validity.start, ca.validity.end, ca.validity.contains(moment))

@@ -109,23 +109,23 @@ def load_public_key_pem(data: bytes, flag: str = "--key") -> tuple[PublicKeyType
 # -- Key ids ------------------------------------------------------------------------------------------------------
 
 
-def _public(key: object) -> PublicKey:
+def _public(key: PublicKeyTypes) -> PublicKey:
     if isinstance(key, (ec.EllipticCurvePublicKey, ed25519.Ed25519PublicKey, rsa.RSAPublicKey)):
         return key
     raise UsageError(f"unsupported public key type {type(key).__name__}")
 
 
-def public_key_der(key: object) -> bytes:
+def public_key_der(key: PublicKeyTypes) -> bytes:
     """The SubjectPublicKeyInfo DER of a public key."""
     return _public(key).public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
-def default_keyid(key: object) -> str:
+def default_keyid(key: PublicKeyTypes) -> str:
     """pyslsa's default DSSE key id: the hex SHA-256 of the public key's SubjectPublicKeyInfo DER."""
     return hashlib.sha256(public_key_der(key)).hexdigest()
 
 
-def ssh_fingerprint_keyid(key: object) -> str | None:
+def ssh_fingerprint_keyid(key: PublicKeyTypes) -> str | None:
     """go-securesystemslib's ``SHA256KeyID``: ``SHA256:`` and the unpadded base64 SHA-256 of the key's SSH wire
     encoding (what ``ssh-keygen -l`` prints). None for a key SSH cannot encode (go-securesystemslib then has no
     default id and tries every signature)."""
@@ -202,7 +202,7 @@ def ecdsa_signature_der(sig: bytes) -> bytes:
     return encode_dss_signature(int.from_bytes(sig[:half], "big"), int.from_bytes(sig[half:], "big"))
 
 
-def expected_keyids(key: object, public_key_id: str | None) -> tuple[str, ...]:
+def expected_keyids(key: PublicKeyTypes, public_key_id: str | None) -> tuple[str, ...]:
     """The key ids a signature may carry to be tried with ``key`` (see the module docstring)."""
     if public_key_id:
         return (public_key_id,)
@@ -210,7 +210,7 @@ def expected_keyids(key: object, public_key_id: str | None) -> tuple[str, ...]:
     return (ssh, default_keyid(key)) if ssh is not None else ()
 
 
-def verify_envelope_with_key(env: Envelope, key: object, public_key_id: str | None,
+def verify_envelope_with_key(env: Envelope, key: PublicKeyTypes, public_key_id: str | None,
                              what: str = "DSSE envelope signature") -> Signature:
     """The first signature of ``env`` that ``key`` made and whose key id is acceptable; InvalidSignatureError
     (slsa-verifier ErrorNoValidSignature) naming the expected and found key ids otherwise."""

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Final, Literal
 
 from pyslsa.core.bundle import parse_document
 from pyslsa.core.dsse import Statement
@@ -39,8 +40,10 @@ from pyslsa.errors import (
     VerificationError,
 )
 
-PEP740 = "pep740"
-SLSA = "slsa"
+#: Where a piece of a release's evidence comes from.
+ReleaseEvidenceKind = Literal["pep740", "slsa"]
+PEP740: Final = "pep740"
+SLSA: Final = "slsa"
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,7 @@ class ReleaseFile:
 class Evidence:
     """One piece of evidence about one file, and what became of it."""
 
-    kind: str  # PEP740 | SLSA
+    kind: ReleaseEvidenceKind
     source: str  # where it came from: a URL, an asset name, a path (with '#N' for the N-th document)
     verified: bool = False
     signer: str | None = None  # the builder id (SLSA) or the Trusted Publisher (PEP 740)

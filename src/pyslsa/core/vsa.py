@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
+from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
+
 from pyslsa.core import jsonutil as j
 from pyslsa.core.bundle import Bundle, parse_bundle
 from pyslsa.core.dsse import INTOTO_PAYLOAD_TYPE, STATEMENT_TYPES, STATEMENT_V1, Envelope, Signature
@@ -496,7 +498,7 @@ def _check(payload: bytes, expected: Expectations) -> Vsa:
     return vsa
 
 
-def verify_vsa_envelope(o: Mapping[str, Any], expected: Expectations, key: object, public_key_id: str | None
+def verify_vsa_envelope(o: Mapping[str, Any], expected: Expectations, key: PublicKeyTypes, public_key_id: str | None
                         ) -> VerifiedVsa:
     """A DSSE envelope signed with ``key`` (slsa-verifier verify-vsa)."""
     env = _envelope(o)
@@ -505,7 +507,7 @@ def verify_vsa_envelope(o: Mapping[str, Any], expected: Expectations, key: objec
 
 
 def verify_vsa_bundle(bundle: Bundle, expected: Expectations, root: TrustedRoot, *, profile: Profile,
-                      identity: str | None = None, issuer: str | None = None, key: object | None = None,
+                      identity: str | None = None, issuer: str | None = None, key: PublicKeyTypes | None = None,
                       key_der: bytes | None = None) -> VerifiedVsa:
     """A VSA in a Sigstore bundle: verified as ``verify-bundle`` does (log entry, certificate chain, SCT,
     signature), the certificate's identity and issuer matched exactly (or the bundle signed by ``key``); where
@@ -524,7 +526,7 @@ def verify_vsa_bundle(bundle: Bundle, expected: Expectations, root: TrustedRoot,
     return VerifiedVsa(_check(payload, expected), payload, signature=sig)
 
 
-def verify_vsa_document(data: bytes, expected: Expectations, *, profile: Profile, key: object | None = None,
+def verify_vsa_document(data: bytes, expected: Expectations, *, profile: Profile, key: PublicKeyTypes | None = None,
                         key_der: bytes | None = None, public_key_id: str | None = None,
                         root: TrustedRoot | Callable[[], TrustedRoot] | None = None, identity: str | None = None,
                         issuer: str | None = None) -> VerifiedVsa:

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from packaging.utils import canonicalize_name
@@ -45,6 +45,10 @@ _HEX64 = re.compile(r"\A[0-9a-fA-F]{64}\Z")
 MAX_RELEASE_FILES = 500
 
 
+#: A distribution file's kind.
+DistKind = Literal["wheel", "sdist"]
+
+
 @dataclass(frozen=True)
 class DistFile:
     """One file of a release as the index lists it (unverified until downloaded and checked)."""
@@ -52,7 +56,7 @@ class DistFile:
     filename: str
     url: str
     sha256: str | None
-    kind: str  # "wheel" | "sdist"
+    kind: DistKind | Literal[""]  # "" until release_files() knows it from the file name
     size: int | None = None
     upload_time: dt.datetime | None = None
     yanked: bool = False
@@ -78,7 +82,7 @@ def parse_requirement(spec: str) -> tuple[str, str]:
     return name, version
 
 
-def file_kind_and_version(filename: str, project: str) -> tuple[str, str] | None:
+def file_kind_and_version(filename: str, project: str) -> tuple[DistKind, str] | None:
     """("wheel" | "sdist", version) if ``filename`` is a distribution of ``project``, else None."""
     from packaging.utils import (
         InvalidSdistFilename,

@@ -12,13 +12,15 @@ import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final, Literal
 
 from pyslsa.core.reproduce.wheel import format_date_time, read_wheel
 
-REPRODUCIBLE = "reproducible"
-CONTENT_IDENTICAL = "content-identical"
-DIFFERENT = "different"
+#: What comparing a rebuilt wheel with the published one can give.
+ComparisonVerdict = Literal["reproducible", "content-identical", "different"]
+REPRODUCIBLE: Final = "reproducible"
+CONTENT_IDENTICAL: Final = "content-identical"
+DIFFERENT: Final = "different"
 
 #: Caps on the diff summary (per member, and overall).
 MAX_DIFF_LINES_PER_FILE = 60
@@ -42,7 +44,7 @@ class FileChange:
 
 @dataclass
 class Comparison:
-    verdict: str  # reproducible | content-identical | different
+    verdict: ComparisonVerdict
     published_sha256: str
     rebuilt_sha256: str
     added: list[str] = field(default_factory=list)  # only in the published wheel

@@ -6,15 +6,24 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Final, Literal
 
 from pyslsa.core.reproduce.backend import Pin
 from pyslsa.core.reproduce.clock import Zone
-from pyslsa.core.reproduce.compare import CONTENT_IDENTICAL, DIFFERENT, REPRODUCIBLE, Comparison
+from pyslsa.core.reproduce.compare import (
+    CONTENT_IDENTICAL,
+    DIFFERENT,
+    REPRODUCIBLE,
+    Comparison,
+    ComparisonVerdict,
+)
 
-COULD_NOT_BUILD = "could-not-build"
-NOT_APPLICABLE = "not-applicable"
+COULD_NOT_BUILD: Final = "could-not-build"
+NOT_APPLICABLE: Final = "not-applicable"
+#: The verdict of an attempt, of a wheel, of a release.
+Verdict = ComparisonVerdict | Literal["could-not-build", "not-applicable"]
 #: Best first: the verdict of a wheel is the best of its attempts.
-VERDICTS = (REPRODUCIBLE, CONTENT_IDENTICAL, DIFFERENT, COULD_NOT_BUILD, NOT_APPLICABLE)
+VERDICTS: tuple[Verdict, ...] = (REPRODUCIBLE, CONTENT_IDENTICAL, DIFFERENT, COULD_NOT_BUILD, NOT_APPLICABLE)
 
 
 # -- the attempts ----------------------------------------------------------------------------------------------
@@ -54,7 +63,7 @@ class Attempt:
     label: str
     pins: list[str]
     env: dict[str, str]  # what the attempt set (SOURCE_DATE_EPOCH, TZ, --env), not the whole environment
-    verdict: str  # reproducible | content-identical | different | could-not-build
+    verdict: Verdict
     seconds: float
     comparison: Comparison | None = None
     log_tail: list[str] = field(default_factory=list)
@@ -96,7 +105,7 @@ class Inference:
 @dataclass
 class WheelOutcome:
     filename: str
-    verdict: str
+    verdict: Verdict
     reason: str = ""  # for not-applicable, or a summary
     sha256: str | None = None
     inference: Inference | None = None
@@ -115,7 +124,7 @@ def best_verdict(verdicts: Iterable[str]) -> str:
     return min(verdicts, key=VERDICTS.index, default=NOT_APPLICABLE)
 
 
-def overall_verdict(outcomes: Sequence[WheelOutcome]) -> str:
+def overall_verdict(outcomes: Sequence[WheelOutcome]) -> Verdict:
     """Reproducible when every wheel that could be rebuilt (pure-Python) was; else the worst such wheel's verdict;
     not-applicable when no wheel could be tried."""
     tried = [o.verdict for o in outcomes if o.verdict != NOT_APPLICABLE]
@@ -131,6 +140,7 @@ __all__ = [
     "Attempt",
     "AttemptPlan",
     "Inference",
+    "Verdict",
     "WheelOutcome",
     "best_verdict",
     "overall_verdict",
