@@ -11,7 +11,9 @@ Two layers, the same engine:
   :func:`verify_release`): thin wrappers that build the options, run the command, and return a result when
   everything verified or raise the first :class:`~pyslsa.errors.VerificationError`.
 
-This package never imports the command line (``pyslsa.cli``, ``pyslsa.commands``).
+This package never imports the command line (``pyslsa.cli``, ``pyslsa.commands``). Each ``run_<command>`` lives in
+its own module (``pyslsa.api.verify``, ``release``, ``upgrade``, ``reproduce``, ``audit``) and is imported on first
+use, so a command or a library call pays only for the imports it needs.
 """
 
 from __future__ import annotations
@@ -20,12 +22,8 @@ import datetime as dt
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
-from pyslsa.api.release import run_verify_release
-from pyslsa.api.reproduce import run_reproduce
-from pyslsa.api.upgrade import run_upgrade_provenance
-from pyslsa.api.verify import run_verify_artifact, run_verify_bundle, run_verify_github_attestation
 from pyslsa.errors import UntrustedBuilderError, UsageError, VerificationError
 from pyslsa.options import (
     Artifact,
@@ -37,6 +35,33 @@ from pyslsa.options import (
     VerifyReleaseOptions,
 )
 from pyslsa.report import ReleaseReport, Report
+
+if TYPE_CHECKING:
+    from pyslsa.api.release import run_verify_release
+    from pyslsa.api.reproduce import run_reproduce
+    from pyslsa.api.upgrade import run_upgrade_provenance
+    from pyslsa.api.verify import run_verify_artifact, run_verify_bundle, run_verify_github_attestation
+
+#: The run functions, each imported from its module on first use (a command pays only for its own imports).
+_RUNS = {
+    "run_verify_artifact": "pyslsa.api.verify",
+    "run_verify_github_attestation": "pyslsa.api.verify",
+    "run_verify_bundle": "pyslsa.api.verify",
+    "run_verify_release": "pyslsa.api.release",
+    "run_upgrade_provenance": "pyslsa.api.upgrade",
+    "run_reproduce": "pyslsa.api.reproduce",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _RUNS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'pyslsa.api' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
 
 __all__ = [
     "ArtifactResult",
@@ -161,6 +186,8 @@ def verify_artifact(
     bytes or its path. ``trusted_root=None`` uses the bundled Sigstore production root (no network).
     Raises :class:`pyslsa.VerificationError` (with ``.code``) unless every artifact verifies.
     """
+    from pyslsa.api.verify import run_verify_artifact
+
     return _result(run_verify_artifact(VerifyArtifactOptions(
         _as_tuple(artifact), provenance, source_uri, source_tag, source_branch, source_versioned_tag, builder_id,
         dict(build_workflow_inputs or {}), trusted_root, rekor_url, offline=rekor_url is None)))
@@ -180,6 +207,8 @@ def verify_github_attestation(
     """
     if not builder_id:
         raise UntrustedBuilderError("GitHub attestations have no default trusted builder: pass builder_id")
+    from pyslsa.api.verify import run_verify_github_attestation
+
     return _result(run_verify_github_attestation(VerifyGithubAttestationOptions(
         _as_tuple(artifact), attestation, source_uri, builder_id, trusted_root)))
 
@@ -200,6 +229,8 @@ def verify_bundle(
     """
     if key is None and not (identity and issuer):
         raise UsageError("give identity and issuer, or key")
+    from pyslsa.api.verify import run_verify_bundle
+
     return _result(run_verify_bundle(VerifyBundleOptions(artifact_or_digest, bundle, identity, issuer, key,
                                                          trusted_root)))
 
@@ -225,6 +256,8 @@ def verify_release(
     :class:`pyslsa.VerificationError` otherwise. Downloads go to a temporary directory removed afterwards, or to
     ``keep``. Legacy provenance is looked up in Rekor only if ``rekor_url`` is given.
     """
+    from pyslsa.api.release import run_verify_release
+
     report = run_verify_release(VerifyReleaseOptions(
         requirement, source_uri, release_tag, provenance, builder_id,
         cast("Literal['wheel', 'sdist'] | None", only),  # another value selects no file: release-not-found

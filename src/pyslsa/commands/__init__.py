@@ -8,6 +8,7 @@ Every command module defines:
   combinations argparse cannot express are checked here (a :class:`~pyslsa.errors.UsageError`);
 * ``run(options, ui)``: calls the library (:mod:`pyslsa.api`) and returns the report the views render.
 
-Module tops import only argparse-level things and :mod:`pyslsa.options`; the library is imported inside ``run``, so
-``pyslsa --help`` stays fast. Adding a command is adding a module here and its name to :data:`pyslsa.cli.COMMANDS`.
+Module tops import only argparse-level things (the options and the library are imported inside ``options_from``
+and ``run``), so ``pyslsa --help`` stays fast. Adding a command is adding a module here and its name to
+:data:`pyslsa.cli.COMMANDS`.
 """

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 __all__ = ["Ui", "add_common", "add_output", "add_slsa_args", "pairs"]
 
 
-@dataclass(frozen=True)
-class Ui:
+class Ui(NamedTuple):
     """How the command line talks to the person running it, besides the report: ``progress`` when a person
-    watches (text output on a terminal), for progress bars and steps on stderr."""
+    watches (text output on a terminal), for progress bars and steps on stderr. (A NamedTuple: start-up does
+    not import :mod:`dataclasses`.)"""
 
     progress: bool = False
 

@@ -8,9 +8,9 @@ import sys
 from typing import TYPE_CHECKING
 
 from pyslsa.commands.flags import Ui, add_output, pairs
-from pyslsa.options import ReproduceOptions
 
 if TYPE_CHECKING:
+    from pyslsa.options import ReproduceOptions
     from pyslsa.report import ReproduceReport
 
 NAME = "reproduce"
@@ -48,13 +48,15 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 
 def options_from(args: argparse.Namespace) -> ReproduceOptions:
+    from pyslsa.options import ReproduceOptions
+
     return ReproduceOptions(requirement=args.requirement, sdist=args.sdist, wheels=tuple(args.wheel),
                             index_url=args.index_url, build_requirements=tuple(args.build_requirement),
                             env=pairs(args.env, "--env"), timeout=args.timeout, keep=args.keep)
 
 
 def run(options: ReproduceOptions, ui: Ui) -> ReproduceReport:
-    from pyslsa.api import run_reproduce
+    from pyslsa.api.reproduce import run_reproduce
 
     return run_reproduce(options, say=_say if ui.progress else None)
 

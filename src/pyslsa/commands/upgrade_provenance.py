@@ -7,9 +7,9 @@ import argparse
 from typing import TYPE_CHECKING
 
 from pyslsa.commands.flags import Ui, add_common
-from pyslsa.options import UpgradeProvenanceOptions
 
 if TYPE_CHECKING:
+    from pyslsa.options import UpgradeProvenanceOptions
     from pyslsa.report import UpgradeReport
 
 NAME = "upgrade-provenance"
@@ -37,11 +37,13 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 
 def options_from(args: argparse.Namespace) -> UpgradeProvenanceOptions:
+    from pyslsa.options import UpgradeProvenanceOptions
+
     return UpgradeProvenanceOptions(provenance=args.provenance, output=args.output, rekor_url=args.rekor_url,
                                     trusted_root=args.trusted_root)
 
 
 def run(options: UpgradeProvenanceOptions, ui: Ui) -> UpgradeReport:
-    from pyslsa.api import run_upgrade_provenance
+    from pyslsa.api.upgrade import run_upgrade_provenance
 
     return run_upgrade_provenance(options)

@@ -6,9 +6,9 @@ import argparse
 from typing import TYPE_CHECKING
 
 from pyslsa.commands.flags import Ui, add_common, add_slsa_args, pairs
-from pyslsa.options import VerifyArtifactOptions
 
 if TYPE_CHECKING:
+    from pyslsa.options import VerifyArtifactOptions
     from pyslsa.report import Report
 
 NAME = "verify-artifact"
@@ -43,6 +43,8 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 
 def options_from(args: argparse.Namespace) -> VerifyArtifactOptions:
+    from pyslsa.options import VerifyArtifactOptions
+
     return VerifyArtifactOptions(
         artifacts=tuple(args.artifacts), provenance=args.provenance_path, source_uri=args.source_uri,
         source_tag=args.source_tag, source_branch=args.source_branch, source_versioned_tag=args.source_versioned_tag,
@@ -52,6 +54,6 @@ def options_from(args: argparse.Namespace) -> VerifyArtifactOptions:
 
 
 def run(options: VerifyArtifactOptions, ui: Ui) -> Report:
-    from pyslsa.api import run_verify_artifact
+    from pyslsa.api.verify import run_verify_artifact
 
     return run_verify_artifact(options)

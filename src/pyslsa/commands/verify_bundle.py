@@ -7,9 +7,9 @@ import argparse
 from typing import TYPE_CHECKING
 
 from pyslsa.commands.flags import Ui, add_common
-from pyslsa.options import VerifyBundleOptions
 
 if TYPE_CHECKING:
+    from pyslsa.options import VerifyBundleOptions
     from pyslsa.report import Report
 
 NAME = "verify-bundle"
@@ -40,6 +40,7 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 def options_from(args: argparse.Namespace) -> VerifyBundleOptions:
     from pyslsa.errors import UsageError
+    from pyslsa.options import VerifyBundleOptions
 
     identity, issuer = args.certificate_identity, args.certificate_oidc_issuer
     if args.key is None and not (identity and issuer):
@@ -51,6 +52,6 @@ def options_from(args: argparse.Namespace) -> VerifyBundleOptions:
 
 
 def run(options: VerifyBundleOptions, ui: Ui) -> Report:
-    from pyslsa.api import run_verify_bundle
+    from pyslsa.api.verify import run_verify_bundle
 
     return run_verify_bundle(options)

@@ -6,9 +6,9 @@ import argparse
 from typing import TYPE_CHECKING
 
 from pyslsa.commands.flags import Ui, add_common, add_slsa_args
-from pyslsa.options import VerifyGithubAttestationOptions
 
 if TYPE_CHECKING:
+    from pyslsa.options import VerifyGithubAttestationOptions
     from pyslsa.report import Report
 
 NAME = "verify-github-attestation"
@@ -30,12 +30,14 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 
 def options_from(args: argparse.Namespace) -> VerifyGithubAttestationOptions:
+    from pyslsa.options import VerifyGithubAttestationOptions
+
     return VerifyGithubAttestationOptions(
         artifacts=tuple(args.artifacts), attestation=args.attestation_path, source_uri=args.source_uri,
         builder_id=args.builder_id, trusted_root=args.trusted_root, print_provenance=args.print_provenance)
 
 
 def run(options: VerifyGithubAttestationOptions, ui: Ui) -> Report:
-    from pyslsa.api import run_verify_github_attestation
+    from pyslsa.api.verify import run_verify_github_attestation
 
     return run_verify_github_attestation(options)

@@ -9,10 +9,10 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from pyslsa.commands.flags import Ui, add_common
-from pyslsa.options import VerifyReleaseOptions
 
 if TYPE_CHECKING:
     from pyslsa.api.release import Progress, ProgressFactory
+    from pyslsa.options import VerifyReleaseOptions
     from pyslsa.report import ReleaseReport
 
 NAME = "verify-release"
@@ -70,6 +70,8 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 
 def options_from(args: argparse.Namespace) -> VerifyReleaseOptions:
+    from pyslsa.options import VerifyReleaseOptions
+
     return VerifyReleaseOptions(
         requirement=args.requirement, source_uri=args.source_uri, release_tag=args.release_tag,
         provenance=args.provenance, builder_id=args.builder_id, only=args.only, index_url=args.index_url,
@@ -79,7 +81,7 @@ def options_from(args: argparse.Namespace) -> VerifyReleaseOptions:
 
 
 def run(options: VerifyReleaseOptions, ui: Ui) -> ReleaseReport:
-    from pyslsa.api import run_verify_release
+    from pyslsa.api.release import run_verify_release
 
     with progress_bar(ui.progress) as bar:
         return run_verify_release(options, progress=bar)
