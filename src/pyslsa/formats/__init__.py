@@ -39,10 +39,10 @@ VIEWS: dict[str, str] = {
     "pyslsa.report.Report": "pyslsa.formats.verify_view",
     "pyslsa.report.UpgradeReport": "pyslsa.formats.upgrade_view",
     "pyslsa.report.ReleaseReport": "pyslsa.formats.release_view",
-    "pyslsa.report.ReproduceReport": "pyslsa.formats.reproduce_view",
-    "pyslsa.report.AuditReport": "pyslsa.formats.audit_view",
-    "pyslsa.report.TrustRootReport": "pyslsa.formats.trust_root_view:ROOT_VIEW",
-    "pyslsa.report.UpdateResult": "pyslsa.formats.trust_root_view:UPDATE_VIEW",
+    "pyslsa.report.reproduce.ReproduceReport": "pyslsa.formats.reproduce_view",
+    "pyslsa.report.audit.AuditReport": "pyslsa.formats.audit_view",
+    "pyslsa.report.trust_root.TrustRootReport": "pyslsa.formats.trust_root_view:ROOT_VIEW",
+    "pyslsa.report.trust_root.UpdateResult": "pyslsa.formats.trust_root_view:UPDATE_VIEW",
 }
 
 _REGISTERED: dict[type, View] = {}

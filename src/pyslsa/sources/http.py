@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urljoin, urlsplit
 
 from pyslsa.errors import DownloadError, MismatchIndexDigestError, PyslsaError, UsageError
@@ -60,11 +60,29 @@ def safe_filename(name: str, what: str = "file name") -> str:
     return name
 
 
-class HttpFailures:
-    """What a failed request raises: the error class and the message. These (:data:`DOWNLOAD_FAILURES`) speak for
-    package indexes and GitHub (``download-failed``); a client of another service names its failures in its own
-    words by overriding them (:class:`pyslsa.sources.rekor.RekorFailures`: ``tlog-unreachable``,
-    ``invalid-tlog-entry``). ``url`` is the URL asked for (or, for a status, the one that answered)."""
+class HttpFailures(Protocol):
+    """What a failed request raises: the error class and the message. :class:`DownloadFailures` speak for package
+    indexes and GitHub (``download-failed``); a client of another service names its failures in its own words
+    (:class:`pyslsa.sources.rekor.RekorFailures`: ``tlog-unreachable``, ``invalid-tlog-entry``). ``url`` is the URL
+    asked for (or, for a status, the one that answered)."""
+
+    def unreachable(self, url: str, attempts: int, last: str) -> PyslsaError: ...
+
+    def status(self, url: str, status: int, method: str) -> PyslsaError: ...
+
+    def too_large(self, url: str, limit: int, declared: int | None) -> PyslsaError: ...
+
+    def too_slow(self, url: str, deadline: float) -> PyslsaError: ...
+
+    def read_failed(self, url: str, problem: str) -> PyslsaError: ...
+
+    def refused_url(self, message: str) -> PyslsaError: ...
+
+    def time_spent(self, attempts: int) -> PyslsaError: ...
+
+
+class DownloadFailures:
+    """The failures of downloads: ``download-failed``."""
 
     def unreachable(self, url: str, attempts: int, last: str) -> PyslsaError:
         """Every attempt failed: connection errors, timeouts, 5xx answers (``last`` says the last one's)."""
@@ -96,7 +114,7 @@ class HttpFailures:
         return DownloadError("the time limit for fetching the release and its evidence is spent")
 
 
-DOWNLOAD_FAILURES = HttpFailures()
+DOWNLOAD_FAILURES: HttpFailures = DownloadFailures()
 
 
 @dataclass(frozen=True)
@@ -411,6 +429,6 @@ def display_url(url: str) -> str:
     return shown if len(shown) <= 200 else shown[:197] + "..."
 
 
-__all__ = ["DOWNLOAD_FAILURES", "MAX_DOCUMENT_BYTES", "MAX_FILE_BYTES", "HttpClient", "HttpFailures", "Progress",
-           "Response", "check_flag_url",
+__all__ = ["DOWNLOAD_FAILURES", "MAX_DOCUMENT_BYTES", "MAX_FILE_BYTES", "DownloadFailures", "HttpClient",
+           "HttpFailures", "Progress", "Response", "check_flag_url",
            "create_exclusive", "display_url", "join_url", "safe_filename"]

@@ -18,7 +18,7 @@ import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pyslsa.core.bundle import LegacyEnvelope, TlogEntry
 from pyslsa.core.legacy import MAX_ENTRY_BYTES, parse_log_entries, verify_legacy_with_entry
@@ -31,15 +31,18 @@ from pyslsa.errors import (
     TlogUnreachableError,
     VerificationError,
 )
-from pyslsa.sources.http import HttpClient, HttpFailures
+
+if TYPE_CHECKING:
+    from pyslsa.sources.http import HttpClient
 
 DEFAULT_REKOR_URL = "https://rekor.sigstore.dev"
 MAX_UUIDS = 16
 
 
-class RekorFailures(HttpFailures):
-    """The HTTP engine's failures in a transparency log's words: ``tlog-unreachable`` when the log cannot be
-    reached or answers too slowly, ``invalid-tlog-entry`` when its answer cannot be one (an HTTP error, too large)."""
+class RekorFailures:
+    """The HTTP engine's failures (:class:`~pyslsa.sources.http.HttpFailures`) in a transparency log's words:
+    ``tlog-unreachable`` when the log cannot be reached or answers too slowly, ``invalid-tlog-entry`` when its
+    answer cannot be one (an HTTP error, too large)."""
 
     def __init__(self, base_url: str, deadline: float) -> None:
         self.base_url = base_url
@@ -105,6 +108,8 @@ class RekorClient:
 
     def find_entries(self, legacy: LegacyEnvelope, digests: Sequence[str]) -> list[TlogEntry]:
         """Entries that may log ``legacy`` (unverified: for the core to check)."""
+        from pyslsa.sources.http import HttpClient  # only when a lookup happens: offline runs never load it
+
         with HttpClient(timeout=self.timeout, attempts=self.attempts, backoff=self.backoff, deadline=self.deadline,
                         until=time.monotonic() + self.deadline) as http:
             answer = self._request(http, "POST", "/api/v1/log/entries/retrieve",
