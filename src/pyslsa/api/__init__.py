@@ -4,69 +4,43 @@ Two layers, the same engine:
 
 * one function per command taking its options object (:mod:`pyslsa.options`) and returning its report
   (:mod:`pyslsa.report`): :func:`run_verify_artifact`, :func:`run_verify_github_attestation`,
-  :func:`run_verify_bundle`, :func:`run_verify_release`, :func:`run_upgrade_provenance`, :func:`run_reproduce`.
-  The command line calls these (``pyslsa/commands/``); a verdict on an artifact is in the report, an error that
-  stops the command raises.
+  :func:`run_verify_bundle` (``pyslsa.api.verify``), :func:`run_verify_release` (``.release``),
+  :func:`run_upgrade_provenance` (``.upgrade``), :func:`run_reproduce` (``.reproduce``), :func:`run_audit`
+  (``.audit``). The command line calls these (``pyslsa/commands/``); a verdict on an artifact is in the report, an
+  error that stops the command raises.
 * the keyword functions (:func:`verify_artifact`, :func:`verify_github_attestation`, :func:`verify_bundle`,
-  :func:`verify_release`): thin wrappers that build the options, run the command, and return a result when
-  everything verified or raise the first :class:`~pyslsa.errors.VerificationError`.
+  :func:`verify_release`, in ``.keywords``): thin wrappers that build the options, run the command, and return a
+  result when everything verified or raise the first :class:`~pyslsa.errors.VerificationError`.
 
-This package never imports the command line (``pyslsa.cli``, ``pyslsa.commands``). Each ``run_<command>`` lives in
-its own module (``pyslsa.api.verify``, ``release``, ``upgrade``, ``reproduce``, ``audit``) and is imported on first
-use, so a command or a library call pays only for the imports it needs.
+Every name is imported from its module on first use, so a command or a library call pays only for the imports it
+needs. This package never imports the command line (``pyslsa.cli``, ``pyslsa.commands``) or the views.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import os
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, cast
-
-from pyslsa.errors import UntrustedBuilderError, UsageError, VerificationError
-from pyslsa.options import (
-    Artifact,
-    EvidenceSpec,
-    TrustedRootSpec,
-    VerifyArtifactOptions,
-    VerifyBundleOptions,
-    VerifyGithubAttestationOptions,
-    VerifyReleaseOptions,
-)
-from pyslsa.report import ReleaseReport, Report
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from pyslsa.api.audit import run_audit
+    from pyslsa.api.keywords import (
+        ArtifactResult,
+        VerificationResult,
+        verify_artifact,
+        verify_bundle,
+        verify_github_attestation,
+        verify_release,
+    )
     from pyslsa.api.release import run_verify_release
     from pyslsa.api.reproduce import run_reproduce
     from pyslsa.api.upgrade import run_upgrade_provenance
     from pyslsa.api.verify import run_verify_artifact, run_verify_bundle, run_verify_github_attestation
-
-#: The run functions, each imported from its module on first use (a command pays only for its own imports).
-_RUNS = {
-    "run_verify_artifact": "pyslsa.api.verify",
-    "run_verify_github_attestation": "pyslsa.api.verify",
-    "run_verify_bundle": "pyslsa.api.verify",
-    "run_verify_release": "pyslsa.api.release",
-    "run_upgrade_provenance": "pyslsa.api.upgrade",
-    "run_reproduce": "pyslsa.api.reproduce",
-}
-
-
-def __getattr__(name: str) -> Any:
-    module = _RUNS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'pyslsa.api' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+    from pyslsa.report import ReleaseReport
 
 __all__ = [
     "ArtifactResult",
     "ReleaseReport",
     "VerificationResult",
+    "run_audit",
     "run_reproduce",
     "run_upgrade_provenance",
     "run_verify_artifact",
@@ -79,191 +53,25 @@ __all__ = [
     "verify_release",
 ]
 
-
-@dataclass(frozen=True)
-class ArtifactResult:
-    """One verified artifact.
-
-    ``builder`` is the SLSA builder that made it (:func:`verify_artifact`, :func:`verify_github_attestation`);
-    ``signer`` the identity (SAN) of the certificate that signed a bundle (:func:`verify_bundle`; "" when a key
-    signed it). ``builder_id`` is either, as before the two were told apart."""
-
-    artifact: str
-    sha256: str
-    builder: str
-    source_uri: str
-    ref: str | None
-    commit: str | None
-    statement: dict[str, Any]
-    integrated_time: dt.datetime | None
-    log_index: int | None
-    #: Material the evidence carried that was accepted but not used (e.g. the certificates after the leaf of a
-    #: bundle's chain, which the slsa-verifier profile ignores): what the CLI shows with ``--debug``.
-    notes: tuple[str, ...] = ()
-    signer: str = ""
-
-    @property
-    def builder_id(self) -> str:
-        """The builder (SLSA provenance), or for :func:`verify_bundle` the signer (kept for compatibility)."""
-        return self.builder or self.signer
+_MODULES = {
+    **dict.fromkeys(("ArtifactResult", "VerificationResult", "verify_artifact", "verify_bundle",
+                     "verify_github_attestation", "verify_release"), "pyslsa.api.keywords"),
+    **dict.fromkeys(("run_verify_artifact", "run_verify_github_attestation", "run_verify_bundle"),
+                    "pyslsa.api.verify"),
+    "run_verify_release": "pyslsa.api.release",
+    "run_upgrade_provenance": "pyslsa.api.upgrade",
+    "run_reproduce": "pyslsa.api.reproduce",
+    "run_audit": "pyslsa.api.audit",
+    "ReleaseReport": "pyslsa.report",
+}
 
 
-@dataclass(frozen=True)
-class VerificationResult:
-    """Every artifact verified. The shortcut properties describe the first artifact; ``artifacts`` lists all."""
+def __getattr__(name: str) -> Any:
+    module = _MODULES.get(name)
+    if module is None:
+        raise AttributeError(f"module 'pyslsa.api' has no attribute {name!r}")
+    import importlib
 
-    artifacts: tuple[ArtifactResult, ...]
-
-    @property
-    def builder_id(self) -> str:
-        return self.artifacts[0].builder_id
-
-    @property
-    def builder(self) -> str:
-        return self.artifacts[0].builder
-
-    @property
-    def signer(self) -> str:
-        return self.artifacts[0].signer
-
-    @property
-    def source_uri(self) -> str:
-        return self.artifacts[0].source_uri
-
-    @property
-    def ref(self) -> str | None:
-        return self.artifacts[0].ref
-
-    @property
-    def commit(self) -> str | None:
-        return self.artifacts[0].commit
-
-    @property
-    def statement(self) -> dict[str, Any]:
-        return self.artifacts[0].statement
-
-    @property
-    def integrated_time(self) -> dt.datetime | None:
-        return self.artifacts[0].integrated_time
-
-
-def _as_tuple(artifact: Artifact | Sequence[Artifact]) -> tuple[Artifact, ...]:
-    if isinstance(artifact, (str, os.PathLike)):
-        return (artifact,)
-    return tuple(artifact)
-
-
-def _result(report: Report) -> VerificationResult:
-    items = []
-    for a in report.artifacts:
-        if not a.verified:
-            raise a.error if a.error is not None else VerificationError("not verified")
-        items.append(ArtifactResult(a.path, a.sha256, a.builder_id or "", a.source_uri or "", a.ref, a.commit,
-                                    a.statement or {}, a.integrated_time, a.log_index, tuple(a.notes),
-                                    a.signer or ""))
-    return VerificationResult(tuple(items))
-
-
-def verify_artifact(
-    artifact: Artifact | Sequence[Artifact],
-    provenance: EvidenceSpec,
-    *,
-    source_uri: str,
-    source_tag: str | None = None,
-    source_branch: str | None = None,
-    source_versioned_tag: str | None = None,
-    builder_id: str | None = None,
-    build_workflow_inputs: Mapping[str, str] | None = None,
-    trusted_root: TrustedRootSpec = None,
-    rekor_url: str | None = None,
-) -> VerificationResult:
-    """Verify artifact(s) against SLSA provenance with slsa-verifier's ``verify-artifact`` semantics.
-
-    Offline unless ``rekor_url`` is given: a legacy (bare-envelope) provenance then has its Rekor entry looked
-    up there and verified; without it, it fails with ``tlog-entry-not-found``.
-
-    ``artifact`` is a path, a ``"sha256:<64 hex>"`` digest, or a list of these. ``provenance`` is the file's
-    bytes or its path. ``trusted_root=None`` uses the bundled Sigstore production root (no network).
-    Raises :class:`pyslsa.VerificationError` (with ``.code``) unless every artifact verifies.
-    """
-    from pyslsa.api.verify import run_verify_artifact
-
-    return _result(run_verify_artifact(VerifyArtifactOptions(
-        _as_tuple(artifact), provenance, source_uri, source_tag, source_branch, source_versioned_tag, builder_id,
-        dict(build_workflow_inputs or {}), trusted_root, rekor_url, offline=rekor_url is None)))
-
-
-def verify_github_attestation(
-    artifact: Artifact | Sequence[Artifact],
-    attestation: EvidenceSpec,
-    *,
-    source_uri: str,
-    builder_id: str | None = None,
-    trusted_root: TrustedRootSpec = None,
-) -> VerificationResult:
-    """Verify artifact(s) against a GitHub artifact attestation (actions/attest-build-provenance).
-
-    There are no default trusted builders: without ``builder_id`` this raises ``untrusted-builder``.
-    """
-    if not builder_id:
-        raise UntrustedBuilderError("GitHub attestations have no default trusted builder: pass builder_id")
-    from pyslsa.api.verify import run_verify_github_attestation
-
-    return _result(run_verify_github_attestation(VerifyGithubAttestationOptions(
-        _as_tuple(artifact), attestation, source_uri, builder_id, trusted_root)))
-
-
-def verify_bundle(
-    artifact_or_digest: Artifact,
-    bundle: EvidenceSpec,
-    *,
-    identity: str | None = None,
-    issuer: str | None = None,
-    key: bytes | None = None,
-    trusted_root: TrustedRootSpec = None,
-) -> VerificationResult:
-    """Verify a Sigstore bundle over an artifact (path or ``"sha256:<hex>"``).
-
-    Policy: the certificate's SAN equals ``identity`` and its OIDC issuer equals ``issuer`` (both required), or
-    ``key`` (PEM public key bytes) made the signature. Raises :class:`pyslsa.VerificationError` otherwise.
-    """
-    if key is None and not (identity and issuer):
-        raise UsageError("give identity and issuer, or key")
-    from pyslsa.api.verify import run_verify_bundle
-
-    return _result(run_verify_bundle(VerifyBundleOptions(artifact_or_digest, bundle, identity, issuer, key,
-                                                         trusted_root)))
-
-
-def verify_release(
-    requirement: str,
-    *,
-    source_uri: str,
-    release_tag: str | None = None,
-    provenance: str | os.PathLike[str] | None = None,
-    builder_id: str | None = None,
-    only: str | None = None,
-    index_url: str | None = None,
-    github_url: str | None = None,
-    github_api_url: str | None = None,
-    keep: str | os.PathLike[str] | None = None,
-    trusted_root: str | os.PathLike[str] | None = None,
-    rekor_url: str | None = None,
-) -> ReleaseReport:
-    """Verify every file of ``NAME==VERSION`` (see ``pyslsa verify-release --help``).
-
-    Returns the :class:`pyslsa.report.ReleaseReport` when every selected file verified; raises the first file's
-    :class:`pyslsa.VerificationError` otherwise. Downloads go to a temporary directory removed afterwards, or to
-    ``keep``. Legacy provenance is looked up in Rekor only if ``rekor_url`` is given.
-    """
-    from pyslsa.api.release import run_verify_release
-
-    report = run_verify_release(VerifyReleaseOptions(
-        requirement, source_uri, release_tag, provenance, builder_id,
-        cast("Literal['wheel', 'sdist'] | None", only),  # another value selects no file: release-not-found
-        index_url, github_url, github_api_url, keep=keep, rekor_url=rekor_url, offline_tlog=rekor_url is None,
-        trusted_root=trusted_root))
-    if not report.verified:
-        err = report.first_error
-        raise err if err is not None else VerificationError("release not verified")
-    return report
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

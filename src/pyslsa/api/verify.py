@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 
-from pyslsa.core.keys import load_public_key_pem
 from pyslsa.core.slsa.builders import DEFAULT_ARTIFACT_BUILDERS
 from pyslsa.core.slsa.policy import SlsaPolicy
 from pyslsa.core.verify import ArtifactVerdict, evaluate, verify_bundle_bytes
@@ -86,6 +85,8 @@ def run_verify_bundle(options: VerifyBundleOptions) -> Report:
     (both), or ``key`` must have made the signature (the key wins when both are given)."""
     if options.key is None and not (options.identity and options.issuer):
         raise UsageError("give identity and issuer, or key")
+    from pyslsa.core.keys import load_public_key_pem  # verify-bundle's alone: the others never load it
+
     root = load_trusted_root(options.trusted_root)
     key = load_public_key_pem(load_evidence(options.key, "key file")) if options.key is not None else None
     data = load_evidence(options.bundle, "bundle file")

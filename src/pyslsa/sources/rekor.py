@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pyslsa.core.bundle import LegacyEnvelope, TlogEntry
-from pyslsa.core.legacy import MAX_ENTRY_BYTES, parse_log_entries, verify_legacy_with_entry
 from pyslsa.core.sigstore import Resolver, VerifiedSignature
 from pyslsa.core.trust import TrustedRoot
 from pyslsa.errors import (
@@ -85,7 +84,7 @@ class RekorClient:
     attempts: int = 3
     backoff: float = 0.3
     deadline: float = 55.0
-    max_bytes: int = MAX_ENTRY_BYTES
+    max_bytes: int | None = None  # None: pyslsa.core.legacy.MAX_ENTRY_BYTES
 
     @classmethod
     def from_env(cls, url: str | None = None) -> RekorClient:
@@ -93,12 +92,15 @@ class RekorClient:
 
     def _request(self, http: HttpClient, method: str, path: str, body: Any) -> bytes | None:
         """The answer's bytes; None for a 404. Retries transient failures until ``attempts`` or the deadline."""
+        from pyslsa.core.legacy import MAX_ENTRY_BYTES
+
         failures = RekorFailures(self.url, self.deadline)
         url = self.url + path
+        max_bytes = self.max_bytes if self.max_bytes is not None else MAX_ENTRY_BYTES
         if method == "POST":
-            resp = http.post_json(url, body, max_bytes=self.max_bytes, failures=failures, follow_redirects=False)
+            resp = http.post_json(url, body, max_bytes=max_bytes, failures=failures, follow_redirects=False)
         else:
-            resp = http.get(url, accept="application/json", max_bytes=self.max_bytes, failures=failures,
+            resp = http.get(url, accept="application/json", max_bytes=max_bytes, failures=failures,
                             follow_redirects=False)
         if resp is None:
             return None
@@ -108,7 +110,9 @@ class RekorClient:
 
     def find_entries(self, legacy: LegacyEnvelope, digests: Sequence[str]) -> list[TlogEntry]:
         """Entries that may log ``legacy`` (unverified: for the core to check)."""
-        from pyslsa.sources.http import HttpClient  # only when a lookup happens: offline runs never load it
+        # imported when a lookup happens: runs without legacy provenance never load the HTTP engine or the parser
+        from pyslsa.core.legacy import parse_log_entries
+        from pyslsa.sources.http import HttpClient
 
         with HttpClient(timeout=self.timeout, attempts=self.attempts, backoff=self.backoff, deadline=self.deadline,
                         until=time.monotonic() + self.deadline) as http:
@@ -158,6 +162,8 @@ def lookup_and_verify(legacy: LegacyEnvelope, digests: Sequence[str], root: Trus
     entries = client.find_entries(legacy, digests)
     if not entries:
         raise TlogEntryNotFoundError(f"transparency log {client.url} has no entry for this envelope")
+    from pyslsa.core.legacy import verify_legacy_with_entry
+
     errors: list[VerificationError] = []
     for entry in entries:
         try:
