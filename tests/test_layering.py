@@ -25,6 +25,7 @@ LAYERS = {
     "pyslsa.sources": "sources",
     "pyslsa.core": "core",
     "pyslsa.errors": "errors",
+    "pyslsa.lazy": "errors",  # the lazy-export helper: standard library only, usable by every layer
     "pyslsa.report": "data",
     "pyslsa.options": "data",
     "pyslsa.formats": "formats",

@@ -11,7 +11,9 @@ Attributes are imported lazily, so ``import pyslsa`` (and the CLI's start-up) st
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from pyslsa.lazy import lazy_exports
 
 __version__ = "0.1.0"
 
@@ -100,15 +102,7 @@ if TYPE_CHECKING:
     from pyslsa.report import ReleaseReport, Report, UpgradeReport
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'pyslsa' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _LAZY)
 
 
 def __dir__() -> list[str]:

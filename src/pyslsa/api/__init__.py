@@ -18,7 +18,9 @@ needs. This package never imports the command line (``pyslsa.cli``, ``pyslsa.com
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from pyslsa.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from pyslsa.api.audit import run_audit
@@ -66,12 +68,4 @@ _MODULES = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _MODULES.get(name)
-    if module is None:
-        raise AttributeError(f"module 'pyslsa.api' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _MODULES)

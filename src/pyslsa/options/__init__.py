@@ -14,7 +14,9 @@ parsed :class:`~pyslsa.core.trust.TrustedRoot`, and ``None`` means the Sigstore 
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, TypeAlias
+
+from pyslsa.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from pyslsa.core.trust import TrustedRoot
@@ -63,12 +65,4 @@ _MODULES = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _MODULES.get(name)
-    if module is None:
-        raise AttributeError(f"module 'pyslsa.options' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _MODULES)

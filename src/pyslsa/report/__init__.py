@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from pyslsa.errors import PyslsaError
+from pyslsa.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from pyslsa.core.release import FileVerdict
@@ -183,12 +184,4 @@ _ELSEWHERE = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _ELSEWHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module 'pyslsa.report' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _ELSEWHERE)
