@@ -6,14 +6,14 @@ verifies what this module produces.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from cryptography import x509
 
 from pyslsa.core import jsonutil as j
 from pyslsa.core.dsse import Envelope
-from pyslsa.core.x509 import load_certificate, load_pem_certificate
+from pyslsa.core.x509 import SigningCertificate, load_pem_certificate, read_signing_certificate
 from pyslsa.errors import InvalidProvenanceError, UnsupportedFormatError
 
 BUNDLE_V01 = "0.1"
@@ -43,9 +43,8 @@ _SIGNATURE_KEYS = frozenset({"sig", "keyid"})
 
 
 def _only(o: dict[str, Any], allowed: frozenset[str], path: str) -> None:
-    extra = set(o) - allowed
-    if extra:
-        raise InvalidProvenanceError(f"{path}: unknown field(s) {sorted(extra)}")
+    if not allowed.issuperset(o):
+        raise InvalidProvenanceError(f"{path}: unknown field(s) {sorted(set(o) - allowed)}")
 
 
 @dataclass(frozen=True)
@@ -72,6 +71,9 @@ class TlogEntry:
     signed_entry_timestamp: bytes | None
     inclusion_proof: InclusionProof | None
     canonicalized_body: bytes
+    #: ``canonicalized_body`` as standard padded base64, when the evidence carried exactly that (what the signed
+    #: entry timestamp covers, so it need not be encoded again); '' when unknown.
+    canonicalized_body_b64: str = field(default="", compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,8 @@ class Bundle:
     #: unparsed material, never used to verify (intermediates come from the trusted root). What may be there is
     #: the verification profile's decision (:mod:`pyslsa.core.profile`), not the parser's.
     chain_extra: tuple[bytes, ...] = ()
+    #: ``certificate`` as read for verification: its DER exactly as the bundle carries it, its key, its extensions.
+    signing_certificate: SigningCertificate | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -112,7 +116,7 @@ def _parse_proof(o: Any, path: str) -> InclusionProof:
     hashes_raw = j.get_list(o, "hashes", path) if "hashes" in o else []
     if len(hashes_raw) > MAX_PROOF_HASHES:
         raise InvalidProvenanceError(f"{path}.hashes: {len(hashes_raw)} hashes is more than any tree needs")
-    hashes = tuple(j.b64decode(h, f"{path}.hashes[{i}]") for i, h in enumerate(hashes_raw))
+    hashes = j.b64decode_each(hashes_raw, f"{path}.hashes")
     for i, h in enumerate(hashes):
         if len(h) != 32:
             raise InvalidProvenanceError(f"{path}.hashes[{i}]: expected 32 bytes, got {len(h)}")
@@ -137,6 +141,7 @@ def _parse_tlog_entry(o: Any, path: str) -> TlogEntry:
     promise = j.opt_obj(o, "inclusionPromise", path)
     proof = j.opt_obj(o, "inclusionProof", path)
     body = j.get_b64(o, "canonicalizedBody", path)
+    body_b64 = o["canonicalizedBody"]
     return TlogEntry(
         log_index=j.get_int(o, "logIndex", path) if "logIndex" in o else 0,
         log_id=j.get_b64(j.get_obj(o, "logId", path), "keyId", f"{path}.logId"),
@@ -147,6 +152,7 @@ def _parse_tlog_entry(o: Any, path: str) -> TlogEntry:
                                 if promise is not None else None),
         inclusion_proof=_parse_proof(proof, f"{path}.inclusionProof") if proof is not None else None,
         canonicalized_body=body,
+        canonicalized_body_b64=body_b64 if j.is_canonical_b64(body_b64, body) else "",
     )
 
 
@@ -166,6 +172,7 @@ def parse_bundle(doc: Any) -> Bundle:
         raise InvalidProvenanceError(
             f"{path}: expected exactly one of x509CertificateChain, certificate, publicKey; got {present or 'none'}")
     cert: x509.Certificate | None = None
+    signing: SigningCertificate | None = None
     hint: str | None = None
     chain_extra: tuple[bytes, ...] = ()
     if present[0] == "x509CertificateChain":
@@ -182,11 +189,14 @@ def parse_bundle(doc: Any) -> Bundle:
             extra.append(j.get_b64(j.obj(other, ep), "rawBytes", ep))
         chain_extra = tuple(extra)
         leaf = j.obj(certs[0], f"{path}.x509CertificateChain.certificates[0]")
-        cert = load_certificate(j.get_b64(leaf, "rawBytes", f"{path}.x509CertificateChain.certificates[0]"),
-                                "bundle certificate")
+        signing = read_signing_certificate(j.get_b64(leaf, "rawBytes",
+                                                     f"{path}.x509CertificateChain.certificates[0]"),
+                                           "bundle certificate")
+        cert = signing.cert
     elif present[0] == "certificate":
         c_obj = j.get_obj(vm, "certificate", path)
-        cert = load_certificate(j.get_b64(c_obj, "rawBytes", f"{path}.certificate"), "bundle certificate")
+        signing = read_signing_certificate(j.get_b64(c_obj, "rawBytes", f"{path}.certificate"), "bundle certificate")
+        cert = signing.cert
     else:
         pk = j.get_obj(vm, "publicKey", path)
         hint = j.opt_str(pk, "hint", f"{path}.publicKey") or ""
@@ -218,7 +228,7 @@ def parse_bundle(doc: Any) -> Bundle:
             alg = j.get_str(md, "algorithm", "bundle.messageSignature.messageDigest")
             digest = j.get_b64(md, "digest", "bundle.messageSignature.messageDigest")
         msg = MessageSignature(alg, digest, j.get_b64(m, "signature", "bundle.messageSignature"))
-    return Bundle(media_type, version, cert, hint, entries, tuple(stamps), envelope, msg, chain_extra)
+    return Bundle(media_type, version, cert, hint, entries, tuple(stamps), envelope, msg, chain_extra, signing)
 
 
 def parse_legacy_envelope(doc: Any, raw: bytes) -> LegacyEnvelope:

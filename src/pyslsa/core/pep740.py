@@ -36,6 +36,7 @@ from pyslsa.core.x509 import (
     OID_SOURCE_REPOSITORY_DIGEST,
     OID_SOURCE_REPOSITORY_REF,
     OID_SOURCE_REPOSITORY_URI,
+    ChainMemo,
     FulcioClaims,
 )
 from pyslsa.errors import (
@@ -305,12 +306,13 @@ def _distribution(name: str) -> tuple[Any, ...] | None:
 
 
 def verify_attestation(doc: Any, filename: str, sha256_hex: str, root: TrustedRoot,
-                       publisher: Publisher | None = None, *, profile: Profile) -> VerifiedAttestation:
+                       publisher: Publisher | None = None, *, profile: Profile,
+                       memo: ChainMemo | None = None) -> VerifiedAttestation:
     """Verify one PEP 740 attestation for the distribution ``filename`` whose SHA-256 is ``sha256_hex``.
 
     (An attestation carries a single certificate, never a chain, so ``profile`` changes nothing today; it is
-    the command's choice all the same.)"""
-    sig = verify_dsse_bundle(parse_bundle(attestation_bundle(doc)), root, profile=profile)
+    the command's choice all the same.) ``memo``: the run's, when one run verifies many attestations."""
+    sig = verify_dsse_bundle(parse_bundle(attestation_bundle(doc)), root, profile=profile, memo=memo)
     statement = sig.statement()
     if statement.type != "https://in-toto.io/Statement/v1":
         raise InvalidProvenanceError(f"attestation statement type: expected in-toto Statement v1, got "

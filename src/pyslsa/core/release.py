@@ -33,6 +33,7 @@ from pyslsa.core.sigstore import Resolver, VerifiedSignature, verify_document
 from pyslsa.core.slsa.builders import DEFAULT_ARTIFACT_BUILDERS
 from pyslsa.core.slsa.policy import SlsaPolicy, verify_slsa
 from pyslsa.core.trust import TrustedRoot
+from pyslsa.core.x509 import ChainMemo
 from pyslsa.errors import (
     MismatchHashError,
     MismatchSourceError,
@@ -98,7 +99,7 @@ def _same_source(publisher: Publisher, want: str) -> bool:
 
 
 def pep740_evidence(f: ReleaseFile, source: str, provenance_object: bytes, root: TrustedRoot,
-                    source_uri: str, *, profile: Profile) -> list[Evidence]:
+                    source_uri: str, *, profile: Profile, memo: ChainMemo | None = None) -> list[Evidence]:
     """Every attestation of one provenance object, verified for ``f``; a malformed object is one failure."""
     try:
         bundles = parse_provenance_object(provenance_object)
@@ -119,7 +120,7 @@ def pep740_evidence(f: ReleaseFile, source: str, provenance_object: bytes, root:
                     got = repr(publisher.source) if publisher.source else f"none ({publisher.describe()})"
                     raise MismatchSourceError(f"Trusted Publisher repository: expected {want!r}, got {got}")
                 verified = verify_attestation(doc, f.filename, f.sha256, root, publisher,  # publisher checked too
-                                              profile=profile)
+                                              profile=profile, memo=memo)
                 ev.verified = True
                 ev.detail = verified.predicate_type
                 ev.log_index = verified.signature.log_index
@@ -151,14 +152,15 @@ def _unverified_statement(raw: bytes) -> Statement | None:
 
 
 def verify_documents(docs: Sequence[SlsaDocument], root: TrustedRoot, digests: Sequence[str],
-                     resolver: Resolver | None = None, *, profile: Profile) -> list[VerifiedDocument]:
+                     resolver: Resolver | None = None, *, profile: Profile,
+                     memo: ChainMemo | None = None) -> list[VerifiedDocument]:
     """Verify each document once (a release's provenance covers many files); ``digests`` are the files' digests
-    a legacy envelope's log lookup may use."""
+    a legacy envelope's log lookup may use; ``memo``: the run's, when one run verifies many documents."""
     out = []
     for doc in docs:
         d = VerifiedDocument(doc.source)
         try:
-            d.signature = verify_document(doc.raw, root, digests, resolver, profile=profile)
+            d.signature = verify_document(doc.raw, root, digests, resolver, profile=profile, memo=memo)
             d.statement = d.signature.statement()
         except VerificationError as exc:
             d.signature = None
@@ -207,13 +209,18 @@ def _claims(statement: Statement | None, f: ReleaseFile) -> str | None:
 
 def decide_release(files: Sequence[ReleaseFile], pep740: Mapping[str, Sequence[tuple[str, bytes]]],
                    slsa_docs: Sequence[SlsaDocument], policy: SlsaPolicy, root: TrustedRoot,
-                   resolver: Resolver | None = None, *, profile: Profile) -> list[FileVerdict]:
-    """The verdict for every file (see the module docstring for the rules)."""
+                   resolver: Resolver | None = None, *, profile: Profile, memo: ChainMemo | None = None
+                   ) -> list[FileVerdict]:
+    """The verdict for every file (see the module docstring for the rules).
+
+    ``memo``: the run's :class:`~pyslsa.core.x509.ChainMemo`, so a certificate shared by many documents has
+    its chain and SCT checked once per verified time (None: every document checks everything)."""
     verdicts = [FileVerdict(f.filename, f.sha256) for f in files]
-    docs = verify_documents(slsa_docs, root, [f.sha256 for f in files], resolver, profile=profile) if slsa_docs else []
+    docs = (verify_documents(slsa_docs, root, [f.sha256 for f in files], resolver, profile=profile, memo=memo)
+            if slsa_docs else [])
     for f, v in zip(files, verdicts, strict=True):
         for source, obj in pep740.get(f.filename, ()):
-            v.evidence.extend(pep740_evidence(f, source, obj, root, policy.source_uri, profile=profile))
+            v.evidence.extend(pep740_evidence(f, source, obj, root, policy.source_uri, profile=profile, memo=memo))
         for d in docs:
             ev = slsa_evidence(d, f, policy)
             if ev is not None:

@@ -21,6 +21,7 @@ No network, no clock: the verified times come from the evidence itself.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -35,16 +36,15 @@ from pyslsa.core.tlog import (
     VerifiedEntry,
     bind_dsse_entry,
     bind_hashedrekord_entry,
-    verifier_der,
     verify_entry,
 )
 from pyslsa.core.trust import TrustedRoot
 from pyslsa.core.x509 import (
+    ChainMemo,
     FulcioClaims,
-    fulcio_claims,
+    SigningCertificate,
+    check_signing_certificate,
     load_certificate,
-    verify_chain,
-    verify_embedded_sct,
     verify_signature,
 )
 from pyslsa.errors import (
@@ -76,6 +76,11 @@ class VerifiedSignature:
         return self.tlog_entry.log_index if self.tlog_entry is not None else None
 
     def statement(self) -> Statement:
+        """The envelope's statement, parsed on first use and kept (the envelope is immutable and verified)."""
+        return self._statement
+
+    @functools.cached_property
+    def _statement(self) -> Statement:
         assert self.envelope is not None
         return Statement.from_envelope(self.envelope)
 
@@ -168,23 +173,34 @@ def _verified_times(bundle: Bundle, proven: VerifiedEntry, root: TrustedRoot, si
     return tuple(times)
 
 
-def check_certificate(cert: x509.Certificate, root: TrustedRoot, times: tuple[dt.datetime, ...]) -> None:
-    issuer = None
-    for moment in times:
-        _, issuer = verify_chain(cert, root, moment)
-    assert issuer is not None
-    verify_embedded_sct(cert, issuer, root)
+def check_certificate(cert: x509.Certificate | SigningCertificate, root: TrustedRoot,
+                      times: tuple[dt.datetime, ...], memo: ChainMemo | None = None) -> None:
+    check_signing_certificate(cert, root, times, memo)
 
 
-def _signer(bundle: Bundle, key: object | None) -> object:
+def _signing_certificate(bundle: Bundle) -> SigningCertificate | None:
+    if bundle.signing_certificate is not None and bundle.signing_certificate.cert is bundle.certificate:
+        return bundle.signing_certificate
+    return SigningCertificate(bundle.certificate) if bundle.certificate is not None else None
+
+
+def _signer(bundle: Bundle, key: object | None, leaf: SigningCertificate | None) -> object:
     """The key that must have made the signature: the certificate's, or the caller's trusted key."""
     if key is not None:
         if bundle.certificate is not None:
             raise CertificateError("bundle carries a certificate, but a public key was given to verify it with")
         return key
-    if bundle.certificate is None:
+    if leaf is None:
         raise CertificateError("bundle is signed with a public key, but no trusted key was given")
-    return bundle.certificate.public_key()
+    return leaf.public_key
+
+
+def _verifier(leaf: SigningCertificate | None, key_der: bytes | None) -> bytes:
+    """What the log entry must name as the verifier: the certificate's DER, or the trusted key's."""
+    if leaf is not None:
+        return leaf.der
+    assert key_der is not None
+    return key_der
 
 
 def _unlogged_key_bundle(bundle: Bundle, root: TrustedRoot, key: object | None) -> bool:
@@ -194,48 +210,53 @@ def _unlogged_key_bundle(bundle: Bundle, root: TrustedRoot, key: object | None) 
 
 
 def verify_dsse_bundle(bundle: Bundle, root: TrustedRoot, *, profile: Profile, key: object | None = None,
-                       key_der: bytes | None = None) -> VerifiedSignature:
-    """Verify a bundle whose content is a DSSE envelope, signed by a Fulcio certificate (or by ``key``)."""
+                       key_der: bytes | None = None, memo: ChainMemo | None = None) -> VerifiedSignature:
+    """Verify a bundle whose content is a DSSE envelope, signed by a Fulcio certificate (or by ``key``).
+
+    ``memo``: the run's :class:`~pyslsa.core.x509.ChainMemo`, when one run verifies many documents."""
     env = bundle.envelope
     if env is None:
         raise InvalidProvenanceError("bundle holds a message signature, expected a DSSE envelope")
     notes = check_chain_extras(bundle, profile)
-    signer = _signer(bundle, key)
     cert = bundle.certificate
+    leaf = _signing_certificate(bundle)
+    signer = _signer(bundle, key, leaf)
     if _unlogged_key_bundle(bundle, root, key):
         verify_signature(signer, env.signatures[0].sig, env.pae, "DSSE envelope signature")
         return VerifiedSignature(None, None, env, None, "", None, (), notes)
     entry = _single_entry(bundle)
     proven = _prove_entry(bundle, entry, root)
     times = _verified_times(bundle, proven, root, env.signatures[0].sig, required=cert is not None)
-    if cert is not None:
-        check_certificate(cert, root, times)
+    if leaf is not None:
+        check_signing_certificate(leaf, root, times, memo)
     verify_signature(signer, env.signatures[0].sig, env.pae, "DSSE envelope signature")
-    bind_dsse_entry(entry, env, verifier_der(cert, key_der))
-    return VerifiedSignature(cert, fulcio_claims(cert) if cert is not None else None, env, entry,
+    bind_dsse_entry(entry, env, _verifier(leaf, key_der))
+    return VerifiedSignature(cert, leaf.claims() if leaf is not None else None, env, entry,
                              proven.log.base_url, proven.integrated_time, times, notes)
 
 
 def verify_message_bundle(bundle: Bundle, digest_sha256: bytes, root: TrustedRoot, *, profile: Profile,
-                          key: object | None = None, key_der: bytes | None = None) -> VerifiedSignature:
+                          key: object | None = None, key_der: bytes | None = None,
+                          memo: ChainMemo | None = None) -> VerifiedSignature:
     """Verify a ``messageSignature`` bundle over an artifact whose SHA-256 is ``digest_sha256``."""
     msg = bundle.message_signature
     if msg is None:
         raise InvalidProvenanceError("bundle holds a DSSE envelope, expected a message signature")
     notes = check_chain_extras(bundle, profile)
-    signer = _signer(bundle, key)
     cert = bundle.certificate
+    leaf = _signing_certificate(bundle)
+    signer = _signer(bundle, key, leaf)
     if _unlogged_key_bundle(bundle, root, key):
         verify_signature(signer, msg.signature, digest_sha256, "message signature", prehashed_sha256=True)
         return VerifiedSignature(None, None, None, None, "", None, (), notes)
     entry = _single_entry(bundle)
     proven = _prove_entry(bundle, entry, root)
     times = _verified_times(bundle, proven, root, msg.signature, required=cert is not None)
-    if cert is not None:
-        check_certificate(cert, root, times)
+    if leaf is not None:
+        check_signing_certificate(leaf, root, times, memo)
     verify_signature(signer, msg.signature, digest_sha256, "message signature", prehashed_sha256=True)
-    bind_hashedrekord_entry(entry, msg.signature, digest_sha256, verifier_der(cert, key_der))
-    return VerifiedSignature(cert, fulcio_claims(cert) if cert is not None else None, None, entry,
+    bind_hashedrekord_entry(entry, msg.signature, digest_sha256, _verifier(leaf, key_der))
+    return VerifiedSignature(cert, leaf.claims() if leaf is not None else None, None, entry,
                              proven.log.base_url, proven.integrated_time, times, notes)
 
 
@@ -256,13 +277,14 @@ Resolver = Callable[[LegacyEnvelope, Sequence[str], TrustedRoot], VerifiedSignat
 
 
 def verify_document(raw: bytes, root: TrustedRoot, digests: Sequence[str] = (),
-                    resolver: Resolver | None = None, *, profile: Profile) -> VerifiedSignature:
+                    resolver: Resolver | None = None, *, profile: Profile, memo: ChainMemo | None = None
+                    ) -> VerifiedSignature:
     """One provenance document: a Sigstore bundle with a DSSE envelope, or a legacy envelope whose log entry the
     ``resolver`` finds (without one it fails with ``tlog-entry-not-found``). A legacy envelope carries exactly
     one certificate (as slsa-verifier requires), so the profile's chain rule has nothing to judge there."""
     parsed = parse_document(raw)
     if isinstance(parsed, Bundle):
-        return verify_dsse_bundle(parsed, root, profile=profile)
+        return verify_dsse_bundle(parsed, root, profile=profile, memo=memo)
     if resolver is None:
         return verify_legacy_envelope(parsed, root)
     return resolver(parsed, digests, root)

@@ -50,26 +50,23 @@ def leaf_hash(data: bytes) -> bytes:
     return hashlib.sha256(b"\x00" + data).digest()
 
 
-def _node(left: bytes, right: bytes) -> bytes:
-    return hashlib.sha256(b"\x01" + left + right).digest()
-
-
 def root_from_inclusion_proof(index: int, size: int, leaf: bytes, proof: tuple[bytes, ...]) -> bytes:
     """RFC 9162 §2.1.3.2: the root a proof leads to; raises when the proof's shape is wrong."""
     if size <= 0 or index >= size:
         raise _fail(f"inclusion proof: leaf index {index} is not inside a tree of size {size}")
     fn, sn, r = index, size - 1, leaf
+    sha256 = hashlib.sha256
     for p in proof:
         if sn == 0:
             raise _fail("inclusion proof has more hashes than the tree size allows")
         if fn & 1 or fn == sn:
-            r = _node(p, r)
+            r = sha256(b"\x01" + p + r).digest()
             if not fn & 1:
                 while fn and not fn & 1:
                     fn >>= 1
                     sn >>= 1
         else:
-            r = _node(r, p)
+            r = sha256(b"\x01" + r + p).digest()
         fn >>= 1
         sn >>= 1
     if sn != 0:
@@ -211,14 +208,18 @@ def find_log(entry: TlogEntry, root: TrustedRoot) -> KeyAuthority:
     return usable[0]
 
 
+def set_payload(entry: TlogEntry) -> bytes:
+    """What a signed entry timestamp signs: the canonical JSON (RFC 8785) of body, integratedTime, logID and
+    logIndex. Written out directly: the keys are fixed and sorted, the values integers, base64 and hex (nothing
+    to escape), so this is exactly ``jsonutil.canonical`` of the same object."""
+    body = entry.canonicalized_body_b64 or base64.b64encode(entry.canonicalized_body).decode()
+    return (f'{{"body":"{body}","integratedTime":{entry.integrated_time:d},"logID":"{entry.log_id.hex()}",'
+            f'"logIndex":{entry.log_index:d}}}').encode()
+
+
 def verify_set(entry: TlogEntry, log: KeyAuthority) -> None:
     assert entry.signed_entry_timestamp is not None and log.key is not None
-    payload = j.canonical({
-        "body": base64.b64encode(entry.canonicalized_body).decode(),
-        "integratedTime": entry.integrated_time,
-        "logID": entry.log_id.hex(),
-        "logIndex": entry.log_index,
-    })
+    payload = set_payload(entry)
     try:
         verify_signature(log.key, entry.signed_entry_timestamp, payload, "signed entry timestamp")
     except InvalidSignatureError:
@@ -293,12 +294,26 @@ def _body(entry: TlogEntry) -> dict[str, Any]:
     return spec
 
 
-def _cert_der_from_b64_pem(value: Any, path: str) -> bytes:
+def _b64_pem_certificate(der: bytes) -> str:
+    """``der`` as the base64 of the PEM CERTIFICATE block Sigstore clients upload (64-column lines, final
+    newline), as a log entry's body spells a verifier."""
+    body = base64.b64encode(der)
+    lines = b"\n".join([body[i:i + 64] for i in range(0, len(body), 64)])
+    return base64.b64encode(b"-----BEGIN CERTIFICATE-----\n" + lines + b"\n-----END CERTIFICATE-----\n").decode()
+
+
+def _cert_der_from_b64_pem(value: Any, path: str, expect: bytes | None = None) -> bytes:
     """The DER inside a base64-wrapped PEM verifier, read as rekor reads it (pkg/pki/x509 ``NewPublicKey``: the
     text trimmed, then Go's PEM rules, :mod:`pyslsa.core.pem`): one ``CERTIFICATE`` (compared byte for byte
     with the bundle's certificate, so no X.509 parse is needed), one ``PUBLIC KEY`` (key-based signing; its
     SubjectPublicKeyInfo), or a chain of up to 10 certificates, of which the first is the signer's (as
-    sigstore-go's ``Entry.PublicKey`` takes the first block)."""
+    sigstore-go's ``Entry.PublicKey`` takes the first block).
+
+    ``expect``: the DER the caller will compare with. When ``value`` spells exactly that DER as one certificate
+    in the usual layout, it is returned without decoding anything (encoding is the cheaper direction); any
+    other spelling takes the general path, to the same answer."""
+    if expect is not None and value == _b64_pem_certificate(expect):
+        return expect
     raw = j.b64decode(value, path).strip(b" \t\n\v\f\r")
     block, rest = pem.decode(raw)
     if block is None:
@@ -387,7 +402,7 @@ def _bind_dsse_001(spec: dict[str, Any], envelope: Envelope, verifier: bytes) ->
         s = j.obj(s, f"spec.signatures[{i}]")
         recorded.add((j.get_b64(s, "signature", f"spec.signatures[{i}]"),
                       _cert_der_from_b64_pem(j.get(s, "verifier", f"spec.signatures[{i}]"),
-                                             f"spec.signatures[{i}].verifier")))
+                                             f"spec.signatures[{i}].verifier", verifier)))
     expected = {(sig.sig, verifier) for sig in envelope.signatures}
     if recorded != expected:
         raise _fail("log entry records another signature or signing certificate than the envelope's")
@@ -405,7 +420,7 @@ def _bind_intoto_001(spec: dict[str, Any], envelope: Envelope, verifier: bytes, 
         want = hashlib.sha256(raw.strip()).hexdigest()
         if _hash_field(j.get(content, "hash", "spec.content"), "spec.content.hash") != want:
             raise _fail("log entry records another envelope (envelope hash differs)")
-    if _cert_der_from_b64_pem(j.get(spec, "publicKey", "spec"), "spec.publicKey") != verifier:
+    if _cert_der_from_b64_pem(j.get(spec, "publicKey", "spec"), "spec.publicKey", verifier) != verifier:
         raise _fail("log entry records another signing certificate than the envelope's")
 
 
@@ -438,7 +453,7 @@ def _bind_intoto_002(spec: dict[str, Any], envelope: Envelope, verifier: bytes) 
         p = f"spec.content.envelope.signatures[{i}]"
         s = j.obj(s, p)
         recorded.add((_double_b64(j.get(s, "sig", p), f"{p}.sig"),
-                      _cert_der_from_b64_pem(j.get(s, "publicKey", p), f"{p}.publicKey")))
+                      _cert_der_from_b64_pem(j.get(s, "publicKey", p), f"{p}.publicKey", verifier)))
     expected = {(sig.sig, verifier) for sig in envelope.signatures}
     if recorded != expected:
         raise _fail("log entry records another signature or signing certificate than the envelope's")
@@ -498,7 +513,7 @@ def _bind_hashedrekord_001(spec: dict[str, Any], signature: bytes, digest_sha256
         raise _fail("log entry records another signature than the bundle's")
     pk = j.get_obj(sig, "publicKey", "spec.signature")
     if _cert_der_from_b64_pem(j.get(pk, "content", "spec.signature.publicKey"),
-                              "spec.signature.publicKey.content") != verifier:
+                              "spec.signature.publicKey.content", verifier) != verifier:
         raise _fail("log entry records another signing certificate or key than the bundle's")
     data = j.get_obj(spec, "data", "spec")
     got = _hash_field(j.get(data, "hash", "spec.data"), "spec.data.hash")

@@ -10,9 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
@@ -23,6 +23,7 @@ from pyslsa.core import jsonutil as j
 from pyslsa.errors import TrustedRootError, VerificationError
 
 PublicKey = ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey | rsa.RSAPublicKey
+_T = TypeVar("_T")
 
 TRUSTED_ROOT_MEDIA_TYPES = frozenset(
     {
@@ -113,6 +114,7 @@ class TrustedRoot:
     media_type: str = ""
     _tlog_by_id: dict[bytes, list[KeyAuthority]] = field(default_factory=dict, repr=False, compare=False)
     _ctlog_by_id: dict[bytes, list[KeyAuthority]] = field(default_factory=dict, repr=False, compare=False)
+    _derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         for log in self.tlogs:
@@ -125,6 +127,19 @@ class TrustedRoot:
 
     def ctlogs_for(self, log_id: bytes) -> Sequence[KeyAuthority]:
         return self._ctlog_by_id.get(log_id, ())
+
+    def derived(self, name: str, build: Callable[[TrustedRoot], _T]) -> _T:
+        """``build(self)``, computed on first use and kept with this root for its lifetime.
+
+        For what follows from the root alone and is the same on every call (verifier stores built, the CA
+        chains' own signatures checked, key hashes), so each verification does only the work its evidence
+        needs. The root is immutable, so the result can never be stale; it is never a verdict on evidence.
+        """
+        try:
+            return self._derived[name]  # type: ignore[no-any-return]
+        except KeyError:
+            value = build(self)
+            return self._derived.setdefault(name, value)  # type: ignore[no-any-return]
 
     # -- construction --------------------------------------------------------------------------------------------
 

@@ -26,6 +26,7 @@ from pyslsa.core.sigstore import (
 )
 from pyslsa.core.slsa.policy import SlsaPolicy, SlsaVerdict, verify_slsa
 from pyslsa.core.trust import TrustedRoot
+from pyslsa.core.x509 import ChainMemo
 from pyslsa.errors import InvalidProvenanceError, MismatchHashError, VerificationError
 
 __all__ = ["ArtifactVerdict", "BundleVerdict", "Document", "evaluate", "names", "split_evidence",
@@ -79,10 +80,12 @@ def verify_documents(data: bytes, root: TrustedRoot, digests: Sequence[str], res
                      ) -> list[Document]:
     """Every document of ``data`` verified (signature, log entry, certificate), each with its own result."""
     docs: list[Document] = []
+    memo = ChainMemo(root)  # this run's: documents signed in one session share their certificate
     for raw in split_evidence(data):
         try:
             # verify-artifact and verify-github-attestation answer like slsa-verifier (pyslsa.core.profile).
-            docs.append(Document(verify_document(raw, root, digests, resolver, profile=SLSA_VERIFIER), None))
+            docs.append(Document(verify_document(raw, root, digests, resolver, profile=SLSA_VERIFIER, memo=memo),
+                                 None))
         except VerificationError as exc:
             docs.append(Document(None, exc))
     return docs

@@ -8,7 +8,6 @@ root's validity window of each CA is applied on top: a CA may only vouch for sig
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import hashlib
 import struct
 from dataclasses import dataclass
@@ -68,14 +67,25 @@ _CERT_ERRORS = (ValueError, TypeError, UnsupportedAlgorithm, x509.InvalidVersion
                 x509.UnsupportedGeneralNameType)
 
 
-def load_certificate(der: bytes, what: str = "certificate") -> x509.Certificate:
+def _load(der: bytes, what: str) -> tuple[x509.Certificate, object, tuple[dt.datetime, dt.datetime]]:
     try:
         cert = x509.load_der_x509_certificate(der)
         # Force parsing of the parts we read later, so a truncated/garbled certificate fails here.
-        _ = cert.extensions, cert.public_key(), cert.not_valid_before_utc, cert.not_valid_after_utc
+        _ = cert.extensions
+        return cert, cert.public_key(), (cert.not_valid_before_utc, cert.not_valid_after_utc)
     except _CERT_ERRORS as exc:
         raise CertificateError(f"{what} is not a valid X.509 certificate: {exc}") from None
-    return cert
+
+
+def load_certificate(der: bytes, what: str = "certificate") -> x509.Certificate:
+    return _load(der, what)[0]
+
+
+def read_signing_certificate(der: bytes, what: str = "certificate") -> SigningCertificate:
+    """:func:`load_certificate` (same checks, same errors), keeping what it loaded -- the DER, the public key, the
+    validity -- and reading the extensions once, for the verification to come."""
+    cert, key, validity = _load(der, what)
+    return SigningCertificate(cert, der, key=key, validity=validity)
 
 
 def load_pem_certificate(data: bytes, what: str = "certificate") -> x509.Certificate:
@@ -91,26 +101,27 @@ def load_pem_certificate(data: bytes, what: str = "certificate") -> x509.Certifi
     return load_certificate(ders[0], what)
 
 
-def _der_utf8(value: bytes, oid: x509.ObjectIdentifier) -> str:
-    """Decode a DER UTF8String (tag 0x0C) exactly, definite length, no trailing bytes."""
+def _der_utf8(value: bytes, oid: str) -> str:
+    """Decode a DER UTF8String (tag 0x0C) exactly, definite length, no trailing bytes (``oid``: dotted, for the
+    error)."""
     if len(value) < 2 or value[0] != 0x0C:
-        raise CertificateError(f"certificate extension {oid.dotted_string} is not a DER UTF8String")
+        raise CertificateError(f"certificate extension {oid} is not a DER UTF8String")
     length = value[1]
     offset = 2
     if length & 0x80:
         n = length & 0x7F
         if n == 0 or n > 4 or len(value) < 2 + n:
-            raise CertificateError(f"certificate extension {oid.dotted_string} has a bad DER length")
+            raise CertificateError(f"certificate extension {oid} has a bad DER length")
         length = int.from_bytes(value[2:2 + n], "big")
         if length < 0x80 or value[2] == 0:
-            raise CertificateError(f"certificate extension {oid.dotted_string} has a non-minimal DER length")
+            raise CertificateError(f"certificate extension {oid} has a non-minimal DER length")
         offset = 2 + n
     if offset + length != len(value):
-        raise CertificateError(f"certificate extension {oid.dotted_string} has a bad DER length")
+        raise CertificateError(f"certificate extension {oid} has a bad DER length")
     try:
         return value[offset:].decode("utf-8")
     except UnicodeDecodeError:
-        raise CertificateError(f"certificate extension {oid.dotted_string} is not UTF-8") from None
+        raise CertificateError(f"certificate extension {oid} is not UTF-8") from None
 
 
 @dataclass(frozen=True)
@@ -130,110 +141,276 @@ class FulcioClaims:
         return self.get(OID_BUILD_SIGNER_URI)
 
 
-def fulcio_claims(cert: x509.Certificate) -> FulcioClaims:
+# What one pass does with each extension it meets, by OID (a dict lookup is cheaper than spelling an OID out).
+_KNOWN_CRITICAL_DOTTED = frozenset(o.dotted_string for o in _KNOWN_CRITICAL)
+_OTHERNAME_SAN_DOTTED = OID_OTHERNAME_SAN.dotted_string
+_X_OTHER, _X_SAN, _X_KU, _X_EKU, _X_BC, _X_SCT, _X_FULCIO_RAW, _X_FULCIO_DER, _X_FULCIO_SKIP = range(9)
+_EXT_KINDS: dict[x509.ObjectIdentifier, tuple[str, int]] = {
+    **{oid: (oid.dotted_string, _X_OTHER) for oid in (*_KNOWN_CRITICAL, ExtensionOID.SUBJECT_KEY_IDENTIFIER,
+                                                     ExtensionOID.AUTHORITY_KEY_IDENTIFIER)},
+    **{x509.ObjectIdentifier(f"{FULCIO}{n}"): (f"{FULCIO}{n}", _X_FULCIO_DER) for n in range(1, 23)},
+    **{oid: (oid.dotted_string, _X_FULCIO_RAW) for oid in _RAW_OIDS},
+    OID_OTHERNAME_SAN: (_OTHERNAME_SAN_DOTTED, _X_FULCIO_SKIP),
+    **{oid: (oid.dotted_string, kind) for oid, kind in (
+        (ExtensionOID.SUBJECT_ALTERNATIVE_NAME, _X_SAN), (ExtensionOID.KEY_USAGE, _X_KU),
+        (ExtensionOID.EXTENDED_KEY_USAGE, _X_EKU), (ExtensionOID.BASIC_CONSTRAINTS, _X_BC),
+        (ExtensionOID.PRECERT_SIGNED_CERTIFICATE_TIMESTAMPS, _X_SCT))},
+}
+
+
+def _ext_kind(oid: x509.ObjectIdentifier) -> tuple[str, int]:
+    known = _EXT_KINDS.get(oid)
+    if known is not None:
+        return known
+    dotted = oid.dotted_string
+    return dotted, (_X_FULCIO_DER if dotted.startswith(FULCIO) else _X_OTHER)  # a Fulcio OID newer than this list
+
+
+class SigningCertificate:
+    """A signing certificate read once: every extension in one pass (the Fulcio profile, the identity claims, the
+    embedded SCTs); its public key and DER loaded at most once.
+
+    Nothing is trusted here. Each finding is kept and each failure raised by the check it belongs to
+    (:meth:`check_profile` from :func:`verify_chain`, :meth:`claims`, :meth:`scts` from
+    :func:`verify_embedded_sct`), so failures come in the same order, with the same messages, as when every
+    check read the certificate again.
+    """
+
+    __slots__ = ("_bc", "_claims", "_claims_error", "_der", "_eku", "_key", "_ku", "_read_error", "_san", "_scts",
+                 "_unknown_critical", "_validity", "_values", "cert")
+
+    def __init__(self, cert: x509.Certificate, der: bytes | None = None, *, key: object | None = None,
+                 validity: tuple[dt.datetime, dt.datetime] | None = None) -> None:
+        self.cert = cert
+        self._der = der
+        self._key = key
+        self._read_error = ""
+        self._unknown_critical = ""
+        self._bc: x509.BasicConstraints | None = None
+        self._ku: x509.KeyUsage | None = None
+        self._eku: x509.ExtendedKeyUsage | None = None
+        self._san: x509.SubjectAlternativeName | None = None
+        self._scts: x509.PrecertificateSignedCertificateTimestamps | None = None
+        self._values: dict[str, str] = {}
+        self._claims_error = ""  # the first Fulcio extension that does not decode
+        self._claims: FulcioClaims | None = None
+        self._validity = validity
+        try:
+            exts = cert.extensions
+        except _CERT_ERRORS as exc:
+            self._read_error = str(exc)
+            return
+        values, kinds = self._values, _EXT_KINDS
+        for ext in exts:
+            oid_obj = ext.oid
+            known = kinds.get(oid_obj)
+            oid, kind = known if known is not None else _ext_kind(oid_obj)
+            if ext.critical and not self._unknown_critical and oid not in _KNOWN_CRITICAL_DOTTED:
+                self._unknown_critical = oid
+            if kind == _X_OTHER:
+                continue
+            value = ext.value
+            if kind >= _X_FULCIO_RAW:
+                if (kind == _X_FULCIO_SKIP or self._claims_error
+                        or not (type(value) is x509.UnrecognizedExtension
+                                or isinstance(value, x509.UnrecognizedExtension))):
+                    continue
+                if kind == _X_FULCIO_RAW:
+                    try:
+                        values[oid] = value.value.decode("utf-8")
+                    except UnicodeDecodeError:
+                        self._claims_error = f"certificate extension {oid} is not UTF-8"
+                else:
+                    try:
+                        values[oid] = _der_utf8(value.value, oid)
+                    except CertificateError as exc:
+                        self._claims_error = exc.message
+            elif kind == _X_SAN:
+                self._san = value
+            elif kind == _X_KU:
+                self._ku = value
+            elif kind == _X_EKU:
+                self._eku = value
+            elif kind == _X_BC:
+                self._bc = value
+            else:
+                self._scts = value
+
+    @classmethod
+    def of(cls, cert: x509.Certificate | SigningCertificate) -> SigningCertificate:
+        return cert if isinstance(cert, SigningCertificate) else cls(cert)
+
+    @property
+    def der(self) -> bytes:
+        if self._der is None:
+            self._der = self.cert.public_bytes(serialization.Encoding.DER)
+        return self._der
+
+    @property
+    def public_key(self) -> object:
+        if self._key is None:
+            self._key = self.cert.public_key()
+        return self._key
+
+    @property
+    def validity(self) -> tuple[dt.datetime, dt.datetime]:
+        if self._validity is None:
+            self._validity = (self.cert.not_valid_before_utc, self.cert.not_valid_after_utc)
+        return self._validity
+
+    def check_profile(self) -> None:
+        """A code-signing end-entity certificate with no unknown critical extension."""
+        if self._read_error:
+            raise CertificateError(f"certificate extensions do not parse: {self._read_error}")
+        if self._unknown_critical:
+            raise CertificateError(f"certificate has an unknown critical extension {self._unknown_critical}")
+        if self._bc is not None and self._bc.ca:
+            raise CertificateError("signing certificate is a CA certificate, expected an end-entity certificate")
+        if self._ku is None:
+            raise CertificateError("signing certificate has no KeyUsage extension")
+        if not self._ku.digital_signature:
+            raise CertificateError("signing certificate's KeyUsage lacks digitalSignature")
+        if self._eku is None:
+            raise CertificateError("signing certificate has no ExtendedKeyUsage extension")
+        if ExtendedKeyUsageOID.CODE_SIGNING not in self._eku:
+            raise CertificateError("signing certificate's ExtendedKeyUsage lacks codeSigning")
+
+    def claims(self) -> FulcioClaims:
+        """The SAN and every Fulcio extension; v2 (DER) values win over the deprecated raw ones."""
+        if self._claims is not None:
+            return self._claims
+        if self._read_error:
+            raise CertificateError(f"certificate extensions do not parse: {self._read_error}")
+        if self._claims_error:
+            raise CertificateError(self._claims_error)
+        values = self._values
+        issuer = values.get(OID_ISSUER_V2.dotted_string) or values.get(OID_ISSUER_V1.dotted_string, "")
+        san, kind = "", ""
+        if self._san is not None:
+            uris, emails, others = _san_names(self._san)
+            names = len(uris) + len(emails) + len(others)
+            if names > 1:
+                raise CertificateError(f"certificate has {names} identities in its SAN; Fulcio issues exactly one")
+            if uris:
+                san, kind = uris[0], "uri"
+            elif emails:
+                san, kind = emails[0], "email"
+            elif others:
+                san, kind = _der_utf8(others[0].value, _OTHERNAME_SAN_DOTTED), "other"
+        self._claims = FulcioClaims(san, kind, issuer, dict(values))
+        return self._claims
+
+    def scts(self) -> x509.PrecertificateSignedCertificateTimestamps:
+        if self._read_error:
+            raise CertificateError(f"embedded SCT list does not parse: {self._read_error}")
+        if self._scts is None:
+            raise CertificateError("signing certificate has no embedded SCT (not logged to certificate "
+                                   "transparency)")
+        return self._scts
+
+
+def _san_names(san: x509.SubjectAlternativeName) -> tuple[list[str], list[str], list[x509.OtherName]]:
+    """The URIs, e-mail addresses and Fulcio otherName identities of a SAN, in order: what
+    ``get_values_for_type`` gives for each, in one pass (the ABC checks it repeats per type are the slow part)."""
+    uris: list[str] = []
+    emails: list[str] = []
+    others: list[x509.OtherName] = []
+    for name in san:
+        kind = type(name)
+        if kind is not x509.UniformResourceIdentifier and kind is not x509.RFC822Name and kind is not x509.OtherName:
+            if isinstance(name, x509.UniformResourceIdentifier):  # a subclass: the general checks
+                kind = x509.UniformResourceIdentifier
+            elif isinstance(name, x509.RFC822Name):
+                kind = x509.RFC822Name
+            elif isinstance(name, x509.OtherName):
+                kind = x509.OtherName
+            else:
+                continue  # a DNS name, an IP address...: not an identity Fulcio issues
+        if kind is x509.UniformResourceIdentifier:
+            uris.append(name.value)
+        elif kind is x509.RFC822Name:
+            emails.append(name.value)
+        elif name.type_id == OID_OTHERNAME_SAN:
+            others.append(name)
+    return uris, emails, others
+
+
+def fulcio_claims(cert: x509.Certificate | SigningCertificate) -> FulcioClaims:
     """Read the SAN and every Fulcio extension; v2 (DER) values win over the deprecated raw ones."""
-    values: dict[str, str] = {}
-    try:
-        exts = cert.extensions
-    except _CERT_ERRORS as exc:
-        raise CertificateError(f"certificate extensions do not parse: {exc}") from None
-    for ext in exts:
-        oid = ext.oid
-        if not oid.dotted_string.startswith(FULCIO):
-            continue
-        if not isinstance(ext.value, x509.UnrecognizedExtension):
-            continue
-        raw = ext.value.value
-        if oid in _RAW_OIDS:
-            try:
-                values[oid.dotted_string] = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                raise CertificateError(f"certificate extension {oid.dotted_string} is not UTF-8") from None
-        elif oid == OID_OTHERNAME_SAN:
-            continue
-        else:
-            values[oid.dotted_string] = _der_utf8(raw, oid)
-    issuer = values.get(OID_ISSUER_V2.dotted_string) or values.get(OID_ISSUER_V1.dotted_string, "")
-    san, kind = "", ""
-    try:
-        san_ext = exts.get_extension_for_class(x509.SubjectAlternativeName).value
-    except x509.ExtensionNotFound:
-        san_ext = None
-    if san_ext is not None:
-        uris = san_ext.get_values_for_type(x509.UniformResourceIdentifier)
-        emails = san_ext.get_values_for_type(x509.RFC822Name)
-        others = [o for o in san_ext.get_values_for_type(x509.OtherName) if o.type_id == OID_OTHERNAME_SAN]
-        names = len(uris) + len(emails) + len(others)
-        if names > 1:
-            raise CertificateError(f"certificate has {names} identities in its SAN; Fulcio issues exactly one")
-        if uris:
-            san, kind = uris[0], "uri"
-        elif emails:
-            san, kind = emails[0], "email"
-        elif others:
-            san, kind = _der_utf8(others[0].value, OID_OTHERNAME_SAN), "other"
-    return FulcioClaims(san, kind, issuer, values)
+    return SigningCertificate.of(cert).claims()
 
 
-def _check_time(cert: x509.Certificate, at: dt.datetime, what: str) -> None:
-    if not cert.not_valid_before_utc <= at <= cert.not_valid_after_utc:
+def _check_window(not_before: dt.datetime, not_after: dt.datetime, at: dt.datetime, what: str) -> None:
+    if not not_before <= at <= not_after:
         raise CertificateError(
             f"{what} is not valid at the signing time: expected {at.isoformat()} within "
-            f"[{cert.not_valid_before_utc.isoformat()} .. {cert.not_valid_after_utc.isoformat()}]"
+            f"[{not_before.isoformat()} .. {not_after.isoformat()}]"
         )
 
 
-def _basic_constraints(cert: x509.Certificate) -> x509.BasicConstraints | None:
-    try:
-        return cert.extensions.get_extension_for_class(x509.BasicConstraints).value
-    except x509.ExtensionNotFound:
-        return None
-
-
-def check_leaf_profile(leaf: x509.Certificate) -> None:
+def check_leaf_profile(leaf: x509.Certificate | SigningCertificate) -> None:
     """The leaf must be a code-signing end-entity certificate with no unknown critical extension."""
-    try:
-        exts = leaf.extensions
-    except _CERT_ERRORS as exc:
-        raise CertificateError(f"certificate extensions do not parse: {exc}") from None
-    for ext in exts:
-        if ext.critical and ext.oid not in _KNOWN_CRITICAL:
-            raise CertificateError(f"certificate has an unknown critical extension {ext.oid.dotted_string}")
-    bc = _basic_constraints(leaf)
-    if bc is not None and bc.ca:
-        raise CertificateError("signing certificate is a CA certificate, expected an end-entity certificate")
-    try:
-        ku = exts.get_extension_for_class(x509.KeyUsage).value
-    except x509.ExtensionNotFound:
-        raise CertificateError("signing certificate has no KeyUsage extension") from None
-    if not ku.digital_signature:
-        raise CertificateError("signing certificate's KeyUsage lacks digitalSignature")
-    try:
-        eku = exts.get_extension_for_class(x509.ExtendedKeyUsage).value
-    except x509.ExtensionNotFound:
-        raise CertificateError("signing certificate has no ExtendedKeyUsage extension") from None
-    if ExtendedKeyUsageOID.CODE_SIGNING not in eku:
-        raise CertificateError("signing certificate's ExtendedKeyUsage lacks codeSigning")
+    SigningCertificate.of(leaf).check_profile()
 
 
-@functools.lru_cache(maxsize=64)
-def _store(ca: CertificateAuthority) -> Store:
-    """Every certificate of a trusted-root CA chain is a trust anchor (as the reference client does): the
-    chain itself is vouched for by the trusted root, its internal links checked once by :func:`_broken_link`."""
-    return Store(list(ca.chain))
+# -- The trusted root's certificate authorities, prepared once per root --------------------------------------------
 
 
-@functools.lru_cache(maxsize=64)
-def _broken_link(ca: CertificateAuthority) -> str:
-    """The signatures linking a trusted-root CA chain (a property of the root alone, so checked once per chain).
-    Returns the subject of the first certificate not signed by the next one, or ''."""
-    for depth in range(len(ca.chain) - 1):
-        cert = ca.chain[depth]
+@dataclass(frozen=True)
+class _PreparedCA:
+    """What verifying a leaf against one CA of the root needs that depends on the root alone."""
+
+    ca: CertificateAuthority
+    #: Every certificate of the chain is a trust anchor (as the reference client does): the chain itself is
+    #: vouched for by the trusted root, its internal links checked once (``broken``).
+    store: Store
+    #: Subject of the first chain certificate not signed by the next one, or ''.
+    broken: str
+    #: (subject, not before, not after) of each chain certificate.
+    windows: tuple[tuple[str, dt.datetime, dt.datetime], ...]
+    #: SHA-256 of each chain certificate's SubjectPublicKeyInfo (RFC 6962 issuer_key_hash); b'' if unreadable.
+    key_hashes: tuple[bytes, ...]
+
+    def key_hash(self, issuer: x509.Certificate) -> bytes:
+        for cert, digest in zip(self.ca.chain, self.key_hashes, strict=True):
+            if cert is issuer and digest:
+                return digest
+        return _spki_sha256(issuer)
+
+
+def _spki_sha256(cert: x509.Certificate) -> bytes:
+    spki = cert.public_key().public_bytes(serialization.Encoding.DER,
+                                          serialization.PublicFormat.SubjectPublicKeyInfo)
+    return hashlib.sha256(spki).digest()
+
+
+def _broken_link(chain: tuple[x509.Certificate, ...]) -> str:
+    for depth in range(len(chain) - 1):
+        cert = chain[depth]
         try:
-            cert.verify_directly_issued_by(ca.chain[depth + 1])
+            cert.verify_directly_issued_by(chain[depth + 1])
         except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):
             return cert.subject.rfc4514_string()
     return ""
+
+
+def _prepare_ca(ca: CertificateAuthority) -> _PreparedCA:
+    hashes_: list[bytes] = []
+    for cert in ca.chain:
+        try:
+            hashes_.append(_spki_sha256(cert))
+        except (ValueError, TypeError, UnsupportedAlgorithm):
+            hashes_.append(b"")
+    windows = tuple((c.subject.rfc4514_string(), c.not_valid_before_utc, c.not_valid_after_utc) for c in ca.chain)
+    return _PreparedCA(ca, Store(list(ca.chain)), _broken_link(ca.chain), windows, tuple(hashes_))
+
+
+def _prepare_cas(root: TrustedRoot) -> tuple[_PreparedCA, ...]:
+    return tuple(_prepare_ca(ca) for ca in root.certificate_authorities)
+
+
+def _prepared_cas(root: TrustedRoot) -> tuple[_PreparedCA, ...]:
+    return root.derived("x509.certificate_authorities", _prepare_cas)
 
 
 def _policies() -> tuple[ExtensionPolicy, ExtensionPolicy]:
@@ -249,7 +426,7 @@ def _policies() -> tuple[ExtensionPolicy, ExtensionPolicy]:
 _POLICIES = _policies()
 
 
-def verify_chain(leaf: x509.Certificate, root: TrustedRoot, at: dt.datetime
+def verify_chain(leaf: x509.Certificate | SigningCertificate, root: TrustedRoot, at: dt.datetime
                  ) -> tuple[CertificateAuthority, x509.Certificate]:
     """Prove ``leaf`` was issued by a certificate authority of ``root`` and everything is valid at ``at``.
     Returns the authority and the certificate that issued ``leaf``.
@@ -258,27 +435,33 @@ def verify_chain(leaf: x509.Certificate, root: TrustedRoot, at: dt.datetime
     basic constraints, key usage, name constraints, critical extensions); the Fulcio profile of the leaf and
     the trusted root's validity window of each CA are checked here.
     """
-    check_leaf_profile(leaf)
-    _check_time(leaf, at, "signing certificate")
+    prepared, issuer = _verify_chain(SigningCertificate.of(leaf), root, at)
+    return prepared.ca, issuer
+
+
+def _verify_chain(leaf: SigningCertificate, root: TrustedRoot, at: dt.datetime
+                  ) -> tuple[_PreparedCA, x509.Certificate]:
+    leaf.check_profile()
+    _check_window(*leaf.validity, at, "signing certificate")
     reasons: list[str] = []
-    for ca in root.certificate_authorities:
+    for prepared in _prepared_cas(root):
+        ca = prepared.ca
         if not ca.validity.contains(at):
             reasons.append(f"{ca.uri or 'CA'} not valid then {ca.validity.describe()}")
             continue
-        verifier = (PolicyBuilder().store(_store(ca)).time(at)
+        verifier = (PolicyBuilder().store(prepared.store).time(at)
                     .extension_policies(ca_policy=_POLICIES[0], ee_policy=_POLICIES[1]).build_client_verifier())
         try:
-            path = verifier.verify(leaf, []).chain
+            path = verifier.verify(leaf.cert, []).chain
         except (X509VerificationError, ValueError, TypeError) as exc:
             reasons.append(f"{ca.uri or 'CA'}: {exc}")
             continue
-        broken = _broken_link(ca)
-        if broken:
-            raise CertificateError(f"trusted-root chain of {ca.uri} is broken at {broken}")
-        for cert in ca.chain:
-            _check_time(cert, at, f"CA certificate {cert.subject.rfc4514_string()}")
+        if prepared.broken:
+            raise CertificateError(f"trusted-root chain of {ca.uri} is broken at {prepared.broken}")
+        for subject, not_before, not_after in prepared.windows:
+            _check_window(not_before, not_after, at, f"CA certificate {subject}")
         # The issuer as the verified path has it (never looked up by name: names can be duplicated).
-        return ca, path[1]
+        return prepared, path[1]
     detail = "; ".join(reasons) if reasons else "the trusted root has no certificate authority"
     raise CertificateError(f"signing certificate does not chain to a trusted Fulcio CA at "
                            f"{at.isoformat()}: {detail}")
@@ -290,26 +473,23 @@ def verify_chain(leaf: x509.Certificate, root: TrustedRoot, at: dt.datetime
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 
 
-@functools.lru_cache(maxsize=64)
-def _key_hash(issuer: x509.Certificate) -> bytes:
-    """SHA-256 of the issuer's SubjectPublicKeyInfo (RFC 6962 issuer_key_hash); issuers come from the root."""
-    spki = issuer.public_key().public_bytes(serialization.Encoding.DER,
-                                            serialization.PublicFormat.SubjectPublicKeyInfo)
-    return hashlib.sha256(spki).digest()
-
-
-def verify_embedded_sct(leaf: x509.Certificate, issuer: x509.Certificate, root: TrustedRoot) -> None:
+def verify_embedded_sct(leaf: x509.Certificate | SigningCertificate, issuer: x509.Certificate, root: TrustedRoot
+                        ) -> None:
     """At least one embedded SCT must verify under a CT log of ``root`` valid at the SCT's time."""
+    _verify_embedded_sct(SigningCertificate.of(leaf), _issuer_key_hash(issuer, root), root)
+
+
+def _issuer_key_hash(issuer: x509.Certificate, root: TrustedRoot) -> bytes:
+    for prepared in _prepared_cas(root):
+        if any(cert is issuer for cert in prepared.ca.chain):
+            return prepared.key_hash(issuer)
+    return _spki_sha256(issuer)
+
+
+def _verify_embedded_sct(leaf: SigningCertificate, issuer_key_hash: bytes, root: TrustedRoot) -> None:
+    scts = leaf.scts()
     try:
-        scts = leaf.extensions.get_extension_for_class(x509.PrecertificateSignedCertificateTimestamps).value
-    except x509.ExtensionNotFound:
-        raise CertificateError("signing certificate has no embedded SCT (not logged to certificate transparency)"
-                               ) from None
-    except _CERT_ERRORS as exc:
-        raise CertificateError(f"embedded SCT list does not parse: {exc}") from None
-    issuer_key_hash = _key_hash(issuer)
-    try:
-        tbs = leaf.tbs_precertificate_bytes
+        tbs = leaf.cert.tbs_precertificate_bytes
     except _CERT_ERRORS as exc:
         raise CertificateError(f"cannot rebuild the precertificate: {exc}") from None
     reasons: list[str] = []
@@ -347,19 +527,85 @@ def verify_embedded_sct(leaf: x509.Certificate, issuer: x509.Certificate, root: 
     raise CertificateError("no embedded SCT verifies: " + ("; ".join(reasons) or "no SCTs"))
 
 
+# -- The whole certificate check, and its memo for one run ----------------------------------------------------------
+
+
+class ChainMemo:
+    """The certificate checks that passed during one run (one ``verify-release``, one ``verify-artifact`` of a
+    multi-document provenance file), so a certificate shared by many documents -- one signing session for many
+    files -- has its chain and SCT verified once per verified time instead of once per document.
+
+    Keys are the certificate's exact DER bytes with the verified time (the chain: validity is a matter of time)
+    or with the issuer's key hash (the SCT, which no verified time enters). Only passes are kept: a failing
+    certificate is checked again, and fails again, every time; another certificate (even one with the same
+    subject and claims) or the same one at another time is never matched. A memo is bound to the trusted root
+    it was made for and is ignored under any other. Create one per run, pass it down, drop it with the run:
+    never keep one in a global, never share one between runs. The run's worker threads may share it (entries
+    are only ever added, each one a complete pass; two threads may both do a check, never skip one); the
+    counters are then approximate.
+    """
+
+    def __init__(self, root: TrustedRoot) -> None:
+        self.root = root
+        self._chains: dict[tuple[bytes, dt.datetime], tuple[_PreparedCA, x509.Certificate]] = {}
+        self._scts: set[tuple[bytes, bytes]] = set()
+        #: Chain checks answered from the memo / done in full (for the benchmark and the tests).
+        self.hits = 0
+        self.misses = 0
+
+
+def check_signing_certificate(leaf: x509.Certificate | SigningCertificate, root: TrustedRoot,
+                              times: tuple[dt.datetime, ...], memo: ChainMemo | None = None) -> None:
+    """The certificate chains to a Fulcio CA of ``root``, valid at every one of ``times``, and carries an
+    embedded SCT from a CT log of ``root``."""
+    signing = SigningCertificate.of(leaf)
+    use = memo if memo is not None and memo.root is root else None
+    found: tuple[_PreparedCA, x509.Certificate] | None = None
+    for moment in times:
+        if use is None:
+            found = _verify_chain(signing, root, moment)
+            continue
+        key = (signing.der, moment)
+        found = use._chains.get(key)
+        if found is None:
+            use.misses += 1
+            found = _verify_chain(signing, root, moment)
+            use._chains[key] = found
+        else:
+            use.hits += 1
+    assert found is not None
+    prepared, issuer = found
+    issuer_key_hash = prepared.key_hash(issuer)
+    if use is not None and (signing.der, issuer_key_hash) in use._scts:
+        return
+    _verify_embedded_sct(signing, issuer_key_hash, root)
+    if use is not None:
+        use._scts.add((signing.der, issuer_key_hash))
+
+
 def _verify_sct_signature(key: object, signature: bytes, hash_alg: hashes.HashAlgorithm | None,
                           data: bytes) -> None:
     if not isinstance(hash_alg, hashes.SHA256):
         raise InvalidSignature
     if isinstance(key, ec.EllipticCurvePublicKey):
-        key.verify(signature, data, ec.ECDSA(hashes.SHA256()))
+        key.verify(signature, data, _ECDSA_SHA256)
     elif isinstance(key, rsa.RSAPublicKey):
-        key.verify(signature, data, padding.PKCS1v15(), hashes.SHA256())
+        key.verify(signature, data, _PKCS1V15, _SHA256)
     else:
         raise InvalidSignature
 
 
 # -- Signatures by a certificate's or a trusted key ---------------------------------------------------------------
+
+
+# Signature algorithms are immutable: made once, not on every verification.
+_ECDSA_SHA256 = ec.ECDSA(hashes.SHA256())
+_ECDSA_SHA384 = ec.ECDSA(hashes.SHA384())
+_ECDSA_SHA512 = ec.ECDSA(hashes.SHA512())
+_ECDSA_PREHASHED_SHA256 = ec.ECDSA(Prehashed(hashes.SHA256()))
+_PKCS1V15 = padding.PKCS1v15()
+_SHA256 = hashes.SHA256()
+_PREHASHED_SHA256 = Prehashed(hashes.SHA256())
 
 
 def verify_signature(key: object, signature: bytes, data: bytes, what: str = "signature", *,
@@ -370,23 +616,19 @@ def verify_signature(key: object, signature: bytes, data: bytes, what: str = "si
     """
     try:
         if isinstance(key, ec.EllipticCurvePublicKey):
-            h: hashes.HashAlgorithm
             if prehashed_sha256:
-                h = hashes.SHA256()
-            elif isinstance(key.curve, ec.SECP384R1):
-                h = hashes.SHA384()
-            elif isinstance(key.curve, ec.SECP521R1):
-                h = hashes.SHA512()
+                algorithm = _ECDSA_PREHASHED_SHA256
             else:
-                h = hashes.SHA256()
-            key.verify(signature, data, ec.ECDSA(Prehashed(h) if prehashed_sha256 else h))
+                curve = key.curve
+                algorithm = (_ECDSA_SHA384 if isinstance(curve, ec.SECP384R1) else
+                             _ECDSA_SHA512 if isinstance(curve, ec.SECP521R1) else _ECDSA_SHA256)
+            key.verify(signature, data, algorithm)
         elif isinstance(key, ed25519.Ed25519PublicKey):
             if prehashed_sha256:
                 raise InvalidSignatureError(f"{what}: an Ed25519 signature needs the artifact, not its digest")
             key.verify(signature, data)
         elif isinstance(key, rsa.RSAPublicKey):
-            key.verify(signature, data, padding.PKCS1v15(),
-                       Prehashed(hashes.SHA256()) if prehashed_sha256 else hashes.SHA256())
+            key.verify(signature, data, _PKCS1V15, _PREHASHED_SHA256 if prehashed_sha256 else _SHA256)
         else:
             raise InvalidSignatureError(f"{what}: unsupported public key type {type(key).__name__}")
     except InvalidSignature:

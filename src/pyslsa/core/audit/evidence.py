@@ -53,7 +53,13 @@ from pyslsa.core.release import ReleaseFile, VerifiedDocument, slsa_evidence
 from pyslsa.core.sigstore import VerifiedSignature, verify_dsse_bundle
 from pyslsa.core.slsa.policy import SlsaPolicy, WorkflowIdentity
 from pyslsa.core.trust import TrustedRoot
-from pyslsa.core.x509 import OID_BUILD_CONFIG_URI, OID_RUNNER_ENVIRONMENT, OID_SOURCE_REPOSITORY_REF, FulcioClaims
+from pyslsa.core.x509 import (
+    OID_BUILD_CONFIG_URI,
+    OID_RUNNER_ENVIRONMENT,
+    OID_SOURCE_REPOSITORY_REF,
+    ChainMemo,
+    FulcioClaims,
+)
 from pyslsa.errors import (
     CertificateError,
     InvalidProvenanceError,
@@ -155,10 +161,11 @@ def _pep740_identity(publisher: Publisher, sig: VerifiedSignature, url: str) -> 
 
 
 def pep740_results(f: AuditFile, url: str, provenance_object: bytes, root: TrustedRoot, *,
-                   kind: EvidenceKind = "pep740", profile: Profile = SLSA_VERIFIER) -> list[EvidenceResult]:
+                   kind: EvidenceKind = "pep740", profile: Profile = SLSA_VERIFIER,
+                   memo: ChainMemo | None = None) -> list[EvidenceResult]:
     """Every attestation of a PEP 740 provenance object, verified for ``f`` (``kind``: where the object came
     from, ``pep740`` from the index or ``local`` from ``--evidence DIR``). An object without any attestation is
-    no evidence (an empty list); one that does not parse is one failure."""
+    no evidence (an empty list); one that does not parse is one failure. ``memo``: the run's ChainMemo."""
     try:
         bundles = parse_provenance_object(provenance_object)
     except VerificationError as exc:
@@ -168,7 +175,8 @@ def pep740_results(f: AuditFile, url: str, provenance_object: bytes, root: Trust
         for i, doc in enumerate(attestations):
             where = f"{url}#{i + 1}" if len(attestations) > 1 else url
             try:
-                verified = verify_attestation(doc, f.filename, f.sha256, root, publisher, profile=profile)
+                verified = verify_attestation(doc, f.filename, f.sha256, root, publisher, profile=profile,
+                                              memo=memo)
                 out.append(EvidenceResult(kind, where, identity=_pep740_identity(publisher, verified.signature,
                                                                                  where)))
             except VerificationError as exc:
@@ -193,10 +201,11 @@ def predicate_type(raw: bytes) -> str | None:
 
 def github_attestation_result(f: AuditFile, url: str, raw: bytes, root: TrustedRoot, *,
                               repository: str | None = None, kind: EvidenceKind = "github-attestation",
-                              profile: Profile = SLSA_VERIFIER) -> EvidenceResult | None:
+                              profile: Profile = SLSA_VERIFIER, memo: ChainMemo | None = None
+                              ) -> EvidenceResult | None:
     """One GitHub artifact attestation (a Sigstore bundle) verified for ``f``; None when it is another kind of
     attestation than build provenance. ``repository`` (``ORG/REPO``): the repository whose attestation store
-    served it, which the certificate must name as its source."""
+    served it, which the certificate must name as its source. ``memo``: the run's ChainMemo."""
     declared = predicate_type(raw)
     if declared is not None and declared not in SLSA_PROVENANCE_TYPES:
         return None
@@ -205,7 +214,7 @@ def github_attestation_result(f: AuditFile, url: str, raw: bytes, root: TrustedR
         if not isinstance(parsed, Bundle):
             raise TlogEntryNotFoundError("a bare DSSE envelope is not a GitHub attestation: expected a Sigstore "
                                          "bundle")
-        sig = verify_dsse_bundle(parsed, root, profile=profile)
+        sig = verify_dsse_bundle(parsed, root, profile=profile, memo=memo)
         statement = sig.statement()
         if statement.type != "https://in-toto.io/Statement/v1":
             raise InvalidProvenanceError(f"attestation statement type: expected in-toto Statement v1, got "
