@@ -1,4 +1,4 @@
-"""The sigstore-conformance ``bundle-verify`` cases (docs/research/sigstore-verify-spec.md §9.2), one test id each.
+"""The sigstore-conformance ``bundle-verify`` cases (docs/design/sigstore-verify-spec.md §9.2), one test id each.
 
 Each case rebuilds the fixture's situation with the throw-away Sigstore of tests/authority.py (or uses a real
 vector from tests/data) and asserts the verdict and, for a ``_fail`` case, the error code. The conformance suite
