@@ -1,4 +1,4 @@
-"""pyslsa.vsa, the library the commands call: verify-vsa from files with slsa-verifier's flags, the --vsa-key
+"""pyslsa.api.vsa, the library the commands call: verify-vsa from files with slsa-verifier's flags, the --vsa-key
 loader, what --vsa writes, and VSAs made from real verify-artifact / verify-release verdicts."""
 
 from __future__ import annotations
@@ -16,43 +16,28 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
 from pyslsa.api import run_verify_artifact
-from pyslsa.core.profile import SLSA_VERIFIER
-from pyslsa.core.release import ReleaseFile, decide_release
-from pyslsa.core.slsa.policy import SlsaPolicy
-from pyslsa.core.trust import TrustedRoot
-from pyslsa.core.vsa import TRUSTED_PUBLISHER_LEVEL, VERIFIER_ID, build_statement, command_policy, descriptor
-from pyslsa.errors import UsageError, VerificationError
-from pyslsa.options import VerifyArtifactOptions
-from pyslsa.report import ReleaseReport
-from pyslsa.vsa import (
-    VSA_KEY_PASSWORD_ENV,
-    VerifyVsaOptions,
+from pyslsa.api.vsa import (
     artifact_summary,
     load_vsa_signing_key,
     release_summary,
     render_vsa,
     verify_vsa,
 )
-from tests.conftest import EXAMPLE_REPO, GENERIC, PYPI_ATT, SV, vector
+from pyslsa.core.profile import SLSA_VERIFIER
+from pyslsa.core.release import ReleaseFile, decide_release
+from pyslsa.core.slsa.policy import SlsaPolicy
+from pyslsa.core.trust import TrustedRoot
+from pyslsa.core.vsa import TRUSTED_PUBLISHER_LEVEL, VERIFIER_ID, build_statement, command_policy, descriptor
+from pyslsa.errors import UsageError, VerificationError
+from pyslsa.options import VerifyArtifactOptions, VerifyVsaOptions
+from pyslsa.report import ReleaseReport
+from pyslsa.sources.settings import VSA_KEY_PASSWORD_ENV
+from tests.conftest import EXAMPLE_REPO, GENERIC, PYPI_ATT, vector
+from tests.vsa_helpers import GCE, gce_options
+from tests.vsa_helpers import write_key as _write_key
+from tests.vsa_helpers import write_pub as _write_pub
 
-GCE = SV / "vsa" / "gce" / "v1"
 WHEN = dt.datetime(2025, 6, 1, 12, 0, tzinfo=dt.timezone.utc)
-
-
-def gce_options(**kw: Any) -> VerifyVsaOptions:
-    """The exact flags of slsa-verifier's README / regression test for its VSA vector."""
-    args: dict[str, Any] = {
-        "attestation_path": str(GCE / "gke-gce-pre.bcid-vsa.jsonl"),
-        "subject_digests": ("gce_image_id:8970095005306000053",),
-        "verifier_id": "https://bcid.corp.google.com/verifier/bcid_package_enforcer/v0.1",
-        "resource_uri": "gce_image://gke-node-images:gke-12615-gke1418000-cos-101-17162-463-29-c-cgpv1-pre",
-        "verified_levels": ("BCID_L1", "SLSA_BUILD_LEVEL_2"),
-        "public_key_path": str(GCE / "vsa_signing_public_key.pem"),
-        "public_key_id": "keystore://76574:prod:vsa_signing_public_key",
-        "print_attestation": True,
-    }
-    args.update(kw)
-    return VerifyVsaOptions(**args)
 
 
 def test_vector_passes() -> None:
@@ -92,16 +77,11 @@ def test_identity_flags_on_a_key_signed_envelope_are_a_usage_error() -> None:
 
 def write_key(tmp_path: Path, key: Any, fmt: serialization.PrivateFormat,
               enc: serialization.KeySerializationEncryption | None = None) -> Path:
-    path = tmp_path / "vsa-key.pem"
-    path.write_bytes(key.private_bytes(serialization.Encoding.PEM, fmt, enc or serialization.NoEncryption()))
-    return path
+    return _write_key(tmp_path / "vsa-key.pem", key, fmt, enc)
 
 
 def write_pub(tmp_path: Path, key: Any) -> Path:
-    path = tmp_path / "vsa-key.pub.pem"
-    path.write_bytes(key.public_key().public_bytes(serialization.Encoding.PEM,
-                                                   serialization.PublicFormat.SubjectPublicKeyInfo))
-    return path
+    return _write_pub(tmp_path / "vsa-key.pub.pem", key)
 
 
 def test_encrypted_key_needs_the_password_variable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
