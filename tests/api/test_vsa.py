@@ -17,19 +17,24 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
 from pyslsa.api import run_verify_artifact
 from pyslsa.api.vsa import (
+    artifact_policy_flags,
     artifact_summary,
     load_vsa_signing_key,
+    open_vsa_output,
+    release_inputs,
+    release_policy_flags,
     release_summary,
     render_vsa,
+    run_verify_vsa,
     verify_vsa,
 )
 from pyslsa.core.profile import SLSA_VERIFIER
-from pyslsa.core.release import ReleaseFile, decide_release
+from pyslsa.core.release import Evidence, FileVerdict, ReleaseFile, decide_release
 from pyslsa.core.slsa.policy import SlsaPolicy
 from pyslsa.core.trust import TrustedRoot
 from pyslsa.core.vsa import TRUSTED_PUBLISHER_LEVEL, VERIFIER_ID, build_statement, command_policy, descriptor
 from pyslsa.errors import UsageError, VerificationError
-from pyslsa.options import VerifyArtifactOptions, VerifyVsaOptions
+from pyslsa.options import VerifyArtifactOptions, VerifyReleaseOptions, VerifyVsaOptions, VsaOutput
 from pyslsa.report import ReleaseReport
 from pyslsa.sources.settings import VSA_KEY_PASSWORD_ENV
 from tests.conftest import EXAMPLE_REPO, GENERIC, PYPI_ATT, vector
@@ -234,3 +239,66 @@ def test_release_with_a_publish_attestation_proves_a_publisher_not_a_build_level
     predicate = build_statement(summary)["predicate"]
     assert predicate["resourceUri"] == "pkg:pypi/pypi-attestations@0.0.19"
     assert predicate["verifiedLevels"] == ["SLSA_BUILD_LEVEL_0", TRUSTED_PUBLISHER_LEVEL]
+
+
+# -- The pieces verify-artifact / verify-release --vsa use --------------------------------------------------------
+
+
+def test_run_verify_vsa_reports_instead_of_raising() -> None:
+    report = run_verify_vsa(gce_options())
+    assert report.verified and report.exit_status == 0
+    assert report.keyid == "keystore://76574:prod:vsa_signing_public_key"
+    assert report.statement is not None and report.statement["predicate"]["verificationResult"] == "PASSED"
+    failed = run_verify_vsa(gce_options(public_key_id=""))
+    assert not failed.verified and failed.exit_status == 1 and failed.error is not None
+    assert failed.error.code == "invalid-signature" and failed.statement is None
+    with pytest.raises(UsageError):  # flags and files: exit 2, raised
+        run_verify_vsa(gce_options(subject_digests=("nocolon",)))
+
+
+def test_open_vsa_output_checks_before_any_work(tmp_path: Path) -> None:
+    key = ec.generate_private_key(ec.SECP256R1())
+    priv = write_key(tmp_path, key, serialization.PrivateFormat.PKCS8)
+    sink = open_vsa_output(VsaOutput(tmp_path / "v.json", priv, "kid"))
+    assert sink.key is not None and sink.key_id == "kid" and sink.path == tmp_path / "v.json"
+    artifact = tmp_path / "artifact.bin"
+    artifact.write_bytes(b"x")
+    for output, needle in [
+        (VsaOutput(tmp_path / "v.json", key_id="k"), "--vsa-key-id needs --vsa-key"),
+        (VsaOutput(tmp_path / "v.json", priv, key_id=" "), "must not be empty"),
+        (VsaOutput(tmp_path), "directory"),
+        (VsaOutput(tmp_path / "none" / "v.json"), "no directory"),
+        (VsaOutput(artifact), "an input of the command"),
+        (VsaOutput(priv, priv), "an input of the command"),  # the signing key itself
+    ]:
+        with pytest.raises(UsageError, match=needle):
+            open_vsa_output(output, (str(artifact), None, b"bytes"))
+    (tmp_path / "link").symlink_to(tmp_path / "v.json")
+    with pytest.raises(UsageError, match="symbolic link"):
+        open_vsa_output(VsaOutput(tmp_path / "link"))
+
+
+def test_policy_flags_are_what_decides_the_verdict() -> None:
+    options = VerifyArtifactOptions(("a", "b"), "prov.jsonl", EXAMPLE_REPO, source_branch="main", builder_id="B",
+                                    build_workflow_inputs={"z": "1", "a": "2"}, trusted_root="root.json",
+                                    rekor_url="https://rekor.test", offline=True)
+    assert artifact_policy_flags(options) == [
+        ("--source-uri", EXAMPLE_REPO), ("--source-branch", "main"), ("--builder-id", "B"),
+        ("--build-workflow-input", "a=2"), ("--build-workflow-input", "z=1"), ("--trusted-root", "root.json")]
+    release = VerifyReleaseOptions("x==1", EXAMPLE_REPO, only="sdist", pep740=False, index_url="https://i.test/")
+    assert release_policy_flags(release, "v1") == [("--source-uri", EXAMPLE_REPO), ("--release-tag", "v1"),
+                                                   ("--only", "sdist"), ("--no-pep740", None)]
+    assert command_policy("verify-release", release_policy_flags(release, "v1")).annotations == {
+        "commandLine": f"pyslsa verify-release --no-pep740 --only sdist --release-tag v1 "
+                       f"--source-uri {EXAMPLE_REPO}"}
+
+
+def test_release_inputs_are_each_document_once() -> None:
+    doc = ("https://gh.test/multiple.intoto.jsonl", "1" * 64)
+    prov = ("https://pypi.test/integrity/x/1/x-1.tar.gz/provenance", "2" * 64)
+    files = [FileVerdict("x-1.tar.gz", "a" * 64, [
+                 Evidence("slsa", "multiple.intoto.jsonl#1", document_uri=doc[0], document_sha256=doc[1]),
+                 Evidence("pep740", prov[0], document_uri=prov[0], document_sha256=prov[1])]),
+             FileVerdict("x-1-py3-none-any.whl", "b" * 64, [
+                 Evidence("slsa", "multiple.intoto.jsonl#2", document_uri=doc[0], document_sha256=doc[1])])]
+    assert [(d.uri, d.sha256) for d in release_inputs(files)] == [doc, prov]
