@@ -14,7 +14,7 @@ import pytest
 from pyslsa.cli import main
 from pyslsa.core.vsa import VERIFIER_ID
 from tests.authority import GH_ISSUER, Authority
-from tests.conftest import vector
+from tests.conftest import GENERIC, vector
 from tests.vsa_helpers import (
     GCE_KEY_ID,
     GCE_RESOURCE,
@@ -22,6 +22,8 @@ from tests.vsa_helpers import (
     GCE_VSA,
     gce_argv,
 )
+
+BIG = GENERIC / "binary-linux-amd64"  # a file far larger than any PEM key
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -128,6 +130,7 @@ def _without(argv: list[str], flag: str) -> list[str]:
     (lambda a: [*a, "--certificate-identity", "x", "--certificate-oidc-issuer", "y"], "cannot be combined"),
     (lambda a: [*a, "--verified-level", "SLSA_BUILD_LEVEL_X"], "invalid SLSA level"),
     (lambda a: [*_without(a, "--public-key-path"), "--public-key-path", str(GCE_VSA)], "not a PEM public key"),
+    (lambda a: [*_without(a, "--public-key-path"), "--public-key-path", str(BIG)], "larger than 64 KiB"),
     (lambda a: [*_without(a, "--attestation-path"), "--attestation-path", "/nonexistent/vsa.jsonl"], "not found"),
 ])
 def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str], edit: Any, needle: str) -> None:

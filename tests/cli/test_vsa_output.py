@@ -272,6 +272,7 @@ def _encrypted(tmp_path: Path) -> Path:
 @pytest.mark.parametrize(("make_flags", "needle"), [
     (lambda t: ["--vsa", str(t / "v.json"), "--vsa-key", str(t / "nope.pem")], "not found"),
     (lambda t: ["--vsa", str(t / "v.json"), "--vsa-key", str(PROV)], "not a PEM private key"),
+    (lambda t: ["--vsa", str(t / "v.json"), "--vsa-key", str(BIN)], "larger than 64 KiB: not a PEM key"),
     (lambda t: ["--vsa", str(t / "v.json"), "--vsa-key", str(write_pub(t / "p.pem", KEYS["p256"]()))],
      "not a PEM private key"),
     (lambda t: ["--vsa", str(t / "v.json"), "--vsa-key", str(write_key(t / "r.pem", rsa.generate_private_key(

@@ -43,7 +43,7 @@ from pyslsa.core.vsa import (
     statement_bytes,
     verify_vsa_document,
 )
-from pyslsa.errors import UsageError, VerificationError
+from pyslsa.errors import InvalidProvenanceError, UsageError, VerificationError
 from pyslsa.options import VerifyVsaOptions, VsaOutput
 from pyslsa.report import ArtifactOutcome, ReleaseReport, Report, VerifyVsaReport, VsaWritten
 from pyslsa.sources.atomic import write_atomically
@@ -55,6 +55,15 @@ if TYPE_CHECKING:
 
 #: Largest key file read (a PEM key is a few hundred bytes).
 _MAX_KEY_BYTES = 64 * 1024
+
+
+def _read_key(path: str | os.PathLike[str], what: str) -> bytes:
+    """A key file, bounded: a file too large to be a PEM key is a usage error like any other wrong file."""
+    try:
+        return read_evidence(path, what, _MAX_KEY_BYTES)
+    except InvalidProvenanceError:
+        raise UsageError(f"{what} {os.fspath(path)} is larger than {_MAX_KEY_BYTES // 1024} KiB: not a PEM "
+                         f"key") from None
 
 
 # -- verify-vsa ---------------------------------------------------------------------------------------------------
@@ -75,8 +84,8 @@ def verify_vsa(options: VerifyVsaOptions) -> VerifiedVsa:
                          "--certificate-oidc-issuer")
     key = key_der = None
     if options.public_key_path is not None:
-        key, key_der = load_public_key_pem(read_evidence(options.public_key_path, "public key file",
-                                                         _MAX_KEY_BYTES), "--public-key-path")
+        key, key_der = load_public_key_pem(_read_key(options.public_key_path, "public key file"),
+                                           "--public-key-path")
     data = read_evidence(options.attestation_path, "attestation file")
 
     def root() -> TrustedRoot:
@@ -127,7 +136,7 @@ def load_vsa_signing_key(path: str | os.PathLike[str], password: bytes | None = 
     opened with ``password``, else with ``$PYSLSA_VSA_KEY_PASSWORD``; without either it is a UsageError."""
     if password is None:
         password = vsa_key_password()
-    data = read_evidence(path, "VSA signing key file", _MAX_KEY_BYTES)
+    data = _read_key(path, "VSA signing key file")
     try:
         return load_private_key_pem(data, password, f"VSA signing key {os.fspath(path)}")
     except UsageError as exc:
