@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -269,6 +270,16 @@ def _encrypted(tmp_path: Path) -> Path:
                      serialization.BestAvailableEncryption(b"s3cret"))
 
 
+def _fifo(tmp_path: Path) -> Path:
+    os.mkfifo(tmp_path / "fifo")
+    return tmp_path / "fifo"
+
+
+def _link(tmp_path: Path) -> Path:
+    (tmp_path / "link.json").symlink_to(tmp_path / "elsewhere.json")
+    return tmp_path / "link.json"
+
+
 @pytest.mark.parametrize(("make_flags", "needle"), [
     (lambda t: ["--vsa", str(t / "v.json"), "--vsa-key", str(t / "nope.pem")], "not found"),
     (lambda t: ["--vsa", str(t / "v.json"), "--vsa-key", str(PROV)], "not a PEM private key"),
@@ -284,6 +295,10 @@ def _encrypted(tmp_path: Path) -> Path:
     (lambda t: ["--vsa", str(t / "v.json"), "--vsa-key-id", "k"], "--vsa-key-id needs --vsa-key"),
     (lambda t: ["--vsa", str(t / "no" / "dir" / "v.json")], "no directory"),
     (lambda t: ["--vsa", str(t)], "directory"),
+    (lambda t: ["--vsa", ""], "expected a file name, got ''"),
+    (lambda t: ["--vsa", os.devnull], "refusing to replace /dev/null: it is not a regular file"),
+    (lambda t: ["--vsa", str(_fifo(t))], "not a regular file"),
+    (lambda t: ["--vsa", str(_link(t))], "symbolic link"),
     (lambda t: ["--vsa", str(BIN)], "an input of the command"),
     (lambda t: ["--vsa", str(PROV)], "an input of the command"),
 ])
@@ -296,6 +311,21 @@ def test_usage_errors_exit_2_before_verifying(capsys: pytest.CaptureFixture[str]
     assert needle in err and "Traceback" not in err
     assert out == "" and not (tmp_path / "v.json").exists()
     assert (vector(BIN), vector(PROV)) == before
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc (no file can be created there)")
+def test_an_unwritable_place_is_found_before_verifying(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """The place is tried (a file created and removed) before the work: a usage error then, not after a verdict."""
+    import pyslsa.api.verify
+
+    def no_work(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("verified although the VSA could not be written")
+
+    monkeypatch.setattr(pyslsa.api.verify, "evaluate", no_work)
+    code, out, err = run(capsys, *va("--vsa", "/proc/pyslsa-test.vsa.json"))
+    assert code == 2 and out == "" and "Traceback" not in err
+    assert "--vsa: cannot write /proc/pyslsa-test.vsa.json: cannot create a file in /proc" in err
 
 
 def test_encrypted_key_opens_with_the_password_variable(capsys: pytest.CaptureFixture[str], tmp_path: Path,

@@ -46,7 +46,7 @@ from pyslsa.core.vsa import (
 from pyslsa.errors import InvalidProvenanceError, UsageError, VerificationError
 from pyslsa.options import VerifyVsaOptions, VsaOutput
 from pyslsa.report import ArtifactOutcome, ReleaseReport, Report, VerifyVsaReport, VsaWritten
-from pyslsa.sources.atomic import write_atomically
+from pyslsa.sources.atomic import check_writable, write_atomically
 from pyslsa.sources.files import load_trusted_root, read_evidence
 from pyslsa.sources.settings import VSA_KEY_PASSWORD_ENV, vsa_key_password
 
@@ -197,19 +197,21 @@ def open_vsa_output(output: VsaOutput, inputs: Sequence[object] = ()) -> VsaSink
         raise UsageError("--vsa-key-id must not be empty")
     if output.resource_uri is not None and not output.resource_uri:
         raise UsageError("--vsa-resource-uri must not be empty")
+    if not os.fspath(output.path):
+        raise UsageError("--vsa: expected a file name, got ''")
     path = Path(output.path)
-    if not os.fspath(output.path) or path.is_dir():
-        raise UsageError(f"--vsa {os.fspath(output.path)!r}: expected a file name, got a directory")
-    if path.is_symlink():
-        raise UsageError(f"--vsa {path}: refusing to replace a symbolic link")
-    if not path.parent.is_dir():
-        raise UsageError(f"--vsa {path}: no directory {path.parent}")
+    if path.is_dir():
+        raise UsageError(f"--vsa {path}: expected a file name, got a directory")
     if path.exists():
         for given in (*inputs, output.key):
             if isinstance(given, (str, os.PathLike)) and _same_file(path, given):
                 raise UsageError(f"--vsa {path}: that is an input of the command ({os.fspath(given)}), "
                                  f"not a place for its VSA")
     key = load_vsa_signing_key(output.key) if output.key is not None else None
+    try:  # the place tried now (a file created and removed), not found unwritable once the work is done
+        check_writable(path)
+    except UsageError as exc:
+        raise UsageError(f"--vsa: {exc.message}") from None
     return VsaSink(path, key, output.key_id, output.resource_uri)
 
 
