@@ -132,6 +132,7 @@ def _without(argv: list[str], flag: str) -> list[str]:
     (lambda a: [*_without(a, "--public-key-path"), "--public-key-path", str(GCE_VSA)], "not a PEM public key"),
     (lambda a: [*_without(a, "--public-key-path"), "--public-key-path", str(BIG)], "larger than 64 KiB"),
     (lambda a: [*_without(a, "--attestation-path"), "--attestation-path", "/nonexistent/vsa.jsonl"], "not found"),
+    (lambda a: [*a, "--trusted-root", "/nonexistent/trusted_root.json"], "trusted root file not found"),
 ])
 def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str], edit: Any, needle: str) -> None:
     code, out, err = run(capsys, *edit(gce_argv()))
@@ -148,6 +149,18 @@ def test_malformed_vsa_files_fail_with_a_code(capsys: pytest.CaptureFixture[str]
     argv[argv.index("--attestation-path") + 1] = str(path)
     code, out, err = run(capsys, *argv, "--format", "json")
     assert code == 1 and json.loads(out)["error"]["code"] == "invalid-vsa" and "Traceback" not in err
+
+
+def test_a_file_too_large_to_be_a_vsa_is_invalid_vsa(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """Refused as a VSA (slsa-verifier: ErrorInvalidDssePayload), not as a 'provenance document'."""
+    path = tmp_path / "huge.jsonl"
+    with path.open("wb") as fh:
+        fh.truncate(33 * 1024 * 1024)  # sparse: 33 MiB of zeros
+    argv = gce_argv()
+    argv[argv.index("--attestation-path") + 1] = str(path)
+    code, out, err = run(capsys, *argv)
+    assert code == 1 and "Traceback" not in err
+    assert f"[invalid-vsa] attestation file {path} is larger than 32 MiB: not a VSA" in out
 
 
 # -- a keyless VSA in a Sigstore bundle (the test authority) ------------------------------------------------------

@@ -43,11 +43,11 @@ from pyslsa.core.vsa import (
     statement_bytes,
     verify_vsa_document,
 )
-from pyslsa.errors import InvalidProvenanceError, UsageError, VerificationError
+from pyslsa.errors import InvalidProvenanceError, InvalidVsaError, UsageError, VerificationError
 from pyslsa.options import VerifyVsaOptions, VsaOutput
 from pyslsa.report import ArtifactOutcome, ReleaseReport, Report, VerifyVsaReport, VsaWritten
 from pyslsa.sources.atomic import check_writable, write_atomically
-from pyslsa.sources.files import load_trusted_root, read_evidence
+from pyslsa.sources.files import MAX_EVIDENCE_BYTES, load_trusted_root, read_evidence
 from pyslsa.sources.settings import VSA_KEY_PASSWORD_ENV, vsa_key_password
 
 if TYPE_CHECKING:
@@ -86,10 +86,18 @@ def verify_vsa(options: VerifyVsaOptions) -> VerifiedVsa:
     if options.public_key_path is not None:
         key, key_der = load_public_key_pem(_read_key(options.public_key_path, "public key file"),
                                            "--public-key-path")
-    data = read_evidence(options.attestation_path, "attestation file")
+    try:
+        data = read_evidence(options.attestation_path, "attestation file")
+    except InvalidProvenanceError:  # too large to be read: not a VSA (slsa-verifier: ErrorInvalidDssePayload)
+        raise InvalidVsaError(f"attestation file {os.fspath(options.attestation_path)} is larger than "
+                              f"{MAX_EVIDENCE_BYTES // (1024 * 1024)} MiB: not a VSA") from None
+    # A --trusted-root given is read now, used or not (a wrong path is a usage error, not ignored); the bundled
+    # root is only loaded for a VSA in a Sigstore bundle.
+    given_root = (load_trusted_root(options.trusted_root_path) if options.trusted_root_path is not None
+                  else None)
 
     def root() -> TrustedRoot:
-        return load_trusted_root(options.trusted_root_path)
+        return given_root if given_root is not None else load_trusted_root(None)
 
     # verify-vsa is slsa-verifier's command: a VSA in a Sigstore bundle is read as sigstore-go reads bundles.
     return verify_vsa_document(data, expected, profile=SLSA_VERIFIER, key=key, key_der=key_der,
