@@ -285,7 +285,7 @@ def _link(tmp_path: Path) -> Path:
     (lambda t: ["--vsa", str(t / "v.json"), "--vsa-key", str(PROV)], "not a PEM private key"),
     (lambda t: ["--vsa", str(t / "v.json"), "--vsa-key", str(BIN)], "larger than 64 KiB: not a PEM key"),
     (lambda t: ["--vsa", str(t / "v.json"), "--vsa-key", str(write_pub(t / "p.pem", KEYS["p256"]()))],
-     "not a PEM private key"),
+     "not a PEM private key (PKCS#8 or SEC 1): it holds a public key"),
     (lambda t: ["--vsa", str(t / "v.json"), "--vsa-key", str(write_key(t / "r.pem", rsa.generate_private_key(
         65537, 2048)))], "expected an ECDSA P-256, ECDSA P-384 or Ed25519 key"),
     (lambda t: ["--vsa", str(t / "v.json"), "--vsa-key", str(write_key(t / "p521.pem", ec.generate_private_key(
