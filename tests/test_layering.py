@@ -20,8 +20,7 @@ LAYERS = {
     "pyslsa.cli": "cli",
     "pyslsa.commands": "commands",
     "pyslsa.api": "api",
-    "pyslsa.trust_root": "api",  # library modules of their own (trust-root, VSAs)
-    "pyslsa.vsa": "api",
+    "pyslsa.trust_root": "api",  # a library module of its own (trust-root)
     "pyslsa.sources": "sources",
     "pyslsa.core": "core",
     "pyslsa.errors": "errors",

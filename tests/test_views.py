@@ -9,7 +9,16 @@ import pytest
 
 from pyslsa.errors import MismatchTagError, UsageError
 from pyslsa.formats import debug_lines, register, render, view_for
-from pyslsa.report import ArtifactOutcome, AuditReport, ReleaseReport, Report, ReproduceReport, UpgradeReport
+from pyslsa.report import (
+    ArtifactOutcome,
+    AuditReport,
+    ReleaseReport,
+    Report,
+    ReproduceReport,
+    UpgradeReport,
+    VerifyVsaReport,
+    VsaWritten,
+)
 
 
 @pytest.mark.parametrize(("report", "view"), [
@@ -18,6 +27,7 @@ from pyslsa.report import ArtifactOutcome, AuditReport, ReleaseReport, Report, R
     (ReleaseReport("x==1", "https://index.test/simple/"), "pyslsa.formats.release_view"),
     (ReproduceReport(), "pyslsa.formats.reproduce_view"),
     (AuditReport(), "pyslsa.formats.audit_view"),
+    (VerifyVsaReport("vsa.jsonl"), "pyslsa.formats.vsa_view"),
 ])
 def test_each_report_type_has_its_view(report: object, view: str) -> None:
     assert getattr(view_for(report), "__name__", "") == view
@@ -78,3 +88,30 @@ def test_bundle_signer_is_shown_as_before() -> None:
     assert "signed by me@example.test" in out and out.endswith("PASSED: Sigstore verification passed\n")
     doc = json.loads(render(Report("verify-bundle", [key, san]), "json")[0])
     assert [a["builder_id"] for a in doc["artifacts"]] == ["key sha256:ab", "me@example.test"]
+
+
+def test_vsa_views() -> None:
+    """verify-vsa's lines escape what the VSA carries; a written VSA is a member of its command's JSON only."""
+    passed = VerifyVsaReport("v.jsonl", verified=True, subjects=[{"name": "a", "digest": {"sha256": "0" * 64}}],
+                             verifier_id="https://v.test/\x1b[2J", resource_uri="r", verification_result="PASSED",
+                             verified_levels=["SLSA_BUILD_LEVEL_3"], time_verified="2025-06-01T12:00:00Z",
+                             keyid="k", signer="key k", statement={"_type": "t"})
+    out, err = render(passed, "text")
+    assert out.splitlines() == ["PASSED: v.jsonl: signed by key k; verifier https://v.test/\\x1b[2J; resource r; "
+                                "levels SLSA_BUILD_LEVEL_3; verified 2025-06-01T12:00:00Z; 1 subject",
+                                "PASSED: VSA verification passed"] and err == ""
+    passed.print_attestation = True
+    out, err = render(passed, "text")
+    assert out == '{"_type":"t"}\n' and err.endswith("PASSED: VSA verification passed\n")
+    assert json.loads(render(passed, "json")[0])["attestation"] == {"_type": "t"}
+    failed = VerifyVsaReport("v.jsonl", error=MismatchTagError("x"))
+    assert render(failed, "text") == ("FAILED: v.jsonl: [mismatch-tag] x\nFAILED: VSA verification failed\n", "")
+    assert failed.exit_status == 1 and VerifyVsaReport("v", error=UsageError("u")).exit_status == 2
+    report = Report("verify-artifact")
+    assert "vsa" not in json.loads(render(report, "json")[0])
+    report.vsa = VsaWritten("v.json", False, None, "FAILED", ("FAILED",), "bin", 1)
+    assert json.loads(render(report, "json")[0])["vsa"] == {
+        "path": "v.json", "signed": False, "keyid": None, "verification_result": "FAILED",
+        "verified_levels": ["FAILED"], "resource_uri": "bin", "subjects": 1}
+    release = ReleaseReport("x==1", "https://index.test/simple/", vsa=report.vsa)
+    assert json.loads(render(release, "json")[0])["vsa"]["path"] == "v.json"

@@ -32,6 +32,9 @@ __all__ = [
     "VerifyBundleOptions",
     "VerifyGithubAttestationOptions",
     "VerifyReleaseOptions",
+    "VerifyVsaOptions",
+    "VerifyVsaReport",
+    "VsaOutput",
     "__version__",
     "run_audit",
     "run_reproduce",
@@ -40,6 +43,7 @@ __all__ = [
     "run_verify_bundle",
     "run_verify_github_attestation",
     "run_verify_release",
+    "run_verify_vsa",
     "verify_artifact",
     "verify_bundle",
     "verify_github_attestation",
@@ -58,6 +62,7 @@ _LAZY = {
     "run_upgrade_provenance": "pyslsa.api",
     "run_reproduce": "pyslsa.api",
     "run_audit": "pyslsa.api",
+    "run_verify_vsa": "pyslsa.api",
     "VerificationResult": "pyslsa.api",
     "ArtifactResult": "pyslsa.api",
     "VerifyArtifactOptions": "pyslsa.options",
@@ -65,6 +70,9 @@ _LAZY = {
     "VerifyBundleOptions": "pyslsa.options",
     "VerifyReleaseOptions": "pyslsa.options",
     "UpgradeProvenanceOptions": "pyslsa.options",
+    "VerifyVsaOptions": "pyslsa.options",
+    "VsaOutput": "pyslsa.options",
+    "VerifyVsaReport": "pyslsa.report",
     "Report": "pyslsa.report",
     "ReleaseReport": "pyslsa.report",
     "UpgradeReport": "pyslsa.report",
@@ -85,6 +93,7 @@ if TYPE_CHECKING:
         run_verify_bundle,
         run_verify_github_attestation,
         run_verify_release,
+        run_verify_vsa,
         verify_artifact,
         verify_bundle,
         verify_github_attestation,
@@ -98,8 +107,10 @@ if TYPE_CHECKING:
         VerifyBundleOptions,
         VerifyGithubAttestationOptions,
         VerifyReleaseOptions,
+        VerifyVsaOptions,
+        VsaOutput,
     )
-    from pyslsa.report import ReleaseReport, Report, UpgradeReport
+    from pyslsa.report import ReleaseReport, Report, UpgradeReport, VerifyVsaReport
 
 
 __getattr__ = lazy_exports(__name__, _LAZY)

@@ -27,6 +27,7 @@ COMMANDS = (
     "pyslsa.commands.upgrade_provenance",
     "pyslsa.commands.verify_bundle",
     "pyslsa.commands.verify_release",
+    "pyslsa.commands.verify_vsa",
     "pyslsa.commands.reproduce",
 )
 

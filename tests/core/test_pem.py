@@ -282,8 +282,8 @@ def test_entry_body_verifier_pem_read_like_rekor(auth: Authority) -> None:
 
 
 def test_verify_vsa_public_key_with_nonzero_trailing_bits(tmp_path: Path) -> None:
-    from pyslsa.vsa import verify_vsa
-    from tests.test_vsa_library import GCE, gce_options
+    from pyslsa.api.vsa import verify_vsa
+    from tests.vsa_helpers import GCE, gce_options
 
     key = tmp_path / "vsa.pub"
     key.write_bytes(with_trailing_bits(vector(GCE / "vsa_signing_public_key.pem"), 11).replace(b"\n", b"\r\n"))

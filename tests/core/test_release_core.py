@@ -125,6 +125,21 @@ def test_document_for_another_tag(auth: Authority, root: TrustedRoot) -> None:
     assert decide(root, [doc])[WHEEL][:2] == (False, "mismatch-tag")
 
 
+def test_evidence_names_its_document(auth: Authority, root: TrustedRoot) -> None:
+    """Each piece of evidence names the file it was read from and that file's SHA-256 (a VSA's inputAttestations):
+    the whole file for a document of a multi-document file, the document itself when it stands alone; failing
+    evidence too."""
+    good = provenance(auth, [(WHEEL, WHEEL_BYTES), (SDIST, SDIST_BYTES)])
+    file_sha = h(good + b"\n" + b"{}")
+    docs = [SlsaDocument("multiple.intoto.jsonl#1", good, "https://gh.test/multiple.intoto.jsonl", file_sha),
+            SlsaDocument("alone", b'{"mediaType": "nonsense"}')]
+    verdicts = decide_release(FILES, {}, docs, POLICY, root, profile=SLSA_VERIFIER)
+    for v in verdicts:
+        assert [(e.verified, e.document_uri, e.document_sha256) for e in v.evidence] == [
+            (True, "https://gh.test/multiple.intoto.jsonl", file_sha),
+            (False, "alone", h(b'{"mediaType": "nonsense"}'))]
+
+
 # -- PEP 740 side (real vector, production root) ----------------------------------------------------------------
 
 PA_SDIST = "pypi_attestations-0.0.19.tar.gz"
@@ -143,6 +158,9 @@ def pep740(obj: bytes, policy: SlsaPolicy = PA_POLICY, files: list[ReleaseFile] 
 def test_pep740_passes() -> None:
     v = pep740(PA_PROV)
     assert v.verified and v.evidence[0].signer == "GitHub trailofbits/pypi-attestations (release.yml)"
+    assert (v.evidence[0].document_uri, v.evidence[0].document_sha256) == ("prov", h(PA_PROV))
+    bad = pep740(b"{")  # a malformed object still names itself
+    assert (bad.evidence[0].verified, bad.evidence[0].document_sha256) == (False, h(b"{"))
 
 
 def _edit(f: Any) -> bytes:

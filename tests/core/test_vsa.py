@@ -499,6 +499,25 @@ def test_signing_key_refusals(make: Callable[[Any], bytes], password: bytes | No
     assert needle in info.value.message
 
 
+@pytest.mark.parametrize("fmt", [serialization.PrivateFormat.TraditionalOpenSSL, serialization.PrivateFormat.PKCS8])
+def test_a_wrong_password_is_named_even_when_the_garbage_decrypts(fmt: serialization.PrivateFormat) -> None:
+    """A wrong password yields valid padding about once in 256 tries, and the cryptography library then complains
+    about the key's encoding instead: the message still says wrong password (the test looks for such a password)."""
+    pem = ec.generate_private_key(ec.SECP256R1()).private_bytes(serialization.Encoding.PEM, fmt,
+                                                                serialization.BestAvailableEncryption(b"s3cret"))
+    for i in range(20_000):
+        try:
+            serialization.load_pem_private_key(pem, password=b"wrong-%d" % i)
+        except ValueError as exc:
+            if "password" not in str(exc).lower():
+                break
+    else:
+        pytest.fail("no wrong password decrypted to garbage with valid padding")
+    with pytest.raises(UsageError) as info:
+        load_private_key_pem(pem, b"wrong-%d" % i, "VSA signing key k.pem")
+    assert info.value.message.startswith("VSA signing key k.pem: wrong password, or a damaged key (")
+
+
 def test_signing_key_formats() -> None:
     key = ec.generate_private_key(ec.SECP256R1())
     sec1 = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,

@@ -86,3 +86,42 @@ def test_parent_that_is_a_file(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="cannot write"):
         write_atomically(blocker / "x.json", b"x", make_parents=True)
     assert blocker.read_bytes() == b"a file"
+
+
+def test_refuses_to_replace_what_is_not_a_regular_file(tmp_path: Path) -> None:
+    """The rename would replace a FIFO or a device node (as root, ``/dev/null`` itself), not write to it."""
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    for target in (fifo, Path(os.devnull)):
+        with pytest.raises(UsageError, match="not a regular file"):
+            write_atomically(target, b"x")
+        with pytest.raises(UsageError, match="not a regular file"):
+            atomic.check_writable(target)
+    with pytest.raises(UsageError, match="it is a directory"):
+        write_atomically(tmp_path, b"x")
+    assert stat.S_ISFIFO(fifo.stat().st_mode) and stat.S_ISCHR(Path(os.devnull).stat().st_mode)
+    assert os.listdir(tmp_path) == ["pipe"]
+
+
+def test_check_writable_tries_the_directory_and_leaves_nothing(tmp_path: Path) -> None:
+    atomic.check_writable(tmp_path / "new.json")
+    (tmp_path / "old.json").write_bytes(b"old")
+    atomic.check_writable(tmp_path / "old.json")
+    assert os.listdir(tmp_path) == ["old.json"] and (tmp_path / "old.json").read_bytes() == b"old"
+    link = tmp_path / "link.json"
+    link.symlink_to(tmp_path / "old.json")
+    with pytest.raises(UsageError, match="symbolic link"):
+        atomic.check_writable(link)
+    with pytest.raises(UsageError, match="no directory"):
+        atomic.check_writable(tmp_path / "nope" / "f")
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc (no file can be created there)")
+def test_a_directory_that_takes_no_new_file_names_the_target_not_the_temp_file() -> None:
+    """Found by trying, so it holds for root too (who ignores permission bits); the message names what the user
+    chose, never the temporary file."""
+    for call in (atomic.check_writable, lambda p: write_atomically(p, b"x")):
+        with pytest.raises(UsageError) as info:
+            call(Path("/proc/pyslsa-test.json"))
+        assert info.value.message.startswith("cannot write /proc/pyslsa-test.json: cannot create a file in /proc: ")
+        assert ".tmp" not in info.value.message

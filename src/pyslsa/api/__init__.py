@@ -6,8 +6,9 @@ Two layers, the same engine:
   (:mod:`pyslsa.report`): :func:`run_verify_artifact`, :func:`run_verify_github_attestation`,
   :func:`run_verify_bundle` (``pyslsa.api.verify``), :func:`run_verify_release` (``.release``),
   :func:`run_upgrade_provenance` (``.upgrade``), :func:`run_reproduce` (``.reproduce``), :func:`run_audit`
-  (``.audit``). The command line calls these (``pyslsa/commands/``); a verdict on an artifact is in the report, an
-  error that stops the command raises.
+  (``.audit``), :func:`run_verify_vsa` (``.vsa``, which also writes the VSAs of ``--vsa``). The command line
+  calls these (``pyslsa/commands/``); a verdict on an artifact is in the report, an error that stops the command
+  raises.
 * the keyword functions (:func:`verify_artifact`, :func:`verify_github_attestation`, :func:`verify_bundle`,
   :func:`verify_release`, in ``.keywords``): thin wrappers that build the options, run the command, and return a
   result when everything verified or raise the first :class:`~pyslsa.errors.VerificationError`.
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
     from pyslsa.api.reproduce import run_reproduce
     from pyslsa.api.upgrade import run_upgrade_provenance
     from pyslsa.api.verify import run_verify_artifact, run_verify_bundle, run_verify_github_attestation
+    from pyslsa.api.vsa import run_verify_vsa
     from pyslsa.report import ReleaseReport
 
 __all__ = [
@@ -49,6 +51,7 @@ __all__ = [
     "run_verify_bundle",
     "run_verify_github_attestation",
     "run_verify_release",
+    "run_verify_vsa",
     "verify_artifact",
     "verify_bundle",
     "verify_github_attestation",
@@ -64,6 +67,7 @@ _MODULES = {
     "run_upgrade_provenance": "pyslsa.api.upgrade",
     "run_reproduce": "pyslsa.api.reproduce",
     "run_audit": "pyslsa.api.audit",
+    "run_verify_vsa": "pyslsa.api.vsa",
     "ReleaseReport": "pyslsa.report",
 }
 

@@ -12,6 +12,7 @@ The temporary directory is removed on every path (success, failure, error, Ctrl-
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 from collections.abc import Callable
@@ -47,6 +48,14 @@ def run_verify_release(options: VerifyReleaseOptions, *, progress: ProgressFacto
     timeout = options.timeout
     if timeout is not None and not (0 < timeout < float("inf")):
         raise UsageError(f"--timeout must be a positive number of seconds, got {timeout}")
+    sink = None
+    if options.vsa is not None:  # the key and the place checked before any download (usage errors first)
+        from pyslsa.api.vsa import open_vsa_output
+
+        if options.vsa.resource_uri is not None:
+            raise UsageError("a release's VSA names its resource itself (pkg:pypi/NAME@VERSION): "
+                             "--vsa-resource-uri is for verify-artifact")
+        sink = open_vsa_output(options.vsa, (options.provenance, options.trusted_root))
     http = client or HttpClient()
     if timeout is not None:  # one limit for every fetch of the run (each request also has its own bounds)
         http.until = time.monotonic() + timeout
@@ -90,6 +99,10 @@ def run_verify_release(options: VerifyReleaseOptions, *, progress: ProgressFacto
                                           profile=SLSA_VERIFIER)
             if keep is not None:
                 report.notes.append(f"kept the downloads in {directory}")
+        if sink is not None:  # a verdict was reached (PASSED or FAILED): its VSA
+            from pyslsa.api.vsa import write_release_vsa
+
+            report.vsa = write_release_vsa(sink, report, options, tag)
         return report
     finally:  # connections closed on every path
         if client is None:
@@ -115,21 +128,22 @@ def _download_all(files: list[DistFile], directory: Path, index: PackageIndex,
 
 def _slsa_documents(report: ReleaseReport, source_uri: str, tag: str, provenance_path: str | None,
                     releases: GitHubReleases | None, keep_dir: Path | None) -> list[SlsaDocument]:
-    blobs: list[tuple[str, bytes]] = []
+    blobs: list[tuple[str, str, bytes]] = []  # (name in reports, where it came from, bytes)
     if provenance_path is not None:
-        blobs.append((provenance_path, load_evidence(provenance_path)))
+        blobs.append((provenance_path, provenance_path, load_evidence(provenance_path)))
     elif releases is not None:
         assets = releases.provenance(source_uri, tag)
         if not assets:
             report.notes.append(f"GitHub release {tag} of {source_uri}: no SLSA provenance asset")
         for asset in assets:
-            blobs.append((asset.name, asset.content))
+            blobs.append((asset.name, asset.url, asset.content))
             report.sources.append(asset.url)
             if keep_dir is not None:
                 _save(keep_dir, asset.name, asset.content)
     docs: list[SlsaDocument] = []
-    for source, data in blobs:
+    for source, uri, data in blobs:
+        digest = hashlib.sha256(data).hexdigest()  # of the file as fetched (a VSA's inputAttestations)
         parts = split_evidence(data)
         for i, raw in enumerate(parts):
-            docs.append(SlsaDocument(f"{source}#{i + 1}" if len(parts) > 1 else source, raw))
+            docs.append(SlsaDocument(f"{source}#{i + 1}" if len(parts) > 1 else source, raw, uri, digest))
     return docs

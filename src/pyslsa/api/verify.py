@@ -55,12 +55,24 @@ def run_verify_artifact(options: VerifyArtifactOptions) -> Report:
     policy = SlsaPolicy(options.source_uri, options.source_tag, options.source_branch, options.source_versioned_tag,
                         options.builder_id or None, dict(options.build_workflow_inputs),
                         testing=testing_enabled())
+    sink = None
+    if options.vsa is not None:  # the key and the place checked before any work (usage errors first)
+        from pyslsa.api.vsa import open_vsa_output
+
+        sink = open_vsa_output(options.vsa, (*options.artifacts, options.provenance, options.trusted_root))
+        if len(options.artifacts) > 1 and sink.resource_uri is None:
+            raise UsageError("a VSA over several artifacts needs a resource URI: give --vsa-resource-uri")
     root = load_trusted_root(options.trusted_root)
     data = load_evidence(options.provenance)
     digests = _digests(options.artifacts)
     results = evaluate(digests, data, policy, root, DEFAULT_ARTIFACT_BUILDERS,
                        make_resolver(options.rekor_url, options.offline))
-    return Report("verify-artifact", _outcomes(results), print_provenance=options.print_provenance)
+    report = Report("verify-artifact", _outcomes(results), print_provenance=options.print_provenance)
+    if sink is not None:  # a verdict was reached (PASSED or FAILED): its VSA
+        from pyslsa.api.vsa import provenance_descriptor, write_artifact_vsa
+
+        report.vsa = write_artifact_vsa(sink, report, options, provenance_descriptor(options.provenance, data))
+    return report
 
 
 def run_verify_github_attestation(options: VerifyGithubAttestationOptions) -> Report:

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-__all__ = ["Ui", "add_common", "add_output", "add_slsa_args", "pairs"]
+if TYPE_CHECKING:
+    from pyslsa.options import VsaOutput
+    from pyslsa.report import VsaWritten
+
+__all__ = ["Ui", "add_common", "add_output", "add_slsa_args", "add_vsa", "pairs", "say_vsa", "vsa_output"]
 
 
 class Ui(NamedTuple):
@@ -54,3 +59,55 @@ def pairs(values: Sequence[str], flag: str) -> dict[str, str]:
             raise UsageError(f"{flag} expects KEY=VALUE, got {pair!r}")
         out[key] = value
     return out
+
+
+def add_vsa(p: argparse.ArgumentParser, *, resource_uri: bool = False) -> None:
+    """``--vsa FILE``, ``--vsa-key KEY.pem``, ``--vsa-key-id ID`` (and, for a command with no natural resource
+    name, ``--vsa-resource-uri``): what verify-artifact, verify-release and audit share to write a VSA."""
+    g = p.add_argument_group("Verification Summary Attestation (see docs/vsa.md)")
+    g.add_argument("--vsa", metavar="FILE",
+                   help="write a VSA of this run to FILE (atomically, once there is a verdict: PASSED, or FAILED "
+                        "when verification fails): a DSSE envelope on one line with --vsa-key, else the unsigned "
+                        "in-toto statement")
+    g.add_argument("--vsa-key", metavar="KEY.pem",
+                   help="sign the VSA with this PEM private key (ECDSA P-256 / P-384 or Ed25519; an encrypted key "
+                        "is opened with $PYSLSA_VSA_KEY_PASSWORD)")
+    g.add_argument("--vsa-key-id", metavar="ID",
+                   help="the signature's key id (default: the hex SHA-256 of the public key's DER)")
+    if resource_uri:
+        g.add_argument("--vsa-resource-uri", metavar="URI",
+                       help="the VSA's resourceUri (default: the artifact's file name; required for several "
+                            "artifacts)")
+
+
+def vsa_output(args: argparse.Namespace) -> VsaOutput | None:
+    """The :class:`~pyslsa.options.VsaOutput` of :func:`add_vsa`'s flags (None without ``--vsa``); the VSA flags
+    without ``--vsa`` are a usage error."""
+    from pyslsa.errors import UsageError
+    from pyslsa.options import VsaOutput
+
+    resource_uri = getattr(args, "vsa_resource_uri", None)
+    if args.vsa is None:
+        given = [flag for flag, value in (("--vsa-key", args.vsa_key), ("--vsa-key-id", args.vsa_key_id),
+                                          ("--vsa-resource-uri", resource_uri)) if value is not None]
+        if given:
+            raise UsageError(f"{', '.join(given)} without --vsa: give --vsa FILE to write a VSA")
+        return None
+    if args.vsa_key_id is not None and args.vsa_key is None:
+        raise UsageError("--vsa-key-id needs --vsa-key")
+    return VsaOutput(args.vsa, args.vsa_key, args.vsa_key_id, resource_uri)
+
+
+def say_vsa(written: VsaWritten | None) -> None:
+    """One line on stderr about the VSA a command wrote, whatever the output format: an unsigned one says that
+    nothing vouches for it."""
+    if written is None:
+        return
+    if written.signed:
+        line = (f"pyslsa: wrote the VSA ({written.verification_result}, signed, key id {written.keyid}) to "
+                f"{written.path}")
+    else:
+        line = (f"pyslsa: wrote an UNSIGNED VSA ({written.verification_result}) to {written.path}: no --vsa-key, so "
+                f"nothing vouches for it and verify-vsa refuses it until it is signed (e.g. by actions/attest)")
+    sys.stderr.write("".join(c if c.isprintable() else repr(c)[1:-1] for c in line) + "\n")
+    sys.stderr.flush()

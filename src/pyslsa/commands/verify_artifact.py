@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from pyslsa.commands.flags import Ui, add_common, add_slsa_args, pairs
+from pyslsa.commands.flags import Ui, add_common, add_slsa_args, add_vsa, pairs, say_vsa, vsa_output
 
 if TYPE_CHECKING:
     from pyslsa.options import VerifyArtifactOptions
@@ -18,8 +18,11 @@ DESCRIPTION = ("Verify ARTIFACT(s) against SLSA provenance (a Sigstore bundle or
                "slsa-github-generator): the signature, the transparency-log proof, the builder, the source "
                "repository and ref, and the artifact digest. Same flags and semantics as slsa-verifier's "
                "verify-artifact.")
-EPILOG = ("example:\n  pyslsa verify-artifact --provenance-path binary.intoto.jsonl \\\n"
-          "      --source-uri github.com/slsa-framework/example-package --source-tag v14 binary\n\n")
+EPILOG = ("examples:\n  pyslsa verify-artifact --provenance-path binary.intoto.jsonl \\\n"
+          "      --source-uri github.com/slsa-framework/example-package --source-tag v14 binary\n"
+          "  pyslsa verify-artifact --provenance-path binary.intoto.jsonl \\\n"
+          "      --source-uri github.com/slsa-framework/example-package --source-tag v14 \\\n"
+          "      --vsa binary.vsa.intoto.jsonl --vsa-key vsa-key.pem binary\n\n")
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -40,6 +43,7 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--offline", action="store_true",
                    help="never use the network: legacy provenance then fails with tlog-entry-not-found")
     add_common(p)
+    add_vsa(p, resource_uri=True)
 
 
 def options_from(args: argparse.Namespace) -> VerifyArtifactOptions:
@@ -50,10 +54,12 @@ def options_from(args: argparse.Namespace) -> VerifyArtifactOptions:
         source_tag=args.source_tag, source_branch=args.source_branch, source_versioned_tag=args.source_versioned_tag,
         builder_id=args.builder_id, build_workflow_inputs=pairs(args.build_workflow_input, "--build-workflow-input"),
         trusted_root=args.trusted_root, rekor_url=args.rekor_url, offline=args.offline,
-        print_provenance=args.print_provenance)
+        print_provenance=args.print_provenance, vsa=vsa_output(args))
 
 
 def run(options: VerifyArtifactOptions, ui: Ui) -> Report:
     from pyslsa.api.verify import run_verify_artifact
 
-    return run_verify_artifact(options)
+    report = run_verify_artifact(options)
+    say_vsa(report.vsa)
+    return report

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from pyslsa.commands.flags import Ui, add_common
+from pyslsa.commands.flags import Ui, add_common, add_vsa, say_vsa, vsa_output
 
 if TYPE_CHECKING:
     from pyslsa.api.release import Progress, ProgressFactory
@@ -67,6 +67,7 @@ def configure(p: argparse.ArgumentParser) -> None:
                    help="time limit for all the downloads and lookups of the run (default: 1800); each request "
                         "also has its own timeout and retries")
     add_common(p)
+    add_vsa(p)
 
 
 def options_from(args: argparse.Namespace) -> VerifyReleaseOptions:
@@ -77,14 +78,16 @@ def options_from(args: argparse.Namespace) -> VerifyReleaseOptions:
         provenance=args.provenance, builder_id=args.builder_id, only=args.only, index_url=args.index_url,
         github_url=args.github_url, github_api_url=args.github_api_url, pep740=not args.no_pep740,
         github=not args.no_github, keep=args.keep, rekor_url=args.rekor_url, offline_tlog=args.offline_tlog,
-        trusted_root=args.trusted_root, timeout=args.timeout)
+        trusted_root=args.trusted_root, timeout=args.timeout, vsa=vsa_output(args))
 
 
 def run(options: VerifyReleaseOptions, ui: Ui) -> ReleaseReport:
     from pyslsa.api.release import run_verify_release
 
     with progress_bar(ui.progress) as bar:
-        return run_verify_release(options, progress=bar)
+        report = run_verify_release(options, progress=bar)
+    say_vsa(report.vsa)
+    return report
 
 
 @contextmanager

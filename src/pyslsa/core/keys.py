@@ -65,8 +65,12 @@ def load_private_key_pem(data: bytes, password: bytes | None = None, what: str =
         raise UsageError(f"{what} is encrypted and no password was given: {exc}") from None
     except (ValueError, UnsupportedAlgorithm) as exc:
         msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        if password is not None and "password" in msg.lower():
-            raise UsageError(f"{what}: wrong password ({msg})") from None
+        if password is not None and ("password" in msg.lower() or _encrypted_pem(data)):
+            # A wrong password decrypts to garbage whose padding is valid about once in 256 tries: the error is
+            # then about the key's encoding, not the password, but for an encrypted key it is the same mistake.
+            raise UsageError(f"{what}: wrong password, or a damaged key ({msg})") from None
+        if b"-----BEGIN PUBLIC KEY-----" in data or b"-----BEGIN RSA PUBLIC KEY-----" in data:
+            msg = "it holds a public key (the half verify-vsa's --public-key-path takes)"
         raise UsageError(f"{what} is not a PEM private key (PKCS#8 or SEC 1): {msg}") from None
     if isinstance(key, ec.EllipticCurvePrivateKey):
         if type(key.curve) not in _SIGNING_CURVES:
@@ -75,6 +79,11 @@ def load_private_key_pem(data: bytes, password: bytes | None = None, what: str =
     if isinstance(key, ed25519.Ed25519PrivateKey):
         return key
     raise UsageError(f"{what}: expected an ECDSA P-256, ECDSA P-384 or Ed25519 key, got {type(key).__name__}")
+
+
+def _encrypted_pem(data: bytes) -> bool:
+    """PKCS#8 ``ENCRYPTED PRIVATE KEY``, or a traditional (SEC 1) key with ``Proc-Type: 4,ENCRYPTED``."""
+    return b"-----BEGIN ENCRYPTED PRIVATE KEY-----" in data or b"Proc-Type: 4,ENCRYPTED" in data
 
 
 # -- Loading a verification key -----------------------------------------------------------------------------------

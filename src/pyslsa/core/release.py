@@ -20,6 +20,7 @@ another digest for everything.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Final, Literal
@@ -65,6 +66,10 @@ class Evidence:
     error: VerificationError | None = None
     log_index: int | None = None
     notes: tuple[str, ...] = ()  # accepted but unused material, shown with --debug
+    #: The document this evidence was read from, as fetched: where (a URL or a path, without the '#N' of
+    #: ``source``) and the SHA-256 of its bytes (a VSA's ``inputAttestations``).
+    document_uri: str | None = None
+    document_sha256: str | None = None
 
 
 @dataclass
@@ -81,10 +86,19 @@ class FileVerdict:
 
 @dataclass(frozen=True)
 class SlsaDocument:
-    """One JSON document of a provenance file, with where it came from."""
+    """One JSON document of a provenance file, with where it came from. ``uri`` and ``sha256`` name the file it
+    was read from as fetched (a release asset's URL or a path, and the SHA-256 of the whole file, which may hold
+    several documents); None: the document stands alone (``source`` and the SHA-256 of ``raw``)."""
 
     source: str
     raw: bytes
+    uri: str | None = None
+    sha256: str | None = None
+
+    @property
+    def document(self) -> tuple[str, str]:
+        """(uri, sha256) of the file this document was read from."""
+        return (self.uri or self.source, self.sha256 or hashlib.sha256(self.raw).hexdigest())
 
 
 def _same_source(publisher: Publisher, want: str) -> bool:
@@ -101,18 +115,21 @@ def _same_source(publisher: Publisher, want: str) -> bool:
 def pep740_evidence(f: ReleaseFile, source: str, provenance_object: bytes, root: TrustedRoot,
                     source_uri: str, *, profile: Profile, memo: ChainMemo | None = None) -> list[Evidence]:
     """Every attestation of one provenance object, verified for ``f``; a malformed object is one failure."""
+    digest = hashlib.sha256(provenance_object).hexdigest()
     try:
         bundles = parse_provenance_object(provenance_object)
     except VerificationError as exc:
-        return [Evidence(PEP740, source, error=exc)]
+        return [Evidence(PEP740, source, error=exc, document_uri=source, document_sha256=digest)]
     if not bundles or not any(atts for _, atts in bundles):
-        return [Evidence(PEP740, source, error=UnattestedError("the provenance object holds no attestation"))]
+        return [Evidence(PEP740, source, error=UnattestedError("the provenance object holds no attestation"),
+                         document_uri=source, document_sha256=digest)]
     want = normalize_source_uri(source_uri, "host-path")
     out = []
     for publisher, attestations in bundles:
         for i, doc in enumerate(attestations):
             where = f"{source}#{i + 1}" if len(attestations) > 1 else source
-            ev = Evidence(PEP740, where, signer=publisher.describe())
+            ev = Evidence(PEP740, where, signer=publisher.describe(), document_uri=source,
+                          document_sha256=digest)
             try:
                 # Every kind pyslsa verifies must name --source-uri (a Google publisher, or a CircleCI one without
                 # vcs_origin, names no repository and so cannot prove one); other kinds fail in verify_attestation.
@@ -140,6 +157,7 @@ class VerifiedDocument:
     signature: VerifiedSignature | None = None
     statement: Statement | None = None  # verified when signature is set; unverified (for claims) otherwise
     error: VerificationError | None = None
+    document: tuple[str, str] | None = None  # (uri, sha256) of the file it was read from (SlsaDocument.document)
 
 
 def _unverified_statement(raw: bytes) -> Statement | None:
@@ -158,7 +176,7 @@ def verify_documents(docs: Sequence[SlsaDocument], root: TrustedRoot, digests: S
     a legacy envelope's log lookup may use; ``memo``: the run's, when one run verifies many documents."""
     out = []
     for doc in docs:
-        d = VerifiedDocument(doc.source)
+        d = VerifiedDocument(doc.source, document=doc.document)
         try:
             d.signature = verify_document(doc.raw, root, digests, resolver, profile=profile, memo=memo)
             d.statement = d.signature.statement()
@@ -174,14 +192,16 @@ def slsa_evidence(d: VerifiedDocument, f: ReleaseFile, policy: SlsaPolicy) -> Ev
     """What one verified (or failed) document says about ``f`` (see the module docstring), or None when it does
     not claim the file."""
     claim = _claims(d.statement, f)
+    uri, digest = d.document or (d.source, None)
     if d.signature is None:
         if claim is not None or d.statement is None:
             assert d.error is not None
-            return Evidence(SLSA, d.source, error=d.error)
+            return Evidence(SLSA, d.source, error=d.error, document_uri=uri, document_sha256=digest)
         return None
     if claim is None:
         return None
-    ev = Evidence(SLSA, d.source, log_index=d.signature.log_index, notes=d.signature.notes)
+    ev = Evidence(SLSA, d.source, log_index=d.signature.log_index, notes=d.signature.notes, document_uri=uri,
+                  document_sha256=digest)
     if claim == "name":
         ev.error = MismatchHashError(f"provenance subject {f.filename!r}: expected sha256:{f.sha256}, got "
                                      f"sha256:{_digest_named(d.statement, f.filename)}")

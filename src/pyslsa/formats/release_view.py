@@ -28,7 +28,7 @@ def _evidence_json(e: Evidence) -> dict[str, Any]:
 
 def json_doc(report: ReleaseReport) -> dict[str, Any]:
     err = report.first_error
-    return {
+    doc = {
         "verified": report.verified,
         "release": report.requirement,
         "index_url": report.index_url,
@@ -39,6 +39,9 @@ def json_doc(report: ReleaseReport) -> dict[str, Any]:
         "notes": report.notes,
         "error": _error(err) if err is not None and not report.verified else None,
     }
+    if report.vsa is not None:
+        doc["vsa"] = report.vsa.to_json()
+    return doc
 
 
 def _verdict(e: Evidence) -> str:

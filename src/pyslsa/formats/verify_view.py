@@ -3,7 +3,7 @@
 
 Text: one PASSED/FAILED line per artifact, reasons with their stable error code, and a summary line. JSON:
 ``{"verified": bool, "artifacts": [{"path", "sha256", "verified", "builder_id", "source_uri", "ref", "commit",
-...}], "error": {"code", "message"} | null}``.
+...}], "error": {"code", "message"} | null}``, and ``"vsa"`` when ``--vsa`` wrote one.
 """
 
 from __future__ import annotations
@@ -62,6 +62,8 @@ def json_doc(report: Report) -> dict[str, Any]:
         for a, out in zip(report.artifacts, doc["artifacts"], strict=True):
             if a.verified and a.statement is not None:
                 out["provenance"] = a.statement
+    if report.vsa is not None:
+        doc["vsa"] = report.vsa.to_json()
     return doc
 
 

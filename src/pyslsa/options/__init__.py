@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from pyslsa.options.reproduce import ReproduceOptions
     from pyslsa.options.upgrade import UpgradeProvenanceOptions
     from pyslsa.options.verify import VerifyArtifactOptions, VerifyBundleOptions, VerifyGithubAttestationOptions
-    from pyslsa.options.vsa import VerifyVsaOptions
+    from pyslsa.options.vsa import VerifyVsaOptions, VsaOutput
 
 __all__ = [
     "AUDIT_FORMATS",
@@ -43,6 +43,7 @@ __all__ = [
     "VerifyGithubAttestationOptions",
     "VerifyReleaseOptions",
     "VerifyVsaOptions",
+    "VsaOutput",
 ]
 
 #: An artifact: a file path, or a ``"sha256:<64 hex>"`` digest.
@@ -61,7 +62,7 @@ _MODULES = {
     "ReproduceOptions": "pyslsa.options.reproduce",
     **dict.fromkeys(("AUDIT_FORMATS", "DEFAULT_JOBS", "AuditFormat", "AuditOptions", "AuditProgress"),
                     "pyslsa.options.audit"),
-    "VerifyVsaOptions": "pyslsa.options.vsa",
+    **dict.fromkeys(("VerifyVsaOptions", "VsaOutput"), "pyslsa.options.vsa"),
 }
 
 

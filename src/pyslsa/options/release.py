@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from pyslsa.options.vsa import VsaOutput
 
 __all__ = ["VerifyReleaseOptions"]
 
@@ -12,7 +15,8 @@ __all__ = ["VerifyReleaseOptions"]
 @dataclass(frozen=True)
 class VerifyReleaseOptions:
     """``pyslsa verify-release NAME==VERSION``. ``timeout``: seconds for all the run's downloads and lookups
-    (None: no overall limit; each request keeps its own)."""
+    (None: no overall limit; each request keeps its own). ``vsa``: also write a Verification Summary Attestation
+    of the release (resource ``pkg:pypi/NAME@VERSION``)."""
 
     requirement: str
     source_uri: str
@@ -30,3 +34,4 @@ class VerifyReleaseOptions:
     offline_tlog: bool = False
     trusted_root: str | os.PathLike[str] | None = None
     timeout: float | None = 1800.0
+    vsa: VsaOutput | None = None

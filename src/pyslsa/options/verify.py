@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from pyslsa.options import Artifact, EvidenceSpec, TrustedRootSpec
+    from pyslsa.options.vsa import VsaOutput
 
 __all__ = ["VerifyArtifactOptions", "VerifyBundleOptions", "VerifyGithubAttestationOptions"]
 
@@ -15,7 +16,8 @@ __all__ = ["VerifyArtifactOptions", "VerifyBundleOptions", "VerifyGithubAttestat
 @dataclass(frozen=True)
 class VerifyArtifactOptions:
     """``pyslsa verify-artifact``: slsa-verifier's flags. Legacy provenance is looked up in Rekor (``rekor_url``,
-    default ``$PYSLSA_REKOR_URL`` or the public instance) unless ``offline``."""
+    default ``$PYSLSA_REKOR_URL`` or the public instance) unless ``offline``. ``vsa``: also write a Verification
+    Summary Attestation of the run."""
 
     artifacts: tuple[Artifact, ...]
     provenance: EvidenceSpec
@@ -29,6 +31,7 @@ class VerifyArtifactOptions:
     rekor_url: str | None = None
     offline: bool = False
     print_provenance: bool = False
+    vsa: VsaOutput | None = None
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,9 @@
 (:mod:`pyslsa.formats`) render. Plain data: no I/O, and nothing heavy imported (the core's types are named for
 the type checker only).
 
-The verify commands' and verify-release's reports are here; ``reproduce``'s, ``audit``'s and ``trust-root``'s are
-in :mod:`pyslsa.report.reproduce`, :mod:`.audit` and :mod:`.trust_root`, and importable from here too (each loaded
+The verify commands' and verify-release's reports are here; ``reproduce``'s, ``audit``'s, ``trust-root``'s and
+``verify-vsa``'s (and the record of a VSA written) are in :mod:`pyslsa.report.reproduce`, :mod:`.audit`,
+:mod:`.trust_root` and :mod:`.vsa`, and importable from here too (each loaded
 on first use, so that a verify command does not pay for creating the others' classes).
 """
 
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
         UpdateResult,
         iso_utc,
     )
+    from pyslsa.report.vsa import VerifyVsaReport, VsaWritten
 
 __all__ = [
     "AUDIT_SCHEMA",
@@ -54,6 +56,8 @@ __all__ = [
     "TrustRootReport",
     "UpdateResult",
     "UpgradeReport",
+    "VerifyVsaReport",
+    "VsaWritten",
     "iso_utc",
 ]
 
@@ -146,6 +150,7 @@ class Report(_Verdicts):
     artifacts: list[ArtifactOutcome] = field(default_factory=list)
     error: PyslsaError | None = None
     print_provenance: bool = False
+    vsa: VsaWritten | None = None  # the VSA written with --vsa (verify-artifact)
 
     def _items(self) -> Sequence[_Item]:
         return self.artifacts
@@ -170,6 +175,7 @@ class ReleaseReport(_Verdicts):
     notes: list[str] = field(default_factory=list)  # e.g. "kept downloads in DIR", "release v1 not found"
     error: PyslsaError | None = None
     command: str = "verify-release"
+    vsa: VsaWritten | None = None  # the VSA written with --vsa
 
     def _items(self) -> Sequence[_Item]:
         return self.files
@@ -181,6 +187,7 @@ _ELSEWHERE = {
     **dict.fromkeys(("ReproduceReport", "SourceFile"), "pyslsa.report.reproduce"),
     **dict.fromkeys(("SOURCE_KINDS", "AuthorityInfo", "AuthorityKind", "RepositoryState", "RootSource",
                      "RootSourceKind", "TrustRootReport", "UpdateResult", "iso_utc"), "pyslsa.report.trust_root"),
+    **dict.fromkeys(("VerifyVsaReport", "VsaWritten"), "pyslsa.report.vsa"),
 }
 
 

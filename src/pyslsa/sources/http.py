@@ -327,13 +327,14 @@ class HttpClient:
                     part.unlink()
 
 
-def create_exclusive(path: Path) -> int:
-    """A new file, ours alone (never an existing file, never through a symlink): a UsageError otherwise."""
+def create_exclusive(path: Path, *, purpose: str | None = None) -> int:
+    """A new file, ours alone (never an existing file, never through a symlink): a UsageError otherwise, saying
+    ``purpose`` (e.g. "cannot write OUT: cannot create a file in DIR") instead of naming ``path`` when given."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOFOLLOW", 0)
     try:
         return os.open(path, flags, 0o600)
     except OSError as exc:
-        raise UsageError(f"cannot create {path}: {exc.strerror or exc}") from None
+        raise UsageError(f"{purpose or f'cannot create {path}'}: {exc.strerror or exc}") from None
 
 
 def _declared_length(resp: httpx.Response) -> int | None:

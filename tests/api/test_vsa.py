@@ -1,4 +1,4 @@
-"""pyslsa.vsa, the library the commands call: verify-vsa from files with slsa-verifier's flags, the --vsa-key
+"""pyslsa.api.vsa, the library the commands call: verify-vsa from files with slsa-verifier's flags, the --vsa-key
 loader, what --vsa writes, and VSAs made from real verify-artifact / verify-release verdicts."""
 
 from __future__ import annotations
@@ -16,43 +16,33 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
 from pyslsa.api import run_verify_artifact
+from pyslsa.api.vsa import (
+    artifact_policy_flags,
+    artifact_summary,
+    load_vsa_signing_key,
+    open_vsa_output,
+    release_inputs,
+    release_policy_flags,
+    release_summary,
+    render_vsa,
+    run_verify_vsa,
+    verify_vsa,
+)
 from pyslsa.core.profile import SLSA_VERIFIER
-from pyslsa.core.release import ReleaseFile, decide_release
+from pyslsa.core.release import Evidence, FileVerdict, ReleaseFile, decide_release
 from pyslsa.core.slsa.policy import SlsaPolicy
 from pyslsa.core.trust import TrustedRoot
 from pyslsa.core.vsa import TRUSTED_PUBLISHER_LEVEL, VERIFIER_ID, build_statement, command_policy, descriptor
 from pyslsa.errors import UsageError, VerificationError
-from pyslsa.options import VerifyArtifactOptions
+from pyslsa.options import VerifyArtifactOptions, VerifyReleaseOptions, VerifyVsaOptions, VsaOutput
 from pyslsa.report import ReleaseReport
-from pyslsa.vsa import (
-    VSA_KEY_PASSWORD_ENV,
-    VerifyVsaOptions,
-    artifact_summary,
-    load_vsa_signing_key,
-    release_summary,
-    render_vsa,
-    verify_vsa,
-)
-from tests.conftest import EXAMPLE_REPO, GENERIC, PYPI_ATT, SV, vector
+from pyslsa.sources.settings import VSA_KEY_PASSWORD_ENV
+from tests.conftest import EXAMPLE_REPO, GENERIC, PYPI_ATT, vector
+from tests.vsa_helpers import GCE, gce_options
+from tests.vsa_helpers import write_key as _write_key
+from tests.vsa_helpers import write_pub as _write_pub
 
-GCE = SV / "vsa" / "gce" / "v1"
 WHEN = dt.datetime(2025, 6, 1, 12, 0, tzinfo=dt.timezone.utc)
-
-
-def gce_options(**kw: Any) -> VerifyVsaOptions:
-    """The exact flags of slsa-verifier's README / regression test for its VSA vector."""
-    args: dict[str, Any] = {
-        "attestation_path": str(GCE / "gke-gce-pre.bcid-vsa.jsonl"),
-        "subject_digests": ("gce_image_id:8970095005306000053",),
-        "verifier_id": "https://bcid.corp.google.com/verifier/bcid_package_enforcer/v0.1",
-        "resource_uri": "gce_image://gke-node-images:gke-12615-gke1418000-cos-101-17162-463-29-c-cgpv1-pre",
-        "verified_levels": ("BCID_L1", "SLSA_BUILD_LEVEL_2"),
-        "public_key_path": str(GCE / "vsa_signing_public_key.pem"),
-        "public_key_id": "keystore://76574:prod:vsa_signing_public_key",
-        "print_attestation": True,
-    }
-    args.update(kw)
-    return VerifyVsaOptions(**args)
 
 
 def test_vector_passes() -> None:
@@ -92,16 +82,11 @@ def test_identity_flags_on_a_key_signed_envelope_are_a_usage_error() -> None:
 
 def write_key(tmp_path: Path, key: Any, fmt: serialization.PrivateFormat,
               enc: serialization.KeySerializationEncryption | None = None) -> Path:
-    path = tmp_path / "vsa-key.pem"
-    path.write_bytes(key.private_bytes(serialization.Encoding.PEM, fmt, enc or serialization.NoEncryption()))
-    return path
+    return _write_key(tmp_path / "vsa-key.pem", key, fmt, enc)
 
 
 def write_pub(tmp_path: Path, key: Any) -> Path:
-    path = tmp_path / "vsa-key.pub.pem"
-    path.write_bytes(key.public_key().public_bytes(serialization.Encoding.PEM,
-                                                   serialization.PublicFormat.SubjectPublicKeyInfo))
-    return path
+    return _write_pub(tmp_path / "vsa-key.pub.pem", key)
 
 
 def test_encrypted_key_needs_the_password_variable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -254,3 +239,66 @@ def test_release_with_a_publish_attestation_proves_a_publisher_not_a_build_level
     predicate = build_statement(summary)["predicate"]
     assert predicate["resourceUri"] == "pkg:pypi/pypi-attestations@0.0.19"
     assert predicate["verifiedLevels"] == ["SLSA_BUILD_LEVEL_0", TRUSTED_PUBLISHER_LEVEL]
+
+
+# -- The pieces verify-artifact / verify-release --vsa use --------------------------------------------------------
+
+
+def test_run_verify_vsa_reports_instead_of_raising() -> None:
+    report = run_verify_vsa(gce_options())
+    assert report.verified and report.exit_status == 0
+    assert report.keyid == "keystore://76574:prod:vsa_signing_public_key"
+    assert report.statement is not None and report.statement["predicate"]["verificationResult"] == "PASSED"
+    failed = run_verify_vsa(gce_options(public_key_id=""))
+    assert not failed.verified and failed.exit_status == 1 and failed.error is not None
+    assert failed.error.code == "invalid-signature" and failed.statement is None
+    with pytest.raises(UsageError):  # flags and files: exit 2, raised
+        run_verify_vsa(gce_options(subject_digests=("nocolon",)))
+
+
+def test_open_vsa_output_checks_before_any_work(tmp_path: Path) -> None:
+    key = ec.generate_private_key(ec.SECP256R1())
+    priv = write_key(tmp_path, key, serialization.PrivateFormat.PKCS8)
+    sink = open_vsa_output(VsaOutput(tmp_path / "v.json", priv, "kid"))
+    assert sink.key is not None and sink.key_id == "kid" and sink.path == tmp_path / "v.json"
+    artifact = tmp_path / "artifact.bin"
+    artifact.write_bytes(b"x")
+    for output, needle in [
+        (VsaOutput(tmp_path / "v.json", key_id="k"), "--vsa-key-id needs --vsa-key"),
+        (VsaOutput(tmp_path / "v.json", priv, key_id=" "), "must not be empty"),
+        (VsaOutput(tmp_path), "directory"),
+        (VsaOutput(tmp_path / "none" / "v.json"), "no directory"),
+        (VsaOutput(artifact), "an input of the command"),
+        (VsaOutput(priv, priv), "an input of the command"),  # the signing key itself
+    ]:
+        with pytest.raises(UsageError, match=needle):
+            open_vsa_output(output, (str(artifact), None, b"bytes"))
+    (tmp_path / "link").symlink_to(tmp_path / "v.json")
+    with pytest.raises(UsageError, match="symbolic link"):
+        open_vsa_output(VsaOutput(tmp_path / "link"))
+
+
+def test_policy_flags_are_what_decides_the_verdict() -> None:
+    options = VerifyArtifactOptions(("a", "b"), "prov.jsonl", EXAMPLE_REPO, source_branch="main", builder_id="B",
+                                    build_workflow_inputs={"z": "1", "a": "2"}, trusted_root="root.json",
+                                    rekor_url="https://rekor.test", offline=True)
+    assert artifact_policy_flags(options) == [
+        ("--source-uri", EXAMPLE_REPO), ("--source-branch", "main"), ("--builder-id", "B"),
+        ("--build-workflow-input", "a=2"), ("--build-workflow-input", "z=1"), ("--trusted-root", "root.json")]
+    release = VerifyReleaseOptions("x==1", EXAMPLE_REPO, only="sdist", pep740=False, index_url="https://i.test/")
+    assert release_policy_flags(release, "v1") == [("--source-uri", EXAMPLE_REPO), ("--release-tag", "v1"),
+                                                   ("--only", "sdist"), ("--no-pep740", None)]
+    assert command_policy("verify-release", release_policy_flags(release, "v1")).annotations == {
+        "commandLine": f"pyslsa verify-release --no-pep740 --only sdist --release-tag v1 "
+                       f"--source-uri {EXAMPLE_REPO}"}
+
+
+def test_release_inputs_are_each_document_once() -> None:
+    doc = ("https://gh.test/multiple.intoto.jsonl", "1" * 64)
+    prov = ("https://pypi.test/integrity/x/1/x-1.tar.gz/provenance", "2" * 64)
+    files = [FileVerdict("x-1.tar.gz", "a" * 64, [
+                 Evidence("slsa", "multiple.intoto.jsonl#1", document_uri=doc[0], document_sha256=doc[1]),
+                 Evidence("pep740", prov[0], document_uri=prov[0], document_sha256=prov[1])]),
+             FileVerdict("x-1-py3-none-any.whl", "b" * 64, [
+                 Evidence("slsa", "multiple.intoto.jsonl#2", document_uri=doc[0], document_sha256=doc[1])])]
+    assert [(d.uri, d.sha256) for d in release_inputs(files)] == [doc, prov]
