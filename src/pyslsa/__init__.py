@@ -36,6 +36,7 @@ __all__ = [
     "VerifyVsaReport",
     "VsaOutput",
     "__version__",
+    "audit",
     "run_audit",
     "run_reproduce",
     "run_upgrade_provenance",
@@ -51,6 +52,7 @@ __all__ = [
 ]
 
 _LAZY = {
+    "audit": "pyslsa.api",
     "verify_artifact": "pyslsa.api",
     "verify_github_attestation": "pyslsa.api",
     "verify_bundle": "pyslsa.api",
@@ -86,6 +88,7 @@ if TYPE_CHECKING:
     from pyslsa.api import (
         ArtifactResult,
         VerificationResult,
+        audit,
         run_audit,
         run_reproduce,
         run_upgrade_provenance,

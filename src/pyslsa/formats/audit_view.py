@@ -20,7 +20,8 @@ from pyslsa.report import AuditReport, PackageResult
 if TYPE_CHECKING:
     from rich.console import Console
 
-__all__ = ["SARIF_SCHEMA", "json_doc", "markdown", "publisher", "render_rich", "sarif", "summary_line", "text"]
+__all__ = ["SARIF_SCHEMA", "json_doc", "markdown", "publisher", "render_rich", "sarif", "summary_line", "table",
+           "text"]
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _MARK = {"verified": "✅", "allowed": "☑️", "unattested": "⚠️", "failed": "❌"}
@@ -104,6 +105,12 @@ def text(report: AuditReport, width: int = 160) -> str:
     lines.append("")
     lines.append(summary_line(report) + ("" if report.verified else " -- the policy does not hold"))
     return "\n".join(lines) + "\n"
+
+
+def table(report: AuditReport) -> tuple[str, str]:
+    """``--format table`` (the command line's name for the text view) where no terminal shows it: :func:`text` on
+    stdout, or an error (a usage or input error) on stderr, as the other commands' text views do."""
+    return ("", text(report)) if report.error is not None else (text(report), "")
 
 
 def render_rich(report: AuditReport, console: Console) -> None:
