@@ -125,8 +125,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             report = command.run(options, ui)
         except PyslsaError as exc:
             report = Report(command=args.command, error=exc)
-        show: Callable[[CommandReport, Any], tuple[str, str]] | None = getattr(command, "show", None)
-        out, err = show(report, options) if show is not None else render(report, args.format)
+        show: Callable[[CommandReport, Any, str], tuple[str, str]] | None = getattr(command, "show", None)
+        out, err = show(report, options, args.format) if show is not None else render(report, args.format)
         if out:
             sys.stdout.write(out)
             sys.stdout.flush()

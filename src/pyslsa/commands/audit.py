@@ -151,17 +151,17 @@ def run(options: AuditOptions, ui: Ui) -> AuditReport:
     return report
 
 
-def show(report: CommandReport, options: AuditOptions | None) -> tuple[str, str]:
+def show(report: CommandReport, options: AuditOptions | None, fmt: str) -> tuple[str, str]:
     """(stdout, stderr) of the run: nothing on stdout when ``--output FILE`` took the ``--format`` view (the
-    summary line, or the error, on stderr instead); a rich table when stdout is a terminal; else the view."""
+    summary line, or the error, on stderr instead); a rich table when stdout is a terminal; else the view. Flags
+    ``options_from`` refused (``options`` None) are shown as an audit report with that error, in ``fmt``."""
     from pyslsa.formats import render
     from pyslsa.formats.audit_view import render_rich, summary_line
     from pyslsa.formats.audit_view import text as plain
     from pyslsa.report import AuditReport
 
-    if not isinstance(report, AuditReport) or options is None:  # the flags were refused (options_from)
-        error = report.error
-        return "", f"pyslsa: error: {error.message if error is not None else 'invalid flags'}\n"
+    if not isinstance(report, AuditReport) or options is None:
+        return render(AuditReport(error=report.error), fmt)
     if options.output is not None:
         if report.error is not None:
             return "", plain(report)
