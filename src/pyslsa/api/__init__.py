@@ -11,8 +11,9 @@ Two layers, the same engine:
   raises.
 * the keyword functions (:func:`verify_artifact`, :func:`verify_github_attestation`, :func:`verify_bundle`,
   :func:`verify_release`, in ``.keywords``): thin wrappers that build the options, run the command, and return a
-  result when everything verified or raise the first :class:`~pyslsa.errors.VerificationError`; :func:`audit`
-  returns its report whatever the verdicts.
+  result when everything verified or raise the first :class:`~pyslsa.errors.VerificationError`;
+  ``pyslsa.audit`` (:func:`pyslsa.api.keywords.audit`) returns its report whatever the verdicts. It is not
+  re-exported here: in this package, ``audit`` is the engine's module (:mod:`pyslsa.api.audit`).
 
 Every name is imported from its module on first use, so a command or a library call pays only for the imports it
 needs. This package never imports the command line (``pyslsa.cli``, ``pyslsa.commands``) or the views.
@@ -29,7 +30,6 @@ if TYPE_CHECKING:
     from pyslsa.api.keywords import (
         ArtifactResult,
         VerificationResult,
-        audit,
         verify_artifact,
         verify_bundle,
         verify_github_attestation,
@@ -46,7 +46,6 @@ __all__ = [
     "ArtifactResult",
     "ReleaseReport",
     "VerificationResult",
-    "audit",
     "run_audit",
     "run_reproduce",
     "run_upgrade_provenance",
@@ -62,7 +61,7 @@ __all__ = [
 ]
 
 _MODULES = {
-    **dict.fromkeys(("ArtifactResult", "VerificationResult", "audit", "verify_artifact", "verify_bundle",
+    **dict.fromkeys(("ArtifactResult", "VerificationResult", "verify_artifact", "verify_bundle",
                      "verify_github_attestation", "verify_release"), "pyslsa.api.keywords"),
     **dict.fromkeys(("run_verify_artifact", "run_verify_github_attestation", "run_verify_bundle"),
                     "pyslsa.api.verify"),
