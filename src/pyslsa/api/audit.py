@@ -95,7 +95,7 @@ from pyslsa.sources.local_evidence import LocalEvidence, check_directory, local_
 from pyslsa.sources.pins_file import load_pins, write_pins
 from pyslsa.sources.policy_file import load_policy
 from pyslsa.sources.pypi import DistFile, PackageIndex
-from pyslsa.sources.settings import github_api_url, github_url, index_url
+from pyslsa.sources.settings import github_api_url, github_url, index_url, testing_enabled
 
 __all__ = ["DEFAULT_JOBS", "MAX_JOBS", "SCHEMA", "AuditOptions", "AuditProgress", "AuditReport", "EvidenceEntry",
            "FileResult", "PackageResult", "run_audit", "write_output"]
@@ -152,6 +152,8 @@ class _Audit:
         self.client = client
         self.lock = threading.Lock()
         self.cache_notes: set[str] = set()
+        #: slsa-verifier's SLSA_VERIFIER_TESTING, read once per run as verify-artifact and verify-release do
+        self.testing = testing_enabled()
 
     # -- setup --------------------------------------------------------------------------------------------------
 
@@ -530,7 +532,7 @@ class _Audit:
         elif pkg.release_docs is not None and pkg.release_raw:
             first = pkg.release_raw[0]
             results.extend(release_results(af, pkg.release_docs, source_uri=first.repository, tag=first.tag or "",
-                                           url_of=self._urls(pkg.release_raw)))
+                                           url_of=self._urls(pkg.release_raw), testing=self.testing))
             release = (first.url, pkg.release_docs)
         if ok and not self.cache.store(CachedEvidence(af.sha256, af.filename, (*raws, *pkg.release_raw))):
             with self.lock:
@@ -557,7 +559,8 @@ class _Audit:
         if not release:
             return None
         docs = self._verify_release(release)
-        results.extend(release_results(af, docs, source_uri=release[0].repository, tag=release[0].tag or ""))
+        results.extend(release_results(af, docs, source_uri=release[0].repository, tag=release[0].tag or "",
+                                       testing=self.testing))
         return release[0].url, docs
 
     def _verify_local(self, pkg: _Package, af: AuditFile, item: LocalEvidence) -> list[EvidenceResult]:
@@ -575,7 +578,7 @@ class _Audit:
         docs = verify_documents([SlsaDocument(item.path, item.content)], self.root, [af.sha256], None,
                                 profile=SLSA_VERIFIER)
         source = entry.repository if entry is not None and entry.repository is not None else None
-        return release_results(af, docs, source_uri=source, tag=tag, kind="local")
+        return release_results(af, docs, source_uri=source, tag=tag, kind="local", testing=self.testing)
 
     # -- step 4: verdicts and pins ------------------------------------------------------------------------------
 
