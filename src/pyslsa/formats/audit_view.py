@@ -123,8 +123,11 @@ def render_rich(report: AuditReport, console: Console) -> None:
         return
     styles = {"verified": "green", "allowed": "cyan", "unattested": "yellow", "failed": "bold red"}
     table = Table(show_lines=False, header_style="bold")
-    for column in ("Package", "Version", "Verdict", "Publisher / problem", "Pinned at"):
-        table.add_column(column, overflow="fold")
+    table.add_column("Package", overflow="fold")
+    table.add_column("Version", overflow="fold")
+    table.add_column("Verdict", no_wrap=True)
+    table.add_column("Publisher / problem", overflow="fold", ratio=1)  # what is left of the width
+    table.add_column("Pinned at", overflow="fold")
     for p in report.packages:
         style = styles[p.verdict.verdict] if p.passes or p.verdict.verdict == "failed" else "bold red"
         table.add_row(Text(printable(p.name)), Text(printable(p.version or "-")),
