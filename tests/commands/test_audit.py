@@ -180,6 +180,18 @@ def test_output_table_file_is_plain_text(w: World, capsys: pytest.CaptureFixture
     assert text.startswith("PACKAGE") and "\x1b" not in text and text.endswith("1 verified, 0 unattested, 0 failed\n")
 
 
+def test_output_files_carry_an_input_error(w: World, capsys: pytest.CaptureFixture[str]) -> None:
+    """A run that stops on an input error still replaces every --output file with that error (a CI step never
+    uploads the previous run's report as this one's)."""
+    for name in ("audit.txt", "audit.json"):
+        Path(name).write_text("the previous run\n")
+    code, out, err = run(capsys, "nosuch/requirements.txt", "--output", "audit.txt", "--output", "json=audit.json")
+    assert code == 2 and out == ""
+    assert err == "ERROR: [usage] requirements file not found: nosuch/requirements.txt\n"
+    assert Path("audit.txt").read_text() == err
+    assert json.loads(Path("audit.json").read_text())["error"]["code"] == "usage"
+
+
 def test_output_refuses_a_symbolic_link_before_fetching(w: World, capsys: pytest.CaptureFixture[str]) -> None:
     Path("target").write_text("keep me")
     Path("audit.json").symlink_to("target")

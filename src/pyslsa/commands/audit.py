@@ -199,8 +199,8 @@ def _write(report: AuditReport, targets: list[tuple[AuditFormat, str]]) -> None:
     from pyslsa.formats import render
 
     for fmt, name in targets:
-        out, _ = render(report, fmt)  # table: the plain text, never a terminal's
-        write_output(name, out)
+        out, err = render(report, fmt)  # table: the plain text, never a terminal's
+        write_output(name, out or err)  # the table view puts an error on stderr; the file gets it all the same
 
 
 @contextmanager
