@@ -291,21 +291,19 @@ def run() -> int:
     report = outdir / f"report.{EXTENSIONS[fmt]}"
     pyslsa = [sys.executable, "-m", "pyslsa", command]
     if command == "audit":
-        extra = ["--policy", policy] if policy else []
-        status, err = execute([*pyslsa, "--format", fmt, "--output", str(report), *extra, *args], stdout_path=None)
+        # One run writes every view (--output FORMAT=FILE): the report file, the Markdown for the job summary,
+        # the SARIF; the table goes to the log (stdout), ending with the summary line.
+        outputs = ["--output", f"{fmt}={report}"]
         markdown_file = report
-        if fmt != "markdown":  # the job summary is the Markdown view: one more run of the same audit
+        if fmt != "markdown":
             markdown_file = outdir / "report.md"
-            execute([*pyslsa, "--format", "markdown", "--output", str(markdown_file), *extra, *args],
-                    stdout_path=None)
+            outputs += ["--output", f"markdown={markdown_file}"]
         sarif_path = ""
         if sarif:
             sarif_path = str(Path(sarif).resolve())
-            if fmt == "sarif":
-                if report.is_file():
-                    shutil.copyfile(report, sarif_path)
-            else:
-                execute([*pyslsa, "--format", "sarif", "--output", sarif_path, *extra, *args], stdout_path=None)
+            outputs += ["--output", f"sarif={sarif_path}"]
+        extra = ["--policy", policy] if policy else []
+        status, err = execute([*pyslsa, "--format", "table", *outputs, *extra, *args], stdout_path=None)
         markdown = markdown_file.read_text(encoding="utf-8") if markdown_file.is_file() else ""
     else:
         status, err = execute([*pyslsa, "--format", fmt, *args], stdout_path=report)

@@ -64,3 +64,5 @@ def _no_public_hosts(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyP
         return
     monkeypatch.setenv("PYSLSA_REKOR_URL", DEAD_LOOPBACK)
     monkeypatch.setenv("PYSLSA_INDEX_URL", f"{DEAD_LOOPBACK}/simple/")
+    monkeypatch.setenv("PYSLSA_GITHUB_URL", DEAD_LOOPBACK)
+    monkeypatch.setenv("PYSLSA_GITHUB_API_URL", f"{DEAD_LOOPBACK}/api")

@@ -36,6 +36,7 @@ __all__ = [
     "VerifyVsaReport",
     "VsaOutput",
     "__version__",
+    "audit",
     "run_audit",
     "run_reproduce",
     "run_upgrade_provenance",
@@ -51,6 +52,7 @@ __all__ = [
 ]
 
 _LAZY = {
+    "audit": "pyslsa.api.keywords",  # not pyslsa.api: there, "audit" is the engine's module
     "verify_artifact": "pyslsa.api",
     "verify_github_attestation": "pyslsa.api",
     "verify_bundle": "pyslsa.api",
@@ -99,6 +101,7 @@ if TYPE_CHECKING:
         verify_github_attestation,
         verify_release,
     )
+    from pyslsa.api.keywords import audit
     from pyslsa.core.trust import TrustedRoot
     from pyslsa.errors import PyslsaError, UsageError, VerificationError
     from pyslsa.options import (

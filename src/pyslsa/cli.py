@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn, Protocol, cast
 
 if TYPE_CHECKING:
@@ -29,6 +29,7 @@ COMMANDS = (
     "pyslsa.commands.verify_release",
     "pyslsa.commands.verify_vsa",
     "pyslsa.commands.reproduce",
+    "pyslsa.commands.audit",
 )
 
 
@@ -115,13 +116,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         from pyslsa.report import Report
 
         command: CommandModule = args.command_module
-        ui = Ui(progress=args.format == "text" and sys.stderr.isatty())  # bars and steps: a person watches
+        # bars and steps: a person watches (the text view: audit calls it table)
+        ui = Ui(progress=args.format in ("text", "table") and sys.stderr.isatty())
         report: CommandReport
+        options: Any = None
         try:
-            report = command.run(command.options_from(args), ui)
+            options = command.options_from(args)
+            report = command.run(options, ui)
         except PyslsaError as exc:
             report = Report(command=args.command, error=exc)
-        out, err = render(report, args.format)
+        show: Callable[[CommandReport, Any, str], tuple[str, str]] | None = getattr(command, "show", None)
+        out, err = show(report, options, args.format) if show is not None else render(report, args.format)
         if out:
             sys.stdout.write(out)
             sys.stdout.flush()

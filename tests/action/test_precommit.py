@@ -1,13 +1,12 @@
 """The pre-commit hook (.pre-commit-hooks.yaml) with the real pre-commit: ``pre-commit try-repo <this repository>
 pyslsa-audit`` in a temporary git repository, the hook's environment built by pre-commit itself (pip installs
-this repository from the package index the machine is configured with), the audit pointed at a loopback index
-through PYSLSA_INDEX_URL (try-repo takes no hook arguments).
-
-Until ``pyslsa audit`` is a command, the mechanics are proven (the hook is found, installed, filtered to the
-lockfiles, and runs ``pyslsa audit``); the verdict tests are written and skip with the reason."""
+this repository from the package index the machine is configured with), the audit pointed at a loopback index and
+a loopback GitHub-like API through PYSLSA_INDEX_URL, PYSLSA_GITHUB_URL and PYSLSA_GITHUB_API_URL (try-repo takes no
+hook arguments)."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -18,8 +17,7 @@ from pathlib import Path
 import pytest
 import yaml  # type: ignore[import-untyped,unused-ignore]
 
-from tests.action.conftest import AUDIT_NOT_WIRED, audit_wired, needs_audit
-from tests.conftest import PYPI_ATT, vector
+from tests.conftest import BCR, PYPI_ATT, vector
 from tests.release_servers import Host, add_project, serve, sha256
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -58,6 +56,12 @@ def index() -> Iterator[Host]:
         yield host
 
 
+@pytest.fixture
+def gh() -> Iterator[Host]:
+    with serve(Host()) as host:
+        yield host
+
+
 def git(repo: Path, *args: str) -> None:
     subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
 
@@ -73,9 +77,13 @@ def project(tmp_path: Path, files: dict[str, str]) -> Path:
     return repo
 
 
-def try_repo(repo: Path, home: Path, index: Host, *args: str) -> subprocess.CompletedProcess[str]:
+def try_repo(repo: Path, home: Path, index: Host, *args: str,
+             gh: Host | None = None) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYSLSA_", "GITHUB_", "PRE_COMMIT"))}
+    github = gh.base if gh is not None else "http://127.0.0.1:9"  # a closed port: no GitHub unless given
     env.update({"PRE_COMMIT_HOME": str(home), "PYSLSA_INDEX_URL": f"{index.base}/simple/", "NO_COLOR": "1",
+                "PYSLSA_GITHUB_URL": github, "PYSLSA_GITHUB_API_URL": f"{github}/api",
+                "PYSLSA_CACHE_DIR": str(repo.parent / "cache"),
                 "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid", "GIT_COMMITTER_NAME": "t",
                 "GIT_COMMITTER_EMAIL": "t@example.invalid"})
     return subprocess.run([sys.executable, "-m", "pre_commit", "try-repo", str(ROOT), "pyslsa-audit", *args],
@@ -106,23 +114,29 @@ def test_hook_skips_a_change_without_lockfiles(tmp_path: Path, pre_commit_home: 
     assert index.requests == []
 
 
-def test_hook_runs_pyslsa_audit_on_the_lockfile(tmp_path: Path, pre_commit_home: Path, index: Host) -> None:
+def test_hook_runs_pyslsa_audit_on_the_lockfile(tmp_path: Path, pre_commit_home: Path, index: Host, gh: Host) -> None:
     """The hook's environment has this repository's pyslsa, and the hook calls ``pyslsa audit`` with the
-    lockfile. Before audit exists, that call is refused by pyslsa's own argument parser, naming 'audit'."""
-    repo = project(tmp_path, attested_and_unattested(index, with_unattested=False))
-    proc = try_repo(repo, pre_commit_home, index, "--all-files")
+    lockfile: a package verified by PEP 740 (the index, PYSLSA_INDEX_URL) and one by its GitHub artifact attestation
+    (the GitHub API, PYSLSA_GITHUB_API_URL: the hook takes no flags) pass."""
+    files = attested_and_unattested(index, with_unattested=False)
+    module = vector(BCR / "MODULE.bazel")
+    add_project(index, "rules-lint", {"rules_lint-1.0.0.tar.gz": module})
+    attestation = {"attestations": [{"bundle": json.loads(vector(BCR / "MODULE.bazel.intoto.jsonl")),
+                                     "repository_id": 1}]}
+    store = f"/api/repos/aspect-build/rules_lint/attestations/sha256:{sha256(module)}"
+    gh.route(store, body=json.dumps(attestation).encode(), content_type="application/json")
+    files["requirements.txt"] += f"rules-lint==1.0.0 --hash=sha256:{sha256(module)}\n"
+    files["pyslsa.toml"] += ('[packages.rules-lint]\nrepository = "github.com/aspect-build/rules_lint"\n'
+                             'evidence = ["github-attestation"]\n')
+    repo = project(tmp_path, files)
+    proc = try_repo(repo, pre_commit_home, index, "--all-files", gh=gh)
     out = proc.stdout + proc.stderr
-    assert "pyslsa audit (provenance of locked dependencies)" in out
-    if audit_wired():
-        assert proc.returncode == 0, out
-        assert re.search(r"pyslsa audit \(provenance of locked dependencies\)\.+Passed", out), out
-        assert any(p.startswith("/simple/pypi-attestations/") for p, _, _ in index.requests)
-    else:
-        assert proc.returncode == 1, out
-        assert "- exit code: 2" in out and "invalid choice: 'audit'" in out, out
+    assert proc.returncode == 0, out
+    assert re.search(r"pyslsa audit \(provenance of locked dependencies\)\.+Passed", out), out
+    assert any(p.startswith("/simple/pypi-attestations/") for p, _, _ in index.requests)
+    assert any(p.startswith(store) for p, _, _ in gh.requests)
 
 
-@needs_audit
 def test_unattested_required_package_is_refused(tmp_path: Path, pre_commit_home: Path, index: Host) -> None:
     repo = project(tmp_path, attested_and_unattested(index, with_unattested=True))
     proc = try_repo(repo, pre_commit_home, index, "--all-files")
@@ -133,7 +147,6 @@ def test_unattested_required_package_is_refused(tmp_path: Path, pre_commit_home:
     assert "plain-package" in out and "unattested" in out, out
 
 
-@needs_audit
 def test_policy_mismatch_is_refused(tmp_path: Path, pre_commit_home: Path, index: Host) -> None:
     files = attested_and_unattested(index, with_unattested=False)
     files["pyslsa.toml"] = files["pyslsa.toml"].replace(PA_REPO, "github.com/someone-else/pypi-attestations")
@@ -141,7 +154,3 @@ def test_policy_mismatch_is_refused(tmp_path: Path, pre_commit_home: Path, index
     out = proc.stdout + proc.stderr
     assert proc.returncode == 1, out
     assert "pypi-attestations" in out and "mismatch-source" in out, out
-
-
-def test_not_wired_reason_is_stable() -> None:
-    assert AUDIT_NOT_WIRED == "audit CLI not wired yet"

@@ -11,7 +11,9 @@ Two layers, the same engine:
   raises.
 * the keyword functions (:func:`verify_artifact`, :func:`verify_github_attestation`, :func:`verify_bundle`,
   :func:`verify_release`, in ``.keywords``): thin wrappers that build the options, run the command, and return a
-  result when everything verified or raise the first :class:`~pyslsa.errors.VerificationError`.
+  result when everything verified or raise the first :class:`~pyslsa.errors.VerificationError`;
+  ``pyslsa.audit`` (:func:`pyslsa.api.keywords.audit`) returns its report whatever the verdicts. It is not
+  re-exported here: in this package, ``audit`` is the engine's module (:mod:`pyslsa.api.audit`).
 
 Every name is imported from its module on first use, so a command or a library call pays only for the imports it
 needs. This package never imports the command line (``pyslsa.cli``, ``pyslsa.commands``) or the views.

@@ -81,9 +81,10 @@ from pyslsa.errors import (
 )
 from pyslsa.options import AUDIT_FORMATS, DEFAULT_JOBS, AuditOptions, AuditProgress
 from pyslsa.report import AUDIT_SCHEMA, AuditReport, EvidenceEntry, FileResult, PackageResult
+from pyslsa.sources.atomic import write_atomically
 from pyslsa.sources.evidence_cache import CachedEvidence, EvidenceCache, RawEvidence
 from pyslsa.sources.files import read_evidence
-from pyslsa.sources.github import DEFAULT_GITHUB_API_URL, DEFAULT_GITHUB_URL, GitHubReleases
+from pyslsa.sources.github import GitHubReleases
 from pyslsa.sources.github_attestations import GitHubAttestations
 from pyslsa.sources.http import HttpClient, check_flag_url, safe_filename
 from pyslsa.sources.inputs import InputKind, InputSource, Location, Pin, collect_pins, open_input
@@ -93,10 +94,11 @@ from pyslsa.sources.installed_wheel import matching_wheels, prove_installed
 from pyslsa.sources.local_evidence import LocalEvidence, check_directory, local_evidence
 from pyslsa.sources.pins_file import load_pins, write_pins
 from pyslsa.sources.policy_file import load_policy
-from pyslsa.sources.pypi import DEFAULT_INDEX_URL, DistFile, PackageIndex
+from pyslsa.sources.pypi import DistFile, PackageIndex
+from pyslsa.sources.settings import github_api_url, github_url, index_url, testing_enabled
 
 __all__ = ["DEFAULT_JOBS", "MAX_JOBS", "SCHEMA", "AuditOptions", "AuditProgress", "AuditReport", "EvidenceEntry",
-           "FileResult", "PackageResult", "run_audit"]
+           "FileResult", "PackageResult", "run_audit", "write_output"]
 
 #: Worker threads fetching at most.
 MAX_JOBS = 64
@@ -150,6 +152,8 @@ class _Audit:
         self.client = client
         self.lock = threading.Lock()
         self.cache_notes: set[str] = set()
+        #: slsa-verifier's SLSA_VERIFIER_TESTING, read once per run as verify-artifact and verify-release do
+        self.testing = testing_enabled()
 
     # -- setup --------------------------------------------------------------------------------------------------
 
@@ -217,11 +221,10 @@ class _Audit:
             if self.o.timeout is not None:
                 http.until = time.monotonic() + self.o.timeout
             self.http = http
-            self.index = PackageIndex(self.o.index_url or os.environ.get("PYSLSA_INDEX_URL") or DEFAULT_INDEX_URL,
-                                      client=http)
-            self.releases = GitHubReleases(self.o.github_url or DEFAULT_GITHUB_URL,
-                                           self.o.github_api_url or DEFAULT_GITHUB_API_URL, client=http)
-            self.attestations = GitHubAttestations(self.o.github_api_url or DEFAULT_GITHUB_API_URL, client=http,
+            self.index = PackageIndex(index_url(self.o.index_url), client=http)
+            self.releases = GitHubReleases(github_url(self.o.github_url), github_api_url(self.o.github_api_url),
+                                           client=http)
+            self.attestations = GitHubAttestations(github_api_url(self.o.github_api_url), client=http,
                                                    api_client=self.releases.api_client)
         self.cache = EvidenceCache(self.o.cache_dir)
         total = len(packages)
@@ -529,7 +532,7 @@ class _Audit:
         elif pkg.release_docs is not None and pkg.release_raw:
             first = pkg.release_raw[0]
             results.extend(release_results(af, pkg.release_docs, source_uri=first.repository, tag=first.tag or "",
-                                           url_of=self._urls(pkg.release_raw)))
+                                           url_of=self._urls(pkg.release_raw), testing=self.testing))
             release = (first.url, pkg.release_docs)
         if ok and not self.cache.store(CachedEvidence(af.sha256, af.filename, (*raws, *pkg.release_raw))):
             with self.lock:
@@ -556,7 +559,8 @@ class _Audit:
         if not release:
             return None
         docs = self._verify_release(release)
-        results.extend(release_results(af, docs, source_uri=release[0].repository, tag=release[0].tag or ""))
+        results.extend(release_results(af, docs, source_uri=release[0].repository, tag=release[0].tag or "",
+                                       testing=self.testing))
         return release[0].url, docs
 
     def _verify_local(self, pkg: _Package, af: AuditFile, item: LocalEvidence) -> list[EvidenceResult]:
@@ -574,7 +578,7 @@ class _Audit:
         docs = verify_documents([SlsaDocument(item.path, item.content)], self.root, [af.sha256], None,
                                 profile=SLSA_VERIFIER)
         source = entry.repository if entry is not None and entry.repository is not None else None
-        return release_results(af, docs, source_uri=source, tag=tag, kind="local")
+        return release_results(af, docs, source_uri=source, tag=tag, kind="local", testing=self.testing)
 
     # -- step 4: verdicts and pins ------------------------------------------------------------------------------
 
@@ -623,3 +627,10 @@ def run_audit(options: AuditOptions, *, client: HttpClient | None = None) -> Aud
     except PyslsaError as exc:
         return AuditReport(error=exc)
 
+
+
+def write_output(path: str | os.PathLike[str], text: str) -> None:
+    """Write a rendered report to ``path`` (``pyslsa audit --output``) atomically: a reader (a CI step uploading
+    the SARIF, a comment bot) sees the previous file or the whole new one, never a part; a symbolic link at
+    ``path`` is refused. Problems are a :class:`~pyslsa.errors.UsageError`."""
+    write_atomically(path, text.encode("utf-8"))

@@ -1,6 +1,7 @@
 """The keyword library API (``pyslsa.verify_artifact(...)`` ...): thin wrappers that build a command's options,
 run it (``pyslsa.api.run_<command>``), and return a :class:`VerificationResult` (or the release's report) when
-everything verified, or raise the first :class:`~pyslsa.errors.VerificationError`.
+everything verified, or raise the first :class:`~pyslsa.errors.VerificationError`. :func:`audit` returns its report
+whatever the verdicts (a usage or input error raises).
 """
 
 from __future__ import annotations
@@ -9,10 +10,12 @@ import datetime as dt
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, cast
+from datetime import date
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from pyslsa.errors import UntrustedBuilderError, UsageError, VerificationError
 from pyslsa.options import (
+    DEFAULT_JOBS,
     Artifact,
     EvidenceSpec,
     TrustedRootSpec,
@@ -23,8 +26,12 @@ from pyslsa.options import (
 )
 from pyslsa.report import ReleaseReport, Report
 
-__all__ = ["ArtifactResult", "VerificationResult", "verify_artifact", "verify_bundle", "verify_github_attestation",
-           "verify_release"]
+if TYPE_CHECKING:
+    from pyslsa.options import AuditProgress
+    from pyslsa.report import AuditReport
+
+__all__ = ["ArtifactResult", "VerificationResult", "audit", "verify_artifact", "verify_bundle",
+           "verify_github_attestation", "verify_release"]
 
 
 @dataclass(frozen=True)
@@ -213,4 +220,51 @@ def verify_release(
     if not report.verified:
         err = report.first_error
         raise err if err is not None else VerificationError("release not verified")
+    return report
+
+
+def audit(
+    paths: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] = (),
+    *,
+    python: str | os.PathLike[str] | None = None,
+    policy: str | os.PathLike[str] | None = None,
+    update_pins: bool = False,
+    evidence: str | os.PathLike[str] | None = None,
+    offline: bool = False,
+    index_url: str | None = None,
+    github_url: str | None = None,
+    github_api_url: str | None = None,
+    trusted_root: str | os.PathLike[str] | None = None,
+    jobs: int = DEFAULT_JOBS,
+    directory: str | os.PathLike[str] = ".",
+    cache_dir: str | os.PathLike[str] | None = None,
+    today: date | None = None,
+    timeout: float | None = 1800.0,
+    progress: AuditProgress | None = None,
+) -> AuditReport:
+    """Audit the packages of lockfiles or requirements files (``paths``: one path or several), or of an installed
+    environment (no paths: this interpreter's; ``python``: another's), against the policy (``policy``, else
+    ``pyslsa.toml`` / ``[tool.pyslsa]`` of ``pyproject.toml`` in ``directory``); see ``pyslsa audit --help``.
+
+    Returns the :class:`pyslsa.report.AuditReport` whatever the verdicts: ``report.verified`` says whether the
+    policy holds, ``report.packages`` has each package's verdict, ``report.to_json()`` is the ``pyslsa-audit/1``
+    document. A usage or input error (a malformed lockfile, an unknown policy key) raises it (a
+    :class:`pyslsa.UsageError`, exit status 2 on the command line). The URLs default to ``$PYSLSA_INDEX_URL``,
+    ``$PYSLSA_GITHUB_URL``, ``$PYSLSA_GITHUB_API_URL``, then PyPI and GitHub; ``today`` (the date exceptions expire
+    against) to the local date; ``progress(done, total, name)`` is called as packages finish.
+    """
+    from pyslsa.api.audit import run_audit
+    from pyslsa.options import AuditOptions
+
+    def path(value: str | os.PathLike[str] | None) -> str | None:
+        return os.fspath(value) if value is not None else None
+
+    report = run_audit(AuditOptions(
+        paths=tuple(os.fspath(p) for p in _as_tuple(paths)), python=path(python), policy=path(policy),
+        update_pins=update_pins, evidence=path(evidence), offline=offline, index_url=index_url,
+        github_url=github_url, github_api_url=github_api_url, trusted_root=path(trusted_root), jobs=jobs,
+        today=today, cache_dir=path(cache_dir), directory=os.fspath(directory), timeout=timeout,
+        progress=progress))
+    if report.error is not None:
+        raise report.error
     return report

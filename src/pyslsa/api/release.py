@@ -27,11 +27,11 @@ from pyslsa.options import VerifyReleaseOptions
 from pyslsa.report import ReleaseReport
 from pyslsa.sources.atomic import write_atomically
 from pyslsa.sources.files import load_evidence, load_trusted_root, work_directory
-from pyslsa.sources.github import DEFAULT_GITHUB_API_URL, DEFAULT_GITHUB_URL, GitHubReleases, repository_of
+from pyslsa.sources.github import GitHubReleases, repository_of
 from pyslsa.sources.http import HttpClient, Progress, safe_filename
 from pyslsa.sources.pypi import DistFile, PackageIndex, parse_requirement
 from pyslsa.sources.rekor import make_resolver
-from pyslsa.sources.settings import index_url, testing_enabled
+from pyslsa.sources.settings import github_api_url, github_url, index_url, testing_enabled
 
 __all__ = ["Progress", "ProgressFactory", "run_verify_release"]
 
@@ -65,8 +65,8 @@ def run_verify_release(options: VerifyReleaseOptions, *, progress: ProgressFacto
     try:
         if options.github and provenance is None:  # usage errors (source URI, GitHub URLs) now, not after downloads
             repository_of(options.source_uri)
-            releases = GitHubReleases(options.github_url or DEFAULT_GITHUB_URL,
-                                      options.github_api_url or DEFAULT_GITHUB_API_URL, client=http)
+            releases = GitHubReleases(github_url(options.github_url), github_api_url(options.github_api_url),
+                                      client=http)
         root = load_trusted_root(os.fspath(options.trusted_root) if options.trusted_root is not None else None)
         policy = SlsaPolicy(options.source_uri, source_tag=tag, builder_id=options.builder_id or None,
                             testing=testing_enabled())

@@ -50,9 +50,10 @@ def configure(p: argparse.ArgumentParser) -> None:
                    help="simple-API index to resolve the release on (default: $PYSLSA_INDEX_URL or "
                         "https://pypi.org/simple/)")
     p.add_argument("--github-url", metavar="URL",
-                   help="GitHub host for release downloads (default: https://github.com)")
+                   help="GitHub host for release downloads (default: $PYSLSA_GITHUB_URL or https://github.com)")
     p.add_argument("--github-api-url", metavar="URL",
-                   help="GitHub API for the releases list (default: https://api.github.com)")
+                   help="GitHub API for the releases list (default: $PYSLSA_GITHUB_API_URL or "
+                        "https://api.github.com)")
     p.add_argument("--no-pep740", action="store_true", help="ignore PEP 740 attestations")
     p.add_argument("--no-github", action="store_true",
                    help="do not look for SLSA provenance on the GitHub release")

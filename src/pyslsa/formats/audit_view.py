@@ -20,7 +20,8 @@ from pyslsa.report import AuditReport, PackageResult
 if TYPE_CHECKING:
     from rich.console import Console
 
-__all__ = ["SARIF_SCHEMA", "json_doc", "markdown", "publisher", "render_rich", "sarif", "summary_line", "text"]
+__all__ = ["SARIF_SCHEMA", "json_doc", "markdown", "publisher", "render_rich", "sarif", "summary_line", "table",
+           "text"]
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _MARK = {"verified": "✅", "allowed": "☑️", "unattested": "⚠️", "failed": "❌"}
@@ -106,6 +107,12 @@ def text(report: AuditReport, width: int = 160) -> str:
     return "\n".join(lines) + "\n"
 
 
+def table(report: AuditReport) -> tuple[str, str]:
+    """``--format table`` (the command line's name for the text view) where no terminal shows it: :func:`text` on
+    stdout, or an error (a usage or input error) on stderr, as the other commands' text views do."""
+    return ("", text(report)) if report.error is not None else (text(report), "")
+
+
 def render_rich(report: AuditReport, console: Console) -> None:
     """The table for a terminal (the CLI's choice when stdout is one), then the summary line."""
     from rich.table import Table
@@ -116,8 +123,11 @@ def render_rich(report: AuditReport, console: Console) -> None:
         return
     styles = {"verified": "green", "allowed": "cyan", "unattested": "yellow", "failed": "bold red"}
     table = Table(show_lines=False, header_style="bold")
-    for column in ("Package", "Version", "Verdict", "Publisher / problem", "Pinned at"):
-        table.add_column(column, overflow="fold")
+    table.add_column("Package", overflow="fold")
+    table.add_column("Version", overflow="fold")
+    table.add_column("Verdict", no_wrap=True)
+    table.add_column("Publisher / problem", overflow="fold", ratio=1)  # what is left of the width
+    table.add_column("Pinned at", overflow="fold")
     for p in report.packages:
         style = styles[p.verdict.verdict] if p.passes or p.verdict.verdict == "failed" else "bold red"
         table.add_row(Text(printable(p.name)), Text(printable(p.version or "-")),

@@ -24,8 +24,9 @@ class AuditOptions:
     the current interpreter's), plus what a library caller or a test sets: ``today`` (for exceptions; None: the
     local date), ``cache_dir`` (None: ``$PYSLSA_CACHE_DIR`` or the user cache directory), ``directory`` (where
     the policy is looked for, and where an environment's ``pyslsa.pins.toml`` lives), ``timeout`` (one limit for
-    all the fetches of the run) and ``progress``. ``format`` and ``output`` are the CLI's (the report does not
-    depend on them)."""
+    all the fetches of the run) and ``progress``. ``format``, ``output`` and ``format_outputs`` are the CLI's (the
+    report does not depend on them): ``output`` receives the ``format`` rendering instead of stdout, and each
+    ``(format, path)`` of ``format_outputs`` (``--output FORMAT=FILE``) one more rendering of the same report."""
 
     paths: tuple[str, ...] = ()
     python: str | None = None
@@ -40,6 +41,7 @@ class AuditOptions:
     jobs: int = DEFAULT_JOBS
     format: AuditFormat = "table"
     output: str | None = None
+    format_outputs: tuple[tuple[AuditFormat, str], ...] = ()
     today: date | None = None
     cache_dir: str | None = None
     directory: str = "."

@@ -2,6 +2,9 @@
 
 * ``SLSA_VERIFIER_TESTING``: slsa-verifier's test switch (:func:`testing_enabled`);
 * ``PYSLSA_INDEX_URL``: the package index when ``--index-url`` is not given (:func:`index_url`);
+* ``PYSLSA_GITHUB_URL`` and ``PYSLSA_GITHUB_API_URL``: the GitHub host (release downloads) and its API (releases,
+  artifact attestations) when ``--github-url`` / ``--github-api-url`` are not given (:func:`github_url`,
+  :func:`github_api_url`; ``verify-release`` and ``audit``);
 * ``PYSLSA_REKOR_URL``: the transparency log for legacy lookups (read by :class:`pyslsa.sources.rekor.RekorClient`);
 * ``PYSLSA_VSA_KEY_PASSWORD``: the password of an encrypted ``--vsa-key`` (:func:`vsa_key_password`).
 """
@@ -10,7 +13,8 @@ from __future__ import annotations
 
 import os
 
-__all__ = ["VSA_KEY_PASSWORD_ENV", "index_url", "testing_enabled", "vsa_key_password"]
+__all__ = ["VSA_KEY_PASSWORD_ENV", "github_api_url", "github_url", "index_url", "testing_enabled",
+           "vsa_key_password"]
 
 #: Environment variable holding the password of an encrypted ``--vsa-key`` (as cosign reads COSIGN_PASSWORD).
 VSA_KEY_PASSWORD_ENV = "PYSLSA_VSA_KEY_PASSWORD"  # noqa: S105 - the name of a variable, not a secret
@@ -26,11 +30,41 @@ def testing_enabled() -> bool:
     return os.environ.get("SLSA_VERIFIER_TESTING", "") in _GO_TRUE
 
 
+def _url(given: str | None, variable: str, default: str) -> str:
+    """``given`` (a flag, checked where it is used), else ``$variable`` (checked here, so that a wrong value is a
+    usage error naming the variable), else ``default``."""
+    if given:
+        return given
+    value = os.environ.get(variable, "").strip()
+    if not value:
+        return default
+    from pyslsa.sources.http import check_flag_url
+
+    check_flag_url(variable, value)
+    return value
+
+
 def index_url(given: str | None) -> str:
     """The package index: ``--index-url`` if given, else ``$PYSLSA_INDEX_URL``, else PyPI."""
     from pyslsa.sources.pypi import DEFAULT_INDEX_URL
 
-    return given or os.environ.get("PYSLSA_INDEX_URL") or DEFAULT_INDEX_URL
+    return _url(given, "PYSLSA_INDEX_URL", DEFAULT_INDEX_URL)
+
+
+def github_url(given: str | None) -> str:
+    """The GitHub host for release downloads: ``--github-url`` if given, else ``$PYSLSA_GITHUB_URL``, else
+    https://github.com."""
+    from pyslsa.sources.github import DEFAULT_GITHUB_URL
+
+    return _url(given, "PYSLSA_GITHUB_URL", DEFAULT_GITHUB_URL)
+
+
+def github_api_url(given: str | None) -> str:
+    """The GitHub API (releases, artifact attestations): ``--github-api-url`` if given, else
+    ``$PYSLSA_GITHUB_API_URL``, else https://api.github.com."""
+    from pyslsa.sources.github import DEFAULT_GITHUB_API_URL
+
+    return _url(given, "PYSLSA_GITHUB_API_URL", DEFAULT_GITHUB_API_URL)
 
 
 def vsa_key_password() -> bytes | None:

@@ -238,12 +238,14 @@ def github_attestation_result(f: AuditFile, url: str, raw: bytes, root: TrustedR
 
 
 def release_results(f: AuditFile, docs: Sequence[VerifiedDocument], *, source_uri: str | None, tag: str,
-                    kind: EvidenceKind = "github-release", url_of: dict[str, str] | None = None
-                    ) -> list[EvidenceResult]:
+                    kind: EvidenceKind = "github-release", url_of: dict[str, str] | None = None,
+                    testing: bool = False) -> list[EvidenceResult]:
     """The release's verified documents that claim ``f``, judged with verify-artifact's policy (trusted builder,
     the repository ``source_uri`` -- ``github.com/ORG/REPO`` --, the tag ``tag``). ``source_uri`` None: the
     repository each document's certificate names (local provenance for a package the policy does not list: the
-    identity is then held against the pins only). ``url_of`` maps a document's source to the URL reported."""
+    identity is then held against the pins only). ``url_of`` maps a document's source to the URL reported.
+    ``testing``: slsa-verifier's ``SLSA_VERIFIER_TESTING`` (:attr:`pyslsa.core.slsa.policy.SlsaPolicy.testing`),
+    as ``verify-artifact`` and ``verify-release`` honour it."""
     out: list[EvidenceResult] = []
     rf = ReleaseFile(f.filename, f.sha256)
     for d in docs:
@@ -258,7 +260,7 @@ def release_results(f: AuditFile, docs: Sequence[VerifiedDocument], *, source_ur
                 except VerificationError as exc:
                     out.append(EvidenceResult(kind, url, error=exc))
                     continue
-        ev = slsa_evidence(d, rf, SlsaPolicy(expected, source_tag=tag))
+        ev = slsa_evidence(d, rf, SlsaPolicy(expected, source_tag=tag, testing=testing))
         if ev is None:
             continue
         if ev.error is not None:
