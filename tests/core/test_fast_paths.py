@@ -121,7 +121,7 @@ def test_log_entry_verifier_in_any_pem_layout_binds(layout: str) -> None:
     are decoded; both accept this certificate and refuse another."""
     import dataclasses
 
-    from pyslsa.core.tlog import bind_dsse_entry
+    from pyslsa.core.tlog import bind_entry
     from pyslsa.errors import InvalidTlogEntryError
 
     b = parse_document(vector(V14))
@@ -133,10 +133,10 @@ def test_log_entry_verifier_in_any_pem_layout_binds(layout: str) -> None:
         body["spec"]["signatures"][0]["verifier"] = base64.b64encode(_pem_layouts(cert_der)[layout]).decode()
         return dataclasses.replace(entry, canonicalized_body=json.dumps(body).encode())
 
-    bind_dsse_entry(with_verifier(der), b.envelope, der)
+    bind_entry(with_verifier(der), b.envelope, der)
     other = der[:-1] + bytes([der[-1] ^ 1])
     with pytest.raises(InvalidTlogEntryError, match="another signature or signing certificate"):
-        bind_dsse_entry(with_verifier(other), b.envelope, der)
+        bind_entry(with_verifier(other), b.envelope, der)
 
 
 def test_b64decode_each_matches_one_by_one() -> None:
