@@ -148,3 +148,35 @@ def test_b64decode_each_matches_one_by_one() -> None:
                      (7, "p[3]: expected a base64 string, got number")):
         with pytest.raises(VerificationError, match=re.escape(why)):
             j.b64decode_each([*values[:3], bad, values[4]], "p")
+
+
+def test_split_documents_reads_the_first_line_once_and_keeps_the_layout_rule(monkeypatch: pytest.MonkeyPatch
+                                                                              ) -> None:
+    """JSON Lines are told from one pretty-printed document by reading the first line; that reading is handed on
+    (parse_document does not read those bytes again), and the layout decided is the one plain JSON would give."""
+    from pyslsa.core import bundle as bundle_module
+    from pyslsa.core.verify import split_documents, split_evidence, verify_documents
+
+    line = vector(V14).strip()
+    data = line + b"\n" + line + b"\n"
+    parts = split_documents(data)
+    assert [raw for raw, _ in parts] == split_evidence(data) == [line, line]
+    assert parts[0][1] == json.loads(line) and parts[1][1] is None
+    reads: list[int] = []
+    real = j.loads
+
+    def counting(raw: bytes | str, *args: Any, **kwargs: Any) -> Any:
+        reads.append(len(raw))
+        return real(raw, *args, **kwargs)
+
+    monkeypatch.setattr(bundle_module.j, "loads", counting)
+    docs = verify_documents(data, TrustedRoot.production(), [], None)
+    assert all(d.error is None for d in docs) and len(docs) == 2
+    assert reads.count(len(line)) == 2  # one reading per line, the first one in split_documents
+    monkeypatch.undo()
+    dup = b'{"a": 1, "a": 2}'
+    assert split_documents(dup + b"\n" + line) == [(dup, None), (line, None)]  # a line still; refused as a document
+    with pytest.raises(VerificationError, match="duplicate key"):
+        parse_document(dup)
+    broken = b'{"a": [{}\n{}]}'
+    assert split_documents(broken) == [(broken, None)]

@@ -24,6 +24,7 @@ import datetime as dt
 import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -269,12 +270,13 @@ Resolver = Callable[[LegacyEnvelope, Sequence[str], TrustedRoot], VerifiedSignat
 
 
 def verify_document(raw: bytes, root: TrustedRoot, digests: Sequence[str] = (),
-                    resolver: Resolver | None = None, *, profile: Profile, memo: ChainMemo | None = None
-                    ) -> VerifiedSignature:
+                    resolver: Resolver | None = None, *, profile: Profile, memo: ChainMemo | None = None,
+                    parsed: dict[str, Any] | None = None) -> VerifiedSignature:
     """One provenance document: a Sigstore bundle with a DSSE envelope, or a legacy envelope whose log entry the
     ``resolver`` finds (without one it fails with ``tlog-entry-not-found``). A legacy envelope carries exactly
-    one certificate (as slsa-verifier requires), so the profile's chain rule has nothing to judge there."""
-    document = parse_document(raw)
+    one certificate (as slsa-verifier requires), so the profile's chain rule has nothing to judge there.
+    ``parsed``: ``raw``'s JSON when already read (:func:`~pyslsa.core.bundle.parse_document`)."""
+    document = parse_document(raw, parsed=parsed)
     if isinstance(document, Bundle):
         return verify_dsse_bundle(document, root, profile=profile, memo=memo)
     if resolver is None:
