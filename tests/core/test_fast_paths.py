@@ -121,7 +121,7 @@ def test_log_entry_verifier_in_any_pem_layout_binds(layout: str) -> None:
     are decoded; both accept this certificate and refuse another."""
     import dataclasses
 
-    from pyslsa.core.tlog import bind_dsse_entry
+    from pyslsa.core.tlog import bind_entry
     from pyslsa.errors import InvalidTlogEntryError
 
     b = parse_document(vector(V14))
@@ -133,10 +133,10 @@ def test_log_entry_verifier_in_any_pem_layout_binds(layout: str) -> None:
         body["spec"]["signatures"][0]["verifier"] = base64.b64encode(_pem_layouts(cert_der)[layout]).decode()
         return dataclasses.replace(entry, canonicalized_body=json.dumps(body).encode())
 
-    bind_dsse_entry(with_verifier(der), b.envelope, der)
+    bind_entry(with_verifier(der), b.envelope, der)
     other = der[:-1] + bytes([der[-1] ^ 1])
     with pytest.raises(InvalidTlogEntryError, match="another signature or signing certificate"):
-        bind_dsse_entry(with_verifier(other), b.envelope, der)
+        bind_entry(with_verifier(other), b.envelope, der)
 
 
 def test_b64decode_each_matches_one_by_one() -> None:
@@ -148,3 +148,35 @@ def test_b64decode_each_matches_one_by_one() -> None:
                      (7, "p[3]: expected a base64 string, got number")):
         with pytest.raises(VerificationError, match=re.escape(why)):
             j.b64decode_each([*values[:3], bad, values[4]], "p")
+
+
+def test_split_documents_reads_the_first_line_once_and_keeps_the_layout_rule(monkeypatch: pytest.MonkeyPatch
+                                                                              ) -> None:
+    """JSON Lines are told from one pretty-printed document by reading the first line; that reading is handed on
+    (parse_document does not read those bytes again), and the layout decided is the one plain JSON would give."""
+    from pyslsa.core import bundle as bundle_module
+    from pyslsa.core.verify import split_documents, split_evidence, verify_documents
+
+    line = vector(V14).strip()
+    data = line + b"\n" + line + b"\n"
+    parts = split_documents(data)
+    assert [raw for raw, _ in parts] == split_evidence(data) == [line, line]
+    assert parts[0][1] == json.loads(line) and parts[1][1] is None
+    reads: list[int] = []
+    real = j.loads
+
+    def counting(raw: bytes | str, *args: Any, **kwargs: Any) -> Any:
+        reads.append(len(raw))
+        return real(raw, *args, **kwargs)
+
+    monkeypatch.setattr(bundle_module.j, "loads", counting)
+    docs = verify_documents(data, TrustedRoot.production(), [], None)
+    assert all(d.error is None for d in docs) and len(docs) == 2
+    assert reads.count(len(line)) == 2  # one reading per line, the first one in split_documents
+    monkeypatch.undo()
+    dup = b'{"a": 1, "a": 2}'
+    assert split_documents(dup + b"\n" + line) == [(dup, None), (line, None)]  # a line still; refused as a document
+    with pytest.raises(VerificationError, match="duplicate key"):
+        parse_document(dup)
+    broken = b'{"a": [{}\n{}]}'
+    assert split_documents(broken) == [(broken, None)]

@@ -22,7 +22,7 @@ import pyslsa
 from pyslsa.cli import main
 from pyslsa.core import pem
 from pyslsa.core.bundle import LegacyEnvelope, TlogEntry, parse_document
-from pyslsa.core.tlog import bind_hashedrekord_entry
+from pyslsa.core.tlog import SignedDigest, bind_entry
 from pyslsa.errors import CertificateError, UsageError, VerificationError
 from tests.authority import Authority, b64, legacy_envelope
 from tests.conftest import DATA, vector, vector_json
@@ -266,16 +266,16 @@ def test_entry_body_verifier_pem_read_like_rekor(auth: Authority) -> None:
     sig, digest = b"signature", hashlib.sha256(b"artifact").digest()
     for good in (text, with_trailing_bits(text), with_trailing_bits(text).replace(b"\n", b"\r\n") + b"\n\n",
                  text + inter):  # a chain: the first certificate is the signer's, as sigstore-go takes it
-        bind_hashedrekord_entry(hashedrekord(good, sig, digest), sig, digest, der)
+        bind_entry(hashedrekord(good, sig, digest), SignedDigest(sig, digest), der)
     for bad in (text.replace(b"CERTIFICATE", b"X509 CERTIFICATE"), text + b"garbage", inter + text,
                 text + text.replace(b"MII", b"MIJ", 1)):
         with pytest.raises(VerificationError) as info:
-            bind_hashedrekord_entry(hashedrekord(bad, sig, digest), sig, digest, der)
+            bind_entry(hashedrekord(bad, sig, digest), SignedDigest(sig, digest), der)
         assert info.value.code == "invalid-tlog-entry"
     key = ec.generate_private_key(ec.SECP256R1()).public_key()
     spki = key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     key_pem = key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-    bind_hashedrekord_entry(hashedrekord(with_trailing_bits(key_pem, 7), sig, digest), sig, digest, spki)
+    bind_entry(hashedrekord(with_trailing_bits(key_pem, 7), sig, digest), SignedDigest(sig, digest), spki)
 
 
 # -- verify-vsa --public-key-path: slsa-verifier reads it with the same UnmarshalPEMToPublicKey --------------------

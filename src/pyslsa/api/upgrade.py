@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pyslsa.core.bundle import LegacyEnvelope, bundle_json, parse_document
 from pyslsa.core.dsse import Statement
-from pyslsa.core.verify import split_evidence
+from pyslsa.core.verify import split_documents
 from pyslsa.errors import UnsupportedFormatError, UsageError, VerificationError
 from pyslsa.options import UpgradeProvenanceOptions
 from pyslsa.report import ArtifactOutcome, UpgradeReport
@@ -37,8 +37,8 @@ def run_upgrade_provenance(options: UpgradeProvenanceOptions) -> UpgradeReport:
     assert resolve is not None
     lines: list[bytes] = []
     outcomes: list[ArtifactOutcome] = []
-    for raw in split_evidence(data):
-        doc = parse_document(raw)
+    for raw, parsed in split_documents(data):
+        doc = parse_document(raw, parsed=parsed)
         if not isinstance(doc, LegacyEnvelope):
             raise UnsupportedFormatError("provenance is already a Sigstore bundle: nothing to upgrade")
         try:

@@ -243,9 +243,13 @@ def parse_legacy_envelope(doc: Any, raw: bytes) -> LegacyEnvelope:
     return LegacyEnvelope(env, cert, raw)
 
 
-def parse_document(raw: bytes, what: str = "provenance") -> Bundle | LegacyEnvelope:
-    """One JSON document: a Sigstore bundle (has ``mediaType``) or a legacy DSSE envelope."""
-    doc = j.loads(raw, what)
+def parse_document(raw: bytes, what: str = "provenance", *, parsed: dict[str, Any] | None = None
+                   ) -> Bundle | LegacyEnvelope:
+    """One JSON document: a Sigstore bundle (has ``mediaType``) or a legacy DSSE envelope.
+
+    ``parsed``: ``raw`` as :func:`jsonutil.loads` already read it (the first line of a JSON Lines file, which
+    :func:`pyslsa.core.verify.split_documents` reads to tell the two layouts apart), so it is not read twice."""
+    doc = parsed if parsed is not None else j.loads(raw, what)
     if not isinstance(doc, dict):
         raise InvalidProvenanceError(f"{what}: expected a JSON object, got {j.type_name(doc)}")
     if "mediaType" in doc:

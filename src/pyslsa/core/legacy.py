@@ -16,8 +16,8 @@ from typing import Any
 
 from pyslsa.core import jsonutil as j
 from pyslsa.core.bundle import Checkpoint, InclusionProof, LegacyEnvelope, TlogEntry
-from pyslsa.core.sigstore import VerifiedSignature, check_certificate
-from pyslsa.core.tlog import bind_dsse_entry, verifier_der, verify_entry
+from pyslsa.core.sigstore import VerifiedSignature, certificate_der, check_certificate
+from pyslsa.core.tlog import bind_entry, verify_entry
 from pyslsa.core.trust import TrustedRoot
 from pyslsa.core.x509 import fulcio_claims, verify_signature
 from pyslsa.errors import InvalidTlogEntryError, VerificationError
@@ -111,7 +111,7 @@ def verify_legacy_with_entry(legacy: LegacyEnvelope, entry: TlogEntry, root: Tru
     verify_signature(legacy.certificate.public_key(), env.signatures[0].sig, env.pae, "DSSE envelope signature")
     if (entry.kind, entry.version) not in {("intoto", "0.0.1"), ("dsse", "0.0.1")}:
         raise _fail(f"a legacy envelope is logged as intoto 0.0.1 or dsse 0.0.1, not {entry.kind} {entry.version}")
-    bind_dsse_entry(entry, env, verifier_der(legacy.certificate, None), raw_envelope=legacy.raw)
+    bind_entry(entry, env, certificate_der(legacy.certificate), raw_envelope=legacy.raw)
     return VerifiedSignature(legacy.certificate, fulcio_claims(legacy.certificate), env, entry,
                              proven.log.base_url, proven.integrated_time, times)
 

@@ -22,22 +22,18 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 
 from pyslsa.core.bundle import BUNDLE_V01, Bundle, LegacyEnvelope, TlogEntry, parse_document
 from pyslsa.core.dsse import Envelope, Statement
 from pyslsa.core.profile import Profile
-from pyslsa.core.tlog import (
-    VerifiedEntry,
-    bind_dsse_entry,
-    bind_hashedrekord_entry,
-    verify_entry,
-)
+from pyslsa.core.tlog import SignedDigest, VerifiedEntry, bind_entry, verify_entry
 from pyslsa.core.trust import TrustedRoot
 from pyslsa.core.x509 import (
     ChainMemo,
@@ -184,7 +180,7 @@ def _signing_certificate(bundle: Bundle) -> SigningCertificate | None:
     return SigningCertificate(bundle.certificate) if bundle.certificate is not None else None
 
 
-def _signer(bundle: Bundle, key: object | None, leaf: SigningCertificate | None) -> object:
+def _signer(bundle: Bundle, key: PublicKeyTypes | None, leaf: SigningCertificate | None) -> PublicKeyTypes:
     """The key that must have made the signature: the certificate's, or the caller's trusted key."""
     if key is not None:
         if bundle.certificate is not None:
@@ -203,61 +199,58 @@ def _verifier(leaf: SigningCertificate | None, key_der: bytes | None) -> bytes:
     return key_der
 
 
-def _unlogged_key_bundle(bundle: Bundle, root: TrustedRoot, key: object | None) -> bool:
+def _unlogged_key_bundle(bundle: Bundle, root: TrustedRoot, key: PublicKeyTypes | None) -> bool:
     """A bundle signed with a trusted key needs no log when the trusted root has no log at all (a private,
     log-less deployment: the key is the whole trust). With any log in the root, an entry is required."""
     return key is not None and not bundle.tlog_entries and not root.tlogs and not bundle.rfc3161_timestamps
 
 
-def verify_dsse_bundle(bundle: Bundle, root: TrustedRoot, *, profile: Profile, key: object | None = None,
-                       key_der: bytes | None = None, memo: ChainMemo | None = None) -> VerifiedSignature:
-    """Verify a bundle whose content is a DSSE envelope, signed by a Fulcio certificate (or by ``key``).
-
-    ``memo``: the run's :class:`~pyslsa.core.x509.ChainMemo`, when one run verifies many documents."""
-    env = bundle.envelope
-    if env is None:
-        raise InvalidProvenanceError("bundle holds a message signature, expected a DSSE envelope")
+def _verify_signed(bundle: Bundle, signed: Envelope | SignedDigest, root: TrustedRoot, profile: Profile,
+                   key: PublicKeyTypes | None, key_der: bytes | None, memo: ChainMemo | None) -> VerifiedSignature:
+    """The one skeleton of a bundle's verification (the module docstring's order); ``signed`` is the only
+    difference between a DSSE bundle (the envelope: its signature over the PAE) and a message-signature bundle
+    (a signature over the artifact's SHA-256)."""
+    if isinstance(signed, Envelope):
+        signature, data, what, prehashed = signed.signatures[0].sig, signed.pae, "DSSE envelope signature", False
+    else:
+        signature, data, what, prehashed = signed.signature, signed.digest_sha256, "message signature", True
+    envelope = signed if isinstance(signed, Envelope) else None
     notes = check_chain_extras(bundle, profile)
     cert = bundle.certificate
     leaf = _signing_certificate(bundle)
     signer = _signer(bundle, key, leaf)
     if _unlogged_key_bundle(bundle, root, key):
-        verify_signature(signer, env.signatures[0].sig, env.pae, "DSSE envelope signature")
-        return VerifiedSignature(None, None, env, None, "", None, (), notes)
+        verify_signature(signer, signature, data, what, prehashed_sha256=prehashed)
+        return VerifiedSignature(None, None, envelope, None, "", None, (), notes)
     entry = _single_entry(bundle)
     proven = _prove_entry(bundle, entry, root)
-    times = _verified_times(bundle, proven, root, env.signatures[0].sig, required=cert is not None)
+    times = _verified_times(bundle, proven, root, signature, required=cert is not None)
     if leaf is not None:
         check_signing_certificate(leaf, root, times, memo)
-    verify_signature(signer, env.signatures[0].sig, env.pae, "DSSE envelope signature")
-    bind_dsse_entry(entry, env, _verifier(leaf, key_der))
-    return VerifiedSignature(cert, leaf.claims() if leaf is not None else None, env, entry,
+    verify_signature(signer, signature, data, what, prehashed_sha256=prehashed)
+    bind_entry(entry, signed, _verifier(leaf, key_der))
+    return VerifiedSignature(cert, leaf.claims() if leaf is not None else None, envelope, entry,
                              proven.log.base_url, proven.integrated_time, times, notes)
 
 
+def verify_dsse_bundle(bundle: Bundle, root: TrustedRoot, *, profile: Profile, key: PublicKeyTypes | None = None,
+                       key_der: bytes | None = None, memo: ChainMemo | None = None) -> VerifiedSignature:
+    """Verify a bundle whose content is a DSSE envelope, signed by a Fulcio certificate (or by ``key``).
+
+    ``memo``: the run's :class:`~pyslsa.core.x509.ChainMemo`, when one run verifies many documents."""
+    if bundle.envelope is None:
+        raise InvalidProvenanceError("bundle holds a message signature, expected a DSSE envelope")
+    return _verify_signed(bundle, bundle.envelope, root, profile, key, key_der, memo)
+
+
 def verify_message_bundle(bundle: Bundle, digest_sha256: bytes, root: TrustedRoot, *, profile: Profile,
-                          key: object | None = None, key_der: bytes | None = None,
+                          key: PublicKeyTypes | None = None, key_der: bytes | None = None,
                           memo: ChainMemo | None = None) -> VerifiedSignature:
     """Verify a ``messageSignature`` bundle over an artifact whose SHA-256 is ``digest_sha256``."""
     msg = bundle.message_signature
     if msg is None:
         raise InvalidProvenanceError("bundle holds a DSSE envelope, expected a message signature")
-    notes = check_chain_extras(bundle, profile)
-    cert = bundle.certificate
-    leaf = _signing_certificate(bundle)
-    signer = _signer(bundle, key, leaf)
-    if _unlogged_key_bundle(bundle, root, key):
-        verify_signature(signer, msg.signature, digest_sha256, "message signature", prehashed_sha256=True)
-        return VerifiedSignature(None, None, None, None, "", None, (), notes)
-    entry = _single_entry(bundle)
-    proven = _prove_entry(bundle, entry, root)
-    times = _verified_times(bundle, proven, root, msg.signature, required=cert is not None)
-    if leaf is not None:
-        check_signing_certificate(leaf, root, times, memo)
-    verify_signature(signer, msg.signature, digest_sha256, "message signature", prehashed_sha256=True)
-    bind_hashedrekord_entry(entry, msg.signature, digest_sha256, _verifier(leaf, key_der))
-    return VerifiedSignature(cert, leaf.claims() if leaf is not None else None, None, entry,
-                             proven.log.base_url, proven.integrated_time, times, notes)
+    return _verify_signed(bundle, SignedDigest(msg.signature, digest_sha256), root, profile, key, key_der, memo)
 
 
 def verify_legacy_envelope(legacy: LegacyEnvelope, root: TrustedRoot) -> VerifiedSignature:
@@ -277,22 +270,19 @@ Resolver = Callable[[LegacyEnvelope, Sequence[str], TrustedRoot], VerifiedSignat
 
 
 def verify_document(raw: bytes, root: TrustedRoot, digests: Sequence[str] = (),
-                    resolver: Resolver | None = None, *, profile: Profile, memo: ChainMemo | None = None
-                    ) -> VerifiedSignature:
+                    resolver: Resolver | None = None, *, profile: Profile, memo: ChainMemo | None = None,
+                    parsed: dict[str, Any] | None = None) -> VerifiedSignature:
     """One provenance document: a Sigstore bundle with a DSSE envelope, or a legacy envelope whose log entry the
     ``resolver`` finds (without one it fails with ``tlog-entry-not-found``). A legacy envelope carries exactly
-    one certificate (as slsa-verifier requires), so the profile's chain rule has nothing to judge there."""
-    parsed = parse_document(raw)
-    if isinstance(parsed, Bundle):
-        return verify_dsse_bundle(parsed, root, profile=profile, memo=memo)
+    one certificate (as slsa-verifier requires), so the profile's chain rule has nothing to judge there.
+    ``parsed``: ``raw``'s JSON when already read (:func:`~pyslsa.core.bundle.parse_document`)."""
+    document = parse_document(raw, parsed=parsed)
+    if isinstance(document, Bundle):
+        return verify_dsse_bundle(document, root, profile=profile, memo=memo)
     if resolver is None:
-        return verify_legacy_envelope(parsed, root)
-    return resolver(parsed, digests, root)
+        return verify_legacy_envelope(document, root)
+    return resolver(document, digests, root)
 
 
 def certificate_der(cert: x509.Certificate) -> bytes:
     return cert.public_bytes(serialization.Encoding.DER)
-
-
-def sha256_hex(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()

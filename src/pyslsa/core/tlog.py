@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 
@@ -28,7 +27,6 @@ from pyslsa.errors import (
     CertificateError,
     InvalidSignatureError,
     InvalidTlogEntryError,
-    UnsupportedFormatError,
     VerificationError,
 )
 
@@ -346,46 +344,53 @@ def _hash_field(o: Any, path: str) -> str:
     return value.lower()
 
 
-def verifier_der(cert: x509.Certificate | None, key_der: bytes | None) -> bytes:
-    if cert is not None:
-        return cert.public_bytes(serialization.Encoding.DER)
-    assert key_der is not None
-    return key_der
+@dataclass(frozen=True)
+class SignedDigest:
+    """What a message signature signs: the SHA-256 digest of the artifact, and the signature over it."""
+
+    signature: bytes
+    digest_sha256: bytes
 
 
-def bind_dsse_entry(entry: TlogEntry, envelope: Envelope, verifier: bytes, *, raw_envelope: bytes | None = None
-                    ) -> None:
-    """The entry records this envelope's payload and signature by ``verifier``.
+def bind_entry(entry: TlogEntry, signed: Envelope | SignedDigest, verifier: bytes, *,
+               raw_envelope: bytes | None = None) -> None:
+    """The entry's body records exactly what was signed (``signed``: a DSSE envelope, or a message signature over
+    an artifact's digest) and its signer ``verifier`` (the certificate's DER, or the trusted key's
+    SubjectPublicKeyInfo). Every path that binds a log entry to its evidence comes here; a failure is
+    ``invalid-tlog-entry``.
 
-    Kinds: ``dsse`` 0.0.1 and 0.0.2, ``intoto`` 0.0.1 (legacy uploads) and 0.0.2, and ``hashedrekord`` 0.0.2
-    over the PAE (Rekor v2). ``raw_envelope``: the exact bytes uploaded, when known (legacy ``.intoto.jsonl``).
+    Kinds recording a DSSE envelope: ``dsse`` 0.0.1 and 0.0.2, ``intoto`` 0.0.1 (legacy uploads) and 0.0.2, and
+    ``hashedrekord`` 0.0.1 and 0.0.2 over the SHA-256 of the PAE (Rekor v2 clients, and some Rekor v1 ones).
+    ``raw_envelope``: the exact bytes uploaded, when known (legacy ``.intoto.jsonl``). Kinds recording a message
+    signature: ``hashedrekord`` 0.0.1 and 0.0.2.
     """
+    kv = (entry.kind, entry.version)
     try:
+        if isinstance(signed, SignedDigest):
+            if kv == ("hashedrekord", "0.0.2"):
+                _bind_hashedrekord_002(_body(entry), signed.signature, signed.digest_sha256, verifier)
+            elif kv == ("hashedrekord", "0.0.1"):
+                _bind_hashedrekord_001(_body(entry), signed.signature, signed.digest_sha256, verifier)
+            else:
+                raise _fail(f"log entry kind {entry.kind} {entry.version} cannot record a message signature")
+            return
         spec = _body(entry)
-        kv = (entry.kind, entry.version)
         if kv == ("dsse", "0.0.1"):
-            _bind_dsse_001(spec, envelope, verifier)
+            _bind_dsse_001(spec, signed, verifier)
         elif kv == ("intoto", "0.0.2"):
-            _bind_intoto_002(spec, envelope, verifier)
+            _bind_intoto_002(spec, signed, verifier)
         elif kv == ("intoto", "0.0.1"):
-            _bind_intoto_001(spec, envelope, verifier, raw_envelope)
+            _bind_intoto_001(spec, signed, verifier, raw_envelope)
         elif kv == ("dsse", "0.0.2"):
-            _bind_dsse_002(spec, envelope, verifier)
+            _bind_dsse_002(spec, signed, verifier)
         elif kv == ("hashedrekord", "0.0.2"):
-            # Rekor v2 clients log a DSSE envelope as a signature over the SHA-256 of its PAE.
-            _bind_hashedrekord_002(spec, envelope.signatures[0].sig, hashlib.sha256(envelope.pae).digest(),
-                                   verifier)
+            _bind_hashedrekord_002(spec, signed.signatures[0].sig, hashlib.sha256(signed.pae).digest(), verifier)
         elif kv == ("hashedrekord", "0.0.1"):
-            # ... and some Rekor v1 clients did the same with hashedrekord 0.0.1.
-            _bind_hashedrekord_001(spec, envelope.signatures[0].sig, hashlib.sha256(envelope.pae).digest(),
-                                   verifier)
+            _bind_hashedrekord_001(spec, signed.signatures[0].sig, hashlib.sha256(signed.pae).digest(), verifier)
         else:
-            raise UnsupportedFormatError(f"log entry kind {entry.kind} {entry.version} cannot record a DSSE "
-                                         f"envelope")
+            raise _fail(f"log entry kind {entry.kind} {entry.version} cannot record a DSSE envelope")
     except InvalidTlogEntryError:
         raise
-    except UnsupportedFormatError as exc:
-        raise _fail(str(exc)) from None
     except VerificationError as exc:
         raise _fail(f"log entry body is malformed: {exc}") from None
 
@@ -519,18 +524,3 @@ def _bind_hashedrekord_001(spec: dict[str, Any], signature: bytes, digest_sha256
     got = _hash_field(j.get(data, "hash", "spec.data"), "spec.data.hash")
     if got != digest_sha256.hex():
         raise _fail(f"log entry is for another artifact: expected sha256 {digest_sha256.hex()}, got {got}")
-
-
-def bind_hashedrekord_entry(entry: TlogEntry, signature: bytes, digest_sha256: bytes, verifier: bytes) -> None:
-    """The entry (``hashedrekord`` 0.0.1 or 0.0.2) records this signature, over this digest, by this verifier."""
-    try:
-        if (entry.kind, entry.version) == ("hashedrekord", "0.0.2"):
-            _bind_hashedrekord_002(_body(entry), signature, digest_sha256, verifier)
-            return
-        if (entry.kind, entry.version) != ("hashedrekord", "0.0.1"):
-            raise _fail(f"log entry kind {entry.kind} {entry.version} cannot record a message signature")
-        _bind_hashedrekord_001(_body(entry), signature, digest_sha256, verifier)
-    except InvalidTlogEntryError:
-        raise
-    except VerificationError as exc:
-        raise _fail(f"log entry body is malformed: {exc}") from None

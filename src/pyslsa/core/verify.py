@@ -7,12 +7,14 @@ caller passes (:func:`pyslsa.sources.rekor.make_resolver`), or not at all.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 
+from pyslsa.core import jsonutil as j
 from pyslsa.core.bundle import Bundle, parse_document
 from pyslsa.core.dsse import Statement
 from pyslsa.core.profile import CONFORMANCE, SLSA_VERIFIER
@@ -29,31 +31,41 @@ from pyslsa.core.trust import TrustedRoot
 from pyslsa.core.x509 import ChainMemo
 from pyslsa.errors import InvalidProvenanceError, MismatchHashError, VerificationError
 
-__all__ = ["ArtifactVerdict", "BundleVerdict", "Document", "evaluate", "names", "split_evidence",
+__all__ = ["ArtifactVerdict", "BundleVerdict", "Document", "evaluate", "names", "split_documents", "split_evidence",
            "verify_bundle_bytes", "verify_documents"]
 
 
-def split_evidence(data: bytes) -> list[bytes]:
-    """The JSON documents of a provenance file: one pretty-printed document, or one per line (JSON Lines)."""
+def split_documents(data: bytes) -> list[tuple[bytes, dict[str, Any] | None]]:
+    """The JSON documents of a provenance file: one pretty-printed document, or one per line (JSON Lines); each
+    with its JSON when it had to be read to decide the layout (the first line of JSON Lines), else None."""
     text = data.strip()
     if not text:
         raise InvalidProvenanceError("provenance file is empty")
     # A single (possibly pretty-printed) JSON document, or JSON Lines: decide by trying the whole first.
     if b"\n" not in text:
-        return [text]
+        return [(text, None)]
     lines = [ln.strip() for ln in text.split(b"\n")]
     lines = [ln for ln in lines if ln]
     if all(ln.startswith(b"{") and ln.endswith(b"}") for ln in lines) and len(lines) > 1:
         # Could still be one pretty-printed object whose lines happen to be balanced; JSON Lines lines are each
-        # complete objects, so check the first.
-        import json
-
+        # complete objects, so check the first: read strictly (that reading is the document's, kept for it),
+        # and only when that fails, as plain JSON (a line with, say, a duplicate key is still a line of its own,
+        # refused as a document).
         try:
-            json.loads(lines[0])
-        except ValueError:
-            return [text]
-        return lines
-    return [text]
+            first = j.loads(lines[0])
+        except VerificationError:
+            try:
+                json.loads(lines[0])
+            except ValueError:
+                return [(text, None)]
+            return [(ln, None) for ln in lines]
+        return [(lines[0], first), *((ln, None) for ln in lines[1:])]
+    return [(text, None)]
+
+
+def split_evidence(data: bytes) -> list[bytes]:
+    """The JSON documents of a provenance file (:func:`split_documents`), as bytes."""
+    return [raw for raw, _ in split_documents(data)]
 
 
 # -- verify-artifact, verify-github-attestation ----------------------------------------------------------------------
@@ -81,11 +93,11 @@ def verify_documents(data: bytes, root: TrustedRoot, digests: Sequence[str], res
     """Every document of ``data`` verified (signature, log entry, certificate), each with its own result."""
     docs: list[Document] = []
     memo = ChainMemo(root)  # this run's: documents signed in one session share their certificate
-    for raw in split_evidence(data):
+    for raw, parsed in split_documents(data):
         try:
             # verify-artifact and verify-github-attestation answer like slsa-verifier (pyslsa.core.profile).
-            docs.append(Document(verify_document(raw, root, digests, resolver, profile=SLSA_VERIFIER, memo=memo),
-                                 None))
+            docs.append(Document(verify_document(raw, root, digests, resolver, profile=SLSA_VERIFIER, memo=memo,
+                                                 parsed=parsed), None))
         except VerificationError as exc:
             docs.append(Document(None, exc))
     return docs

@@ -16,6 +16,7 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
+from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes, PublicKeyTypes
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 from cryptography.x509.oid import ExtendedKeyUsageOID, ExtensionOID
 from cryptography.x509.verification import Criticality, ExtensionPolicy, PolicyBuilder, Store
@@ -67,7 +68,8 @@ _CERT_ERRORS = (ValueError, TypeError, UnsupportedAlgorithm, x509.InvalidVersion
                 x509.UnsupportedGeneralNameType)
 
 
-def _load(der: bytes, what: str) -> tuple[x509.Certificate, object, tuple[dt.datetime, dt.datetime]]:
+def _load(der: bytes, what: str) -> tuple[x509.Certificate, CertificatePublicKeyTypes,
+                                          tuple[dt.datetime, dt.datetime]]:
     try:
         cert = x509.load_der_x509_certificate(der)
         # Force parsing of the parts we read later, so a truncated/garbled certificate fails here.
@@ -179,7 +181,8 @@ class SigningCertificate:
     __slots__ = ("_bc", "_claims", "_claims_error", "_der", "_eku", "_key", "_ku", "_read_error", "_san", "_scts",
                  "_unknown_critical", "_validity", "_values", "cert")
 
-    def __init__(self, cert: x509.Certificate, der: bytes | None = None, *, key: object | None = None,
+    def __init__(self, cert: x509.Certificate, der: bytes | None = None, *,
+                 key: CertificatePublicKeyTypes | None = None,
                  validity: tuple[dt.datetime, dt.datetime] | None = None) -> None:
         self.cert = cert
         self._der = der
@@ -247,7 +250,7 @@ class SigningCertificate:
         return self._der
 
     @property
-    def public_key(self) -> object:
+    def public_key(self) -> CertificatePublicKeyTypes:
         if self._key is None:
             self._key = self.cert.public_key()
         return self._key
@@ -583,7 +586,7 @@ def check_signing_certificate(leaf: x509.Certificate | SigningCertificate, root:
         use._scts.add((signing.der, issuer_key_hash))
 
 
-def _verify_sct_signature(key: object, signature: bytes, hash_alg: hashes.HashAlgorithm | None,
+def _verify_sct_signature(key: PublicKeyTypes | None, signature: bytes, hash_alg: hashes.HashAlgorithm | None,
                           data: bytes) -> None:
     if not isinstance(hash_alg, hashes.SHA256):
         raise InvalidSignature
@@ -608,7 +611,7 @@ _SHA256 = hashes.SHA256()
 _PREHASHED_SHA256 = Prehashed(hashes.SHA256())
 
 
-def verify_signature(key: object, signature: bytes, data: bytes, what: str = "signature", *,
+def verify_signature(key: PublicKeyTypes, signature: bytes, data: bytes, what: str = "signature", *,
                      prehashed_sha256: bool = False) -> None:
     """Verify with the algorithm the key implies (ECDSA with the curve's hash, Ed25519, RSA PKCS#1 v1.5).
 
