@@ -96,8 +96,11 @@ def serve(config: ServeConfig, decider: Decider, *, out: TextIO | None = None) -
 
     def remember(signum: int, frame: FrameType | None) -> None:
         # uvicorn replaces this handler while it runs, and raises the signal again after its graceful shutdown:
-        # it lands here, so the process ends normally instead of by KeyboardInterrupt or a default SIGTERM.
+        # it lands here, so the process ends normally instead of by KeyboardInterrupt or a default SIGTERM. A signal
+        # before uvicorn installs its handlers (right after the banner) lands here too: the server then stops as
+        # soon as it has started, instead of the signal being lost.
         stopped_by.append(signal.Signals(signum).name)
+        server.should_exit = True
 
     main = threading.current_thread() is threading.main_thread()
     if main:
