@@ -262,3 +262,4 @@ def test_the_token_goes_to_the_api_host_only(w: World, make: Any, monkeypatch: p
 def test_loopback() -> None:
     assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("[::1]") and is_loopback("localhost")
     assert not is_loopback("0.0.0.0") and not is_loopback("192.0.2.1") and not is_loopback("::")
+    assert is_loopback("no-such-host.invalid") is None  # not resolvable: no exposure warning, binding says why

@@ -165,7 +165,7 @@ class _PolicyFile(_Reloading[Policy]):
     def __init__(self, path: str | None, directory: str) -> None:
         super().__init__()
         self.path = Path(path) if path is not None else None
-        self.directory = Path(directory)
+        self.directory = Path(directory).absolute()  # the banner and the status page name the file found
 
     def paths(self) -> tuple[Path, ...]:
         if self.path is not None:
@@ -210,7 +210,7 @@ class _PinsFile(_Reloading[Mapping[str, tuple[Identity, ...]]]):
     def __init__(self, path: str | None, directory: str) -> None:
         super().__init__()
         self.path = Path(path) if path is not None else None
-        self.default = Path(directory) / PINS_FILENAME
+        self.default = Path(directory).absolute() / PINS_FILENAME
 
     def paths(self) -> tuple[Path, ...]:
         return (self.path or self.default,)
@@ -464,8 +464,9 @@ def serve_config(options: ServeOptions) -> ServeConfig:
                        host=options.host, port=options.port)
 
 
-def is_loopback(host: str) -> bool:
-    """Whether ``host`` names only this machine (127.0.0.0/8, ::1, or a name that resolves to nothing else)."""
+def is_loopback(host: str) -> bool | None:
+    """Whether ``host`` names only this machine (127.0.0.0/8, ::1, or a name that resolves to nothing else); None
+    if it does not resolve (binding it then fails, saying so)."""
     try:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
@@ -473,7 +474,7 @@ def is_loopback(host: str) -> bool:
     try:
         infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
     except OSError:
-        return False
+        return None
     return bool(infos) and all(ipaddress.ip_address(str(i[4][0]).split("%")[0]).is_loopback for i in infos)
 
 
@@ -499,7 +500,7 @@ def run_serve(options: ServeOptions, *, out: TextIO | None = None) -> ServeRepor
                                policy=options.policy, pins=options.pins, directory=options.directory,
                                github_url=options.github_url, github_api_url=options.github_api_url)
         decider.check()
-        if not is_loopback(options.host):
+        if is_loopback(options.host) is False:
             print(f"pyslsa serve: warning: --host {options.host} is not a loopback address: whoever can reach "
                   f"port {options.port} can install through this proxy and read its status page", file=out)
         stopped_by = serve(config, decider, out=out)

@@ -34,6 +34,9 @@ examples:
   --on-fail hide leaves failing files off the index pages instead of refusing them: a resolver then
   silently installs an older version (which may be one with a known vulnerability). Prefer block.
 
+serve's exit status: 0 after Ctrl-C or SIGTERM; 2 when it cannot start (a flag, the policy or pins file,
+the trusted root, the cache or log, the address, or the extra pyslsa[serve] not installed). Refusals are
+not exit statuses: they are the 403 answers, the decision log and the status page.
 """
 
 
