@@ -68,6 +68,7 @@ from pyslsa.sources.http import HttpClient, check_flag_url
 from pyslsa.sources.inputs.common import read_input_bytes
 from pyslsa.sources.pins_file import MAX_PINS_BYTES
 from pyslsa.sources.policy_file import MAX_POLICY_BYTES, POLICY_FILENAME
+from pyslsa.sources.settings import testing_enabled
 
 if TYPE_CHECKING:
     from pyslsa.core.audit.identity import EvidenceKind
@@ -412,6 +413,8 @@ class AuditDecider:
         self.policy = _PolicyFile(policy, directory)
         self.pins = _PinsFile(pins, directory)
         self.today = today or date.today
+        #: slsa-verifier's SLSA_VERIFIER_TESTING, read once at start-up (as audit reads it once per run)
+        self.testing = testing_enabled()
         store = BlobStore(cache_dir)
         store.prepare()
         self.github = _GitHub(_Answers(store), github_url, github_api_url, root)
@@ -438,7 +441,7 @@ class AuditDecider:
             AuditFile(request.filename, request.sha256), package=request.project, version=request.version,
             policy=policy, pins=pins.get(request.project, ()), today=self.today(), root=self.root,
             pep740=lambda: found, pep740_where=request.provenance_url or "",
-            attestations=self.github, release=self.github.release)
+            attestations=self.github, release=self.github.release, testing=self.testing)
         evidence = {"policy": policy_about, "pins": pins_about, "evidence": _evidence_json(judged)}
         return _decision(judged.result.verdict, policy, request.project, evidence)
 
