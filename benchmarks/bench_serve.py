@@ -12,8 +12,10 @@
    request for it; the proxy's peak RSS (VmHWM) before and after is reported (memory must stay flat: streamed, never
    held). Every client checks the sha256 of what it got.
 
-The proxy runs in its own process (this script with ``--child``), with a decider that re-reads a JSON policy file on
-every call, as the audit engine's will; the upstream and the clients run in this process.
+The proxy is the real command, ``python -m pyslsa serve`` in its own process, deciding every download with the audit
+engine (the policy file stat'ed on every decision) under a policy that requires no evidence, so no GitHub is asked
+(the wheels are unattested: the engine's checks run, its network does not); the upstream and the clients run in
+this process.
 """
 
 from __future__ import annotations
@@ -21,7 +23,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import hashlib
-import json
 import os
 import re
 import statistics
@@ -30,39 +31,15 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-class PolicyFileDecider:
-    """Re-reads a JSON policy on every call (as a real policy-file decider does, by mtime or not)."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def describe(self) -> str:
-        return f"benchmark policy {self.path}"
-
-    def decide(self, request: Any) -> Any:
-        from pyslsa.serve import Decision
-
-        policy = json.loads(self.path.read_bytes())
-        if request.project in policy.get("deny", []):
-            return Decision("failed", "mismatch-source", "denied by the benchmark policy")
-        return Decision("unattested", None, "no evidence, none required")
-
-
-def child(upstream: str, cache: str, policy: str) -> None:
-    from pyslsa.serve import ServeConfig, serve
-
-    serve(ServeConfig(upstream=upstream, cache_dir=Path(cache), port=0), PolicyFileDecider(Path(policy)))
-
-
 class ProxyProcess:
     def __init__(self, upstream: str, cache: Path, policy: Path) -> None:
-        self.proc = subprocess.Popen([sys.executable, __file__, "--child", upstream, str(cache), str(policy)],
+        self.proc = subprocess.Popen([sys.executable, "-m", "pyslsa", "serve", "--upstream", upstream, "--cache",
+                                      str(cache), "--policy", str(policy), "--port", "0"],
                                      stderr=subprocess.PIPE, text=True)
         assert self.proc.stderr is not None
         for _ in range(5):
@@ -150,9 +127,6 @@ def pip_part(args: argparse.Namespace, upstream: str, reqs: Path, tmp: Path, pol
 
 
 def main() -> int:
-    if len(sys.argv) == 5 and sys.argv[1] == "--child":
-        child(*sys.argv[2:])
-        return 0
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--packages", type=int, default=30)
@@ -166,8 +140,8 @@ def main() -> int:
     from tests.serve.upstream_index import Index, serve_index
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-serve-"))
-    policy = tmp / "policy.json"
-    policy.write_text(json.dumps({"deny": []}))
+    policy = tmp / "pyslsa.toml"
+    policy.write_text('require = "none"\n')  # decided by the audit engine; nothing here needs GitHub
     reqs = tmp / "requirements.txt"
     with serve_index(Index()) as index:
         names = [f"pkg{i:03d}" for i in range(args.packages)]

@@ -30,6 +30,7 @@ COMMANDS = (
     "pyslsa.commands.verify_vsa",
     "pyslsa.commands.reproduce",
     "pyslsa.commands.audit",
+    "pyslsa.commands.serve",
 )
 
 

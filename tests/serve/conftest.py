@@ -100,6 +100,12 @@ def pip_install(index_url: str, target: Path, *reqs: str, extra: tuple[str, ...]
     return subprocess.run(cmd, capture_output=True, text=True, env=clean_env(), timeout=600, check=False)
 
 
+def pip_download(index_url: str, dest: Path, *reqs: str) -> subprocess.CompletedProcess[str]:
+    cmd = [sys.executable, "-m", "pip", "download", "--isolated", "--no-cache-dir", "--no-input", "--no-deps",
+           "--index-url", index_url, "--dest", str(dest), *reqs]
+    return subprocess.run(cmd, capture_output=True, text=True, env=clean_env(), timeout=600, check=False)
+
+
 def uv_binary() -> str:
     found = shutil.which("uv") or str(Path(sys.executable).with_name("uv"))
     if not Path(found).exists():

@@ -7,85 +7,21 @@ Skipped only when no chromium is installed (CI installs it)."""
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
+from tests.serve.browser import CHROMIUM, Dom, chromium
 from tests.serve.conftest import StartProxy
 from tests.serve.dists import make_wheel
 from tests.serve.helpers import file_url, get
 from tests.serve.rules import RulesDecider
 from tests.serve.upstream_index import Index
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install -y chromium)")
 
 HOSTILE = ('<script>document.title="pwned"</script><img src=x onerror="document.body.dataset.pwned=1">'
            '"quoted" \'single\'')
-
-
-def chromium(tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    assert CHROMIUM is not None
-    cmd = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-           "--disable-background-networking", "--disable-component-update", "--disable-sync",
-           "--disable-dev-shm-usage", f"--user-data-dir={tmp}", *args]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
-
-
-class _Dom(HTMLParser):
-    """The rows of table#decisions, the counts, the title, and every element's attributes."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.title = ""
-        self.rows: list[list[str]] = []
-        self.ids: dict[str, str] = {}
-        self.elements: list[tuple[str, dict[str, str | None]]] = []
-        self._in_table = False
-        self._in_body = False
-        self._row: list[str] | None = None
-        self._cell: list[str] | None = None
-        self._id: str | None = None
-        self._tag = ""
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = dict(attrs)
-        self.elements.append((tag, a))
-        self._tag = tag
-        if tag == "table" and a.get("id") == "decisions":
-            self._in_table = True
-        elif tag == "tbody" and self._in_table:
-            self._in_body = True
-        elif tag == "tr" and self._in_body:
-            self._row = []
-        elif tag == "td" and self._row is not None:
-            self._cell = []
-        if a.get("id"):
-            self._id = a["id"]
-            self.ids[self._id or ""] = ""
-
-    def handle_endtag(self, tag: str) -> None:
-        self._tag = ""
-        if tag == "td" and self._row is not None and self._cell is not None:
-            self._row.append("".join(self._cell))
-            self._cell = None
-        elif tag == "tr" and self._row is not None:
-            self.rows.append(self._row)
-            self._row = None
-        elif tag == "table":
-            self._in_table = self._in_body = False
-        self._id = None
-
-    def handle_data(self, data: str) -> None:
-        if self._tag == "title":
-            self.title += data
-        if self._cell is not None:
-            self._cell.append(data)
-        if self._id is not None:
-            self.ids[self._id] += data
 
 
 def test_status_page_in_headless_chromium(index: Index, start_proxy: StartProxy, rules: RulesDecider,
@@ -100,7 +36,7 @@ def test_status_page_in_headless_chromium(index: Index, start_proxy: StartProxy,
 
     run = chromium(tmp_path / "profile", "--dump-dom", f"{proxy.url}/")
     assert run.returncode == 0, run.stderr[-2000:]
-    dom = _Dom()
+    dom = Dom()
     dom.feed(run.stdout)
     assert dom.title == "pyslsa serve"  # the <script> in the message did not run
     assert not any("data-pwned" in attrs for _, attrs in dom.elements)

@@ -6,7 +6,8 @@ Two layers, the same engine:
   (:mod:`pyslsa.report`): :func:`run_verify_artifact`, :func:`run_verify_github_attestation`,
   :func:`run_verify_bundle` (``pyslsa.api.verify``), :func:`run_verify_release` (``.release``),
   :func:`run_upgrade_provenance` (``.upgrade``), :func:`run_reproduce` (``.reproduce``), :func:`run_audit`
-  (``.audit``), :func:`run_verify_vsa` (``.vsa``, which also writes the VSAs of ``--vsa``). The command line
+  (``.audit``), :func:`run_verify_vsa` (``.vsa``, which also writes the VSAs of ``--vsa``), :func:`run_serve`
+  (``.serve``: the verifying index proxy, in the foreground). The command line
   calls these (``pyslsa/commands/``); a verdict on an artifact is in the report, an error that stops the command
   raises.
 * the keyword functions (:func:`verify_artifact`, :func:`verify_github_attestation`, :func:`verify_bundle`,
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     )
     from pyslsa.api.release import run_verify_release
     from pyslsa.api.reproduce import run_reproduce
+    from pyslsa.api.serve import run_serve
     from pyslsa.api.upgrade import run_upgrade_provenance
     from pyslsa.api.verify import run_verify_artifact, run_verify_bundle, run_verify_github_attestation
     from pyslsa.api.vsa import run_verify_vsa
@@ -48,6 +50,7 @@ __all__ = [
     "VerificationResult",
     "run_audit",
     "run_reproduce",
+    "run_serve",
     "run_upgrade_provenance",
     "run_verify_artifact",
     "run_verify_bundle",
@@ -70,6 +73,7 @@ _MODULES = {
     "run_reproduce": "pyslsa.api.reproduce",
     "run_audit": "pyslsa.api.audit",
     "run_verify_vsa": "pyslsa.api.vsa",
+    "run_serve": "pyslsa.api.serve",
     "ReleaseReport": "pyslsa.report",
 }
 

@@ -18,8 +18,9 @@ How a run goes:
 3. Per file: the PEP 740 provenance (the listing's URL, else the integrity API), GitHub artifact attestations by
    digest (in the repository the policy names and in the one a verified PEP 740 publisher reveals), the release
    provenance and ``--evidence DIR`` are verified (:mod:`pyslsa.core.audit.evidence`), then the verdict
-   (:func:`pyslsa.core.audit.verdict.decide_file`) against the policy and the pins. For an installed
-   distribution the file is the index wheel with its tags, and the install is proven to come from it
+   (:func:`pyslsa.core.audit.verdict.decide_file`) against the policy and the pins: :func:`judge_file`, which
+   ``pyslsa serve`` calls for each download too (one set of rules). For an installed distribution the file is
+   the index wheel with its tags, and the install is proven to come from it
    (:mod:`pyslsa.sources.installed_wheel`).
 4. Package listings and file evidence are fetched by ``jobs`` worker threads sharing one keep-alive
    :class:`~pyslsa.sources.http.HttpClient`; every request is bounded as in verify-release. A network failure
@@ -44,12 +45,14 @@ offline (its wheels must be looked up): ``download-failed``.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import functools
 import os
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
+from typing import Protocol
 
 from pyslsa.core.audit.evidence import (
     AuditFile,
@@ -61,7 +64,7 @@ from pyslsa.core.audit.evidence import (
 from pyslsa.core.audit.identity import EvidenceKind, Identity
 from pyslsa.core.audit.names import show
 from pyslsa.core.audit.pins import identities_to_pin
-from pyslsa.core.audit.policy import PackagePolicy
+from pyslsa.core.audit.policy import PackagePolicy, Policy
 from pyslsa.core.audit.verdict import EvidenceResult, FileVerdict, decide_file, package_verdict
 from pyslsa.core.github import normalize_source_uri
 from pyslsa.core.profile import SLSA_VERIFIER
@@ -85,7 +88,7 @@ from pyslsa.sources.atomic import write_atomically
 from pyslsa.sources.evidence_cache import CachedEvidence, EvidenceCache, RawEvidence
 from pyslsa.sources.files import read_evidence
 from pyslsa.sources.github import GitHubReleases
-from pyslsa.sources.github_attestations import GitHubAttestations
+from pyslsa.sources.github_attestations import AttestationBundle, GitHubAttestations
 from pyslsa.sources.http import HttpClient, check_flag_url, safe_filename
 from pyslsa.sources.inputs import InputKind, InputSource, Location, Pin, collect_pins, open_input
 from pyslsa.sources.inputs.common import filename_from_url
@@ -97,8 +100,11 @@ from pyslsa.sources.policy_file import load_policy
 from pyslsa.sources.pypi import DistFile, PackageIndex
 from pyslsa.sources.settings import github_api_url, github_url, index_url, testing_enabled
 
-__all__ = ["DEFAULT_JOBS", "MAX_JOBS", "SCHEMA", "AuditOptions", "AuditProgress", "AuditReport", "EvidenceEntry",
-           "FileResult", "PackageResult", "run_audit", "write_output"]
+__all__ = ["DEFAULT_JOBS", "MAX_JOBS", "SCHEMA", "AttestationStore", "AuditOptions", "AuditProgress", "AuditReport",
+           "EvidenceEntry", "FileJudgement", "FileResult", "PackageResult", "Pep740Source", "ReleaseEvidence",
+           "ReleaseSource", "attestation_repositories", "evidence_kinds", "fetch_release", "judge_evidence",
+           "judge_file", "run_audit", "verify_release", "wanted_release",
+           "write_output"]
 
 #: Worker threads fetching at most.
 MAX_JOBS = 64
@@ -120,9 +126,7 @@ class _Package:
     pinned: tuple[Identity, ...]
     entry: PackagePolicy | None
     listing: list[DistFile] | None = None
-    release_docs: list[VerifiedDocument] | None = None
-    release_raw: list[RawEvidence] = field(default_factory=list)
-    release_error: VerificationError | None = None
+    release: ReleaseEvidence | None = None  # the policy's GitHub release, fetched once for the package
     error: VerificationError | None = None  # the whole package fails with it
     files: list[_File] = field(default_factory=list)
     results: list[FileResult] = field(default_factory=list)
@@ -139,10 +143,178 @@ class _File:
     error: VerificationError | None = None  # the file cannot be examined
 
 
-def _kinds(entry: PackagePolicy | None) -> frozenset[EvidenceKind]:
+# -- one file's evidence and verdict: shared by the audit and ``pyslsa serve`` ------------------------------------
+
+
+def evidence_kinds(entry: PackagePolicy | None) -> frozenset[EvidenceKind]:
+    """Where to look for a package's evidence: the kinds its policy entry names (every kind when it names none),
+    and ``--evidence DIR`` always."""
     if entry is None or not entry.evidence:
         return frozenset({"pep740", "github-attestation", "github-release", "local"})
     return frozenset(entry.evidence) | {"local"}
+
+
+def wanted_release(entry: PackagePolicy | None, version: str | None) -> tuple[str, str] | None:
+    """(``github.com/ORG/REPO``, tag) of the GitHub release whose provenance is evidence for ``version``: only when
+    the policy names the package's GitHub repository (and does not leave ``github-release`` out); else None."""
+    if entry is None or entry.repository is None or "github-release" not in evidence_kinds(entry) \
+            or not entry.repository.startswith("github.com/") or version is None:
+        return None
+    return entry.repository, entry.tag_for(version)
+
+
+@dataclass(frozen=True)
+class ReleaseEvidence:
+    """A GitHub release's SLSA provenance: the assets as fetched and their documents verified (once, for every file
+    of the release), or why it could not be fetched."""
+
+    repository: str  # github.com/ORG/REPO
+    tag: str
+    raw: tuple[RawEvidence, ...] = ()
+    docs: tuple[VerifiedDocument, ...] = ()
+    error: VerificationError | None = None
+
+
+def verify_release(repository: str, tag: str, raws: Sequence[RawEvidence], root: TrustedRoot) -> ReleaseEvidence:
+    """The release's provenance assets verified (each document of a JSON-lines asset on its own)."""
+    docs: list[SlsaDocument] = []
+    for raw in raws:
+        try:
+            parts = split_evidence(raw.content)
+        except VerificationError:
+            parts = [raw.content]
+        for i, part in enumerate(parts):
+            docs.append(SlsaDocument(f"{raw.url}#{i + 1}" if len(parts) > 1 else raw.url, part))
+    verified = verify_documents(docs, root, [], None, profile=SLSA_VERIFIER) if docs else []
+    return ReleaseEvidence(repository, tag, tuple(raws), tuple(verified))
+
+
+def fetch_release(releases: GitHubReleases, repository: str, tag: str, root: TrustedRoot) -> ReleaseEvidence:
+    """The release's provenance fetched and verified; a failure to fetch it is the result's ``error``
+    (``download-failed``)."""
+    try:
+        assets = releases.provenance(repository, tag)
+    except (DownloadError, UsageError) as exc:
+        return ReleaseEvidence(repository, tag, error=exc if isinstance(exc, DownloadError)
+                               else DownloadError(exc.message))
+    raws = [RawEvidence("github-release", a.url, a.content, repository, tag) for a in assets]
+    return verify_release(repository, tag, raws, root)
+
+
+class AttestationStore(Protocol):
+    """Where GitHub artifact attestations are listed by digest (:class:`GitHubAttestations`, or a cache of it)."""
+
+    def listing_url(self, repository: str, sha256: str) -> str: ...
+
+    def attestations(self, repository: str, sha256: str) -> Sequence[AttestationBundle]: ...
+
+
+#: The file's PEP 740 provenance: (URL, the raw provenance object), None when the index has none; a
+#: VerificationError when it cannot be fetched.
+Pep740Source = Callable[[], "tuple[str, bytes] | None"]
+#: The release ``wanted_release`` names, fetched and verified: (repository, tag) -> its evidence.
+ReleaseSource = Callable[[str, str], ReleaseEvidence]
+
+
+@dataclass(frozen=True)
+class FileJudgement:
+    """One file judged: its result against the pins, the same evidence judged without them (what
+    ``--update-pins`` records), the raw evidence fetched for it (the release's included) and whether every source
+    asked answered (an incomplete record is never cached: it would read back as complete)."""
+
+    result: FileResult
+    unpinned: FileVerdict
+    raws: tuple[RawEvidence, ...]
+    complete: bool
+
+
+def attestation_repositories(entry: PackagePolicy | None, results: Sequence[EvidenceResult]) -> list[str]:
+    """The repositories whose attestation store is asked for a file: the GitHub repository the policy names, and
+    the one each verified PEP 740 GitHub publisher reveals."""
+    repos: list[str] = []
+    if entry is not None and entry.repository is not None and entry.repository.startswith("github.com/"):
+        repos.append(normalize_source_uri(entry.repository, "repository"))
+    for r in results:
+        if r.identity is not None and r.identity.kind == "GitHub" and r.identity.repository not in repos:
+            repos.append(r.identity.repository)
+    return repos
+
+
+def judge_evidence(af: AuditFile, results: Sequence[EvidenceResult],
+                   release: tuple[str, Sequence[VerifiedDocument]] | None, *, package: str, policy: Policy,
+                   pins: Sequence[Identity], today: date, input_error: VerificationError | None = None
+                   ) -> tuple[FileResult, FileVerdict]:
+    """The verdict on a file from its verified evidence (``release``: the release provenance looked at, its URL and
+    documents, for verify-release's rule on a file it does not name): against the pins, and without them."""
+    results = list(results)
+    if release is not None and not any(r.identity is not None or r.error is not None for r in results):
+        missing = uncovered_by_release(af, release[1])
+        if missing is not None:  # verify-release's rule: the release's provenance names other bytes
+            results.append(EvidenceResult("github-release", release[0], error=missing))
+    verdict = decide_file(results, package=package, policy=policy, today=today, pins=pins, input_error=input_error)
+    unpinned = decide_file(results, package=package, policy=policy, today=today, input_error=input_error)
+    entries = tuple(EvidenceEntry(r.kind, r.url, r.identity, r.error) for r in results)
+    return FileResult(af.filename, af.sha256, verdict, entries), unpinned
+
+
+def judge_file(af: AuditFile, *, package: str, version: str | None, policy: Policy, pins: Sequence[Identity],
+               today: date, root: TrustedRoot, pep740: Pep740Source | None, pep740_where: str,
+               attestations: AttestationStore | None, release: ReleaseSource | None,
+               local: Sequence[EvidenceResult] = (), input_error: VerificationError | None = None,
+               testing: bool = False) -> FileJudgement:
+    """Everything the audit does for one published file (``run_audit`` for each file of a lock, ``pyslsa serve``
+    for each download): its PEP 740 provenance (``pep740``: how to get it; ``pep740_where`` names it in a failure),
+    the GitHub attestations of the repositories :func:`attestation_repositories` names, the release provenance
+    :func:`wanted_release` names -- each as the policy's ``evidence`` allows, each verified -- then ``local``
+    (``--evidence DIR``'s results), then the verdict (:func:`judge_evidence`). A source that fails adds a
+    ``download-failed`` result (so the file fails) and makes the judgement incomplete. A source given as None is
+    not asked. ``testing``: slsa-verifier's SLSA_VERIFIER_TESTING for release provenance
+    (:func:`pyslsa.sources.settings.testing_enabled`, read once per run by the caller)."""
+    entry = policy.package(package)
+    kinds = evidence_kinds(entry)
+    results: list[EvidenceResult] = []
+    raws: list[RawEvidence] = []
+    complete = True
+    if "pep740" in kinds and pep740 is not None:
+        try:
+            found = pep740()
+            if found is not None:
+                raws.append(RawEvidence("pep740", found[0], found[1]))
+                results.extend(pep740_results(af, found[0], found[1], root))
+        except VerificationError as exc:
+            results.append(EvidenceResult("pep740", pep740_where, error=exc))
+            complete = False
+    if "github-attestation" in kinds and attestations is not None:
+        for repo in attestation_repositories(entry, results):
+            url = attestations.listing_url(repo, af.sha256)
+            try:
+                bundles = attestations.attestations(repo, af.sha256)
+            except VerificationError as exc:
+                results.append(EvidenceResult("github-attestation", url, error=exc))
+                complete = False
+                continue
+            for bundle in bundles:
+                raws.append(RawEvidence("github-attestation", bundle.url, bundle.content, repo))
+                r = github_attestation_result(af, bundle.url, bundle.content, root, repository=repo)
+                if r is not None:
+                    results.append(r)
+    used: tuple[str, Sequence[VerifiedDocument]] | None = None
+    want = wanted_release(entry, version) if release is not None else None
+    if release is not None and want is not None:
+        rel = release(*want)
+        if rel.error is not None:
+            results.append(EvidenceResult("github-release", rel.repository, error=rel.error))
+            complete = False
+        elif rel.raw:
+            first = rel.raw[0]
+            results.extend(release_results(af, rel.docs, source_uri=first.repository, tag=first.tag or "",
+                                           url_of={raw.url: raw.url for raw in rel.raw}, testing=testing))
+            used = (first.url, rel.docs)
+        raws.extend(rel.raw)
+    results.extend(local)
+    result, unpinned = judge_evidence(af, results, used, package=package, policy=policy, pins=pins, today=today,
+                                      input_error=input_error)
+    return FileJudgement(result, unpinned, tuple(raws), complete)
 
 
 class _Audit:
@@ -381,31 +553,10 @@ class _Audit:
                                 f"hashes can be given a file name")
 
     def _fetch_release(self, pkg: _Package) -> None:
-        """The release provenance of a package whose policy names its repository, verified once."""
-        entry = pkg.entry
-        if entry is None or entry.repository is None or "github-release" not in _kinds(entry) \
-                or not entry.repository.startswith("github.com/") or pkg.version is None:
-            return
-        tag = entry.tag_for(pkg.version)
-        try:
-            assets = self.releases.provenance(entry.repository, tag)
-        except (DownloadError, UsageError) as exc:
-            pkg.release_error = exc if isinstance(exc, DownloadError) else DownloadError(exc.message)
-            return
-        for asset in assets:
-            pkg.release_raw.append(RawEvidence("github-release", asset.url, asset.content, entry.repository, tag))
-        pkg.release_docs = self._verify_release(pkg.release_raw)
-
-    def _verify_release(self, raws: Sequence[RawEvidence]) -> list[VerifiedDocument]:
-        docs: list[SlsaDocument] = []
-        for raw in raws:
-            try:
-                parts = split_evidence(raw.content)
-            except VerificationError:
-                parts = [raw.content]
-            for i, part in enumerate(parts):
-                docs.append(SlsaDocument(f"{raw.url}#{i + 1}" if len(parts) > 1 else raw.url, part))
-        return verify_documents(docs, self.root, [], None, profile=SLSA_VERIFIER) if docs else []
+        """The release provenance of a package whose policy names its repository, fetched and verified once."""
+        want = wanted_release(pkg.entry, pkg.version)
+        if want is not None:
+            pkg.release = fetch_release(self.releases, *want, self.root)
 
     # -- step 3: one file ---------------------------------------------------------------------------------------
 
@@ -431,20 +582,47 @@ class _Audit:
         if f.installed is not None:
             input_error = self._prove_install(pkg, f)
         af = AuditFile(f.filename, f.sha256)
-        results, complete, release = self._evidence(pkg, f, af)
-        if input_error is None and not complete and self.o.offline and self.local_dir is None:
-            input_error = DownloadError(f"--offline: nothing is cached for {f.filename} (sha256:{f.sha256}) and no "
+        if self.o.offline:
+            return self._judge_offline(pkg, af, input_error)
+        dist, version = f.dist, pkg.version
+        pep740: Pep740Source | None = None
+        if dist is not None and version is not None:
+            pep740 = functools.partial(self.index.provenance, pkg.name, version, dist)
+        judged = judge_file(af, package=pkg.name, version=pkg.version, policy=self.policy, pins=pkg.pinned,
+                            today=self.today, root=self.root, pep740=pep740,
+                            pep740_where=(dist.provenance_url if dist is not None else None) or self.index.index_url,
+                            attestations=self.attestations, release=functools.partial(self._release, pkg),
+                            local=self._local(pkg, af), input_error=input_error, testing=self.testing)
+        if judged.complete and not self.cache.store(CachedEvidence(af.sha256, af.filename, judged.raws)):
+            with self.lock:
+                self.cache_notes.add(f"the evidence cache {self.cache.root} could not be written")
+        return judged.result, judged.unpinned
+
+    def _release(self, pkg: _Package, repository: str, tag: str) -> ReleaseEvidence:
+        """The package's release provenance (fetched in ``_plan``, for what ``wanted_release`` names)."""
+        if pkg.release is None or (pkg.release.repository, pkg.release.tag) != (repository, tag):
+            pkg.release = fetch_release(self.releases, repository, tag, self.root)
+        return pkg.release
+
+    def _judge_offline(self, pkg: _Package, af: AuditFile, input_error: VerificationError | None
+                       ) -> tuple[FileResult, FileVerdict]:
+        """Evidence from the cache (verified again from scratch: the cache is never trusted) and ``--evidence
+        DIR``."""
+        results: list[EvidenceResult] = []
+        release: tuple[str, Sequence[VerifiedDocument]] | None = None
+        try:
+            cached = self.cache.load(af.sha256)
+        except DownloadError as exc:
+            results.append(EvidenceResult("pep740", str(self.cache.entry_path(af.sha256)), error=exc))
+            cached = None
+        if cached is not None:
+            release = self._verify_cached(pkg, af, cached.pieces, results)
+        results.extend(self._local(pkg, af))
+        if input_error is None and cached is None and self.local_dir is None:
+            input_error = DownloadError(f"--offline: nothing is cached for {af.filename} (sha256:{af.sha256}) and no "
                                         f"--evidence DIR was given")
-        if release is not None and not any(r.identity is not None or r.error is not None for r in results):
-            missing = uncovered_by_release(af, release[1])
-            if missing is not None:  # verify-release's rule: the release's provenance names other bytes
-                results.append(EvidenceResult("github-release", release[0], error=missing))
-        verdict = decide_file(results, package=pkg.name, policy=self.policy, today=self.today, pins=pkg.pinned,
-                              input_error=input_error)
-        unpinned = decide_file(results, package=pkg.name, policy=self.policy, today=self.today,
-                               input_error=input_error)
-        entries = tuple(EvidenceEntry(r.kind, r.url, r.identity, r.error) for r in results)
-        return FileResult(f.filename, f.sha256, verdict, entries), unpinned
+        return judge_evidence(af, results, release, package=pkg.name, policy=self.policy, pins=pkg.pinned,
+                              today=self.today, input_error=input_error)
 
     def _prove_install(self, pkg: _Package, f: _File) -> VerificationError | None:
         assert f.installed is not None
@@ -457,94 +635,15 @@ class _Audit:
             first = first or problem
         return first
 
-    def _evidence(self, pkg: _Package, f: _File, af: AuditFile
-                  ) -> tuple[list[EvidenceResult], bool, tuple[str, list[VerifiedDocument]] | None]:
-        """Every piece of evidence for the file, verified; whether the remote sources were all heard (online:
-        asked; offline: found in the cache); and the release provenance looked at (its URL and documents)."""
-        kinds = _kinds(pkg.entry)
+    def _local(self, pkg: _Package, af: AuditFile) -> list[EvidenceResult]:
         results: list[EvidenceResult] = []
-        complete = True
-        release: tuple[str, list[VerifiedDocument]] | None = None
-        if self.o.offline:
-            try:
-                cached = self.cache.load(af.sha256)
-            except DownloadError as exc:
-                results.append(EvidenceResult("pep740", str(self.cache.entry_path(af.sha256)), error=exc))
-                cached = None
-            complete = cached is not None
-            if cached is not None:
-                release = self._verify_cached(pkg, af, cached.pieces, results)
-        else:
-            release = self._fetch(pkg, f, af, kinds, results)
-        if "local" in kinds and self.local_dir is not None:
+        if "local" in evidence_kinds(pkg.entry) and self.local_dir is not None:
             for item in local_evidence(self.local_dir, af.filename, af.sha256):
                 results.extend(self._verify_local(pkg, af, item))
-        return results, complete, release
-
-    def _github_attestations(self, af: AuditFile, repos: Sequence[str], raws: list[RawEvidence],
-                             results: list[EvidenceResult]) -> bool:
-        """Fetch and verify the attestations each repository stores for the file; False if a fetch failed."""
-        ok = True
-        for repo in repos:
-            url = self.attestations.listing_url(repo, af.sha256)
-            try:
-                bundles = self.attestations.attestations(repo, af.sha256)
-            except VerificationError as exc:
-                results.append(EvidenceResult("github-attestation", url, error=exc))
-                ok = False
-                continue
-            for bundle in bundles:
-                raws.append(RawEvidence("github-attestation", bundle.url, bundle.content, repo))
-                r = github_attestation_result(af, bundle.url, bundle.content, self.root, repository=repo)
-                if r is not None:
-                    results.append(r)
-        return ok
-
-    def _fetch(self, pkg: _Package, f: _File, af: AuditFile, kinds: frozenset[EvidenceKind],
-               results: list[EvidenceResult]) -> tuple[str, list[VerifiedDocument]] | None:
-        """Fetch and verify the file's remote evidence. A source that fails adds a ``download-failed`` result
-        (and nothing is cached: an incomplete record would read back as complete)."""
-        raws: list[RawEvidence] = []
-        ok = True
-        if "pep740" in kinds and f.dist is not None and pkg.version is not None:
-            try:
-                found = self.index.provenance(pkg.name, pkg.version, f.dist)
-                if found is not None:
-                    raws.append(RawEvidence("pep740", found[0], found[1]))
-                    results.extend(pep740_results(af, found[0], found[1], self.root))
-            except VerificationError as exc:
-                results.append(EvidenceResult("pep740", f.dist.provenance_url or self.index.index_url, error=exc))
-                ok = False
-        if "github-attestation" in kinds:
-            repos: list[str] = []
-            entry = pkg.entry
-            if entry is not None and entry.repository is not None and entry.repository.startswith("github.com/"):
-                repos.append(normalize_source_uri(entry.repository, "repository"))
-            for r in results:  # a verified PEP 740 publisher reveals the repository
-                if r.identity is not None and r.identity.kind == "GitHub" and r.identity.repository not in repos:
-                    repos.append(r.identity.repository)
-            ok = self._github_attestations(af, repos, raws, results) and ok
-        release: tuple[str, list[VerifiedDocument]] | None = None
-        if pkg.release_error is not None:
-            where = pkg.entry.repository if pkg.entry is not None and pkg.entry.repository else "github-release"
-            results.append(EvidenceResult("github-release", where, error=pkg.release_error))
-            ok = False
-        elif pkg.release_docs is not None and pkg.release_raw:
-            first = pkg.release_raw[0]
-            results.extend(release_results(af, pkg.release_docs, source_uri=first.repository, tag=first.tag or "",
-                                           url_of=self._urls(pkg.release_raw), testing=self.testing))
-            release = (first.url, pkg.release_docs)
-        if ok and not self.cache.store(CachedEvidence(af.sha256, af.filename, (*raws, *pkg.release_raw))):
-            with self.lock:
-                self.cache_notes.add(f"the evidence cache {self.cache.root} could not be written")
-        return release
-
-    @staticmethod
-    def _urls(raws: Sequence[RawEvidence]) -> dict[str, str]:
-        return {raw.url: raw.url for raw in raws}
+        return results
 
     def _verify_cached(self, pkg: _Package, af: AuditFile, raws: Sequence[RawEvidence],
-                       results: list[EvidenceResult]) -> tuple[str, list[VerifiedDocument]] | None:
+                       results: list[EvidenceResult]) -> tuple[str, Sequence[VerifiedDocument]] | None:
         """Cached evidence, verified again from scratch (the cache is never trusted)."""
         release: list[RawEvidence] = []
         for raw in raws:
@@ -558,10 +657,10 @@ class _Audit:
                 release.append(raw)
         if not release:
             return None
-        docs = self._verify_release(release)
-        results.extend(release_results(af, docs, source_uri=release[0].repository, tag=release[0].tag or "",
+        rel = verify_release(release[0].repository or "", release[0].tag or "", release, self.root)
+        results.extend(release_results(af, rel.docs, source_uri=release[0].repository, tag=release[0].tag or "",
                                        testing=self.testing))
-        return release[0].url, docs
+        return release[0].url, rel.docs
 
     def _verify_local(self, pkg: _Package, af: AuditFile, item: LocalEvidence) -> list[EvidenceResult]:
         if item.error is not None:

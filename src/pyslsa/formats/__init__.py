@@ -4,7 +4,7 @@ A view is anything with ``text(report)`` (stdout, or (stdout, stderr)) and ``jso
 object on stdout); it may also have ``debug_lines(report)`` (what ``--debug`` adds on stderr, in any format),
 ``markdown(report)`` (like ``text``) and ``sarif(report) -> dict`` (a JSON document, like ``json_doc``). The views
 of this package are modules whose functions are those (``verify_view``, ``upgrade_view``, ``release_view``,
-``reproduce_view``, ``audit_view``, ``vsa_view``) or objects in a module (``trust_root_view``).
+``reproduce_view``, ``audit_view``, ``vsa_view``, ``serve_view``) or objects in a module (``trust_root_view``).
 
 :data:`VIEWS` names the view of each report type by the type's and the view's module paths, so that rendering
 imports only the one view it needs; :func:`register` adds one at run time. A report's view is the one of the
@@ -41,6 +41,7 @@ VIEWS: dict[str, str] = {
     "pyslsa.report.ReleaseReport": "pyslsa.formats.release_view",
     "pyslsa.report.reproduce.ReproduceReport": "pyslsa.formats.reproduce_view",
     "pyslsa.report.audit.AuditReport": "pyslsa.formats.audit_view",
+    "pyslsa.report.serve.ServeReport": "pyslsa.formats.serve_view",
     "pyslsa.report.trust_root.TrustRootReport": "pyslsa.formats.trust_root_view:ROOT_VIEW",
     "pyslsa.report.trust_root.UpdateResult": "pyslsa.formats.trust_root_view:UPDATE_VIEW",
     "pyslsa.report.vsa.VerifyVsaReport": "pyslsa.formats.vsa_view",

@@ -4,7 +4,7 @@ Built once, either from the command line (``options_from(args)`` in ``pyslsa/com
 keyword library functions (:func:`pyslsa.verify_artifact` ...), and handed to the library function that runs the
 command (``pyslsa.api.run_<command>``). Adding a flag is one field in its options class and one parser line in the
 command's module. Plain data: nothing heavy is imported (no cryptography, no HTTP client), and each command's class
-is in its own module (``verify``, ``release``, ``upgrade``, ``reproduce``, ``audit``, ``vsa``, as in
+is in its own module (``verify``, ``release``, ``upgrade``, ``reproduce``, ``audit``, ``vsa``, ``serve``, as in
 :mod:`pyslsa.api`), loaded on first use and importable from here.
 
 Evidence and keys are given as their bytes or as a path (``bytes | str | os.PathLike``); a trusted root also as a
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from pyslsa.options.audit import AUDIT_FORMATS, DEFAULT_JOBS, AuditFormat, AuditOptions, AuditProgress
     from pyslsa.options.release import VerifyReleaseOptions
     from pyslsa.options.reproduce import ReproduceOptions
+    from pyslsa.options.serve import ServeOptions
     from pyslsa.options.upgrade import UpgradeProvenanceOptions
     from pyslsa.options.verify import VerifyArtifactOptions, VerifyBundleOptions, VerifyGithubAttestationOptions
     from pyslsa.options.vsa import VerifyVsaOptions, VsaOutput
@@ -36,6 +37,7 @@ __all__ = [
     "AuditProgress",
     "EvidenceSpec",
     "ReproduceOptions",
+    "ServeOptions",
     "TrustedRootSpec",
     "UpgradeProvenanceOptions",
     "VerifyArtifactOptions",
@@ -63,6 +65,7 @@ _MODULES = {
     **dict.fromkeys(("AUDIT_FORMATS", "DEFAULT_JOBS", "AuditFormat", "AuditOptions", "AuditProgress"),
                     "pyslsa.options.audit"),
     **dict.fromkeys(("VerifyVsaOptions", "VsaOutput"), "pyslsa.options.vsa"),
+    "ServeOptions": "pyslsa.options.serve",
 }
 
 

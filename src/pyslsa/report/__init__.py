@@ -3,8 +3,8 @@
 the type checker only).
 
 The verify commands' and verify-release's reports are here; ``reproduce``'s, ``audit``'s, ``trust-root``'s and
-``verify-vsa``'s (and the record of a VSA written) are in :mod:`pyslsa.report.reproduce`, :mod:`.audit`,
-:mod:`.trust_root` and :mod:`.vsa`, and importable from here too (each loaded
+``verify-vsa``'s (and the record of a VSA written) and ``serve``'s are in :mod:`pyslsa.report.reproduce`,
+:mod:`.audit`, :mod:`.trust_root`, :mod:`.vsa` and :mod:`.serve`, and importable from here too (each loaded
 on first use, so that a verify command does not pay for creating the others' classes).
 """
 
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from pyslsa.core.release import FileVerdict
     from pyslsa.report.audit import AUDIT_SCHEMA, AuditReport, EvidenceEntry, FileResult, PackageResult
     from pyslsa.report.reproduce import ReproduceReport, SourceFile
+    from pyslsa.report.serve import ServeReport
     from pyslsa.report.trust_root import (
         SOURCE_KINDS,
         AuthorityInfo,
@@ -52,6 +53,7 @@ __all__ = [
     "ReproduceReport",
     "RootSource",
     "RootSourceKind",
+    "ServeReport",
     "SourceFile",
     "TrustRootReport",
     "UpdateResult",
@@ -185,6 +187,7 @@ _ELSEWHERE = {
     **dict.fromkeys(("AUDIT_SCHEMA", "AuditReport", "EvidenceEntry", "FileResult", "PackageResult"),
                     "pyslsa.report.audit"),
     **dict.fromkeys(("ReproduceReport", "SourceFile"), "pyslsa.report.reproduce"),
+    "ServeReport": "pyslsa.report.serve",
     **dict.fromkeys(("SOURCE_KINDS", "AuthorityInfo", "AuthorityKind", "RepositoryState", "RootSource",
                      "RootSourceKind", "TrustRootReport", "UpdateResult", "iso_utc"), "pyslsa.report.trust_root"),
     **dict.fromkeys(("VerifyVsaReport", "VsaWritten"), "pyslsa.report.vsa"),

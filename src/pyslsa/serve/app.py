@@ -29,7 +29,6 @@ import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
-from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -47,22 +46,15 @@ from starlette.types import Receive, Scope, Send
 
 from pyslsa.errors import UsageError
 from pyslsa.serve import pages
-from pyslsa.serve.cache import BlobStore, FlightAborted, SingleFlight
+from pyslsa.serve.cache import BlobStore, FlightAborted, SingleFlight, default_cache_dir
 from pyslsa.serve.config import ServeConfig
-from pyslsa.serve.model import VERDICTS, Decider, Decision, DecisionRequest, UpstreamFile
+from pyslsa.serve.model import DECIDER_ERROR, VERDICTS, Decider, Decision, DecisionRequest, UpstreamFile
 from pyslsa.serve.upstream import ProjectPage, Upstream, UpstreamError, valid_project
 from pyslsa.sources.pypi import JSON_V1
 
 log = logging.getLogger("pyslsa.serve")
 _HEX64 = re.compile(r"\A[0-9a-f]{64}\Z")
-DECIDER_ERROR = "decider-error"
 _NO_STORE = {"Cache-Control": "no-store"}
-
-
-def default_cache_dir() -> Path:
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("pyslsa")) / "serve"
 
 
 class FdResponse(Response):

@@ -2,8 +2,10 @@
 
 Layout under the cache directory (created 0700; nothing in it is named by upstream)::
 
-    blobs/<aa>/<sha256>       distribution files, metadata files, provenance objects (read-only, 0444)
+    blobs/<aa>/<sha256>       distribution files, metadata files, provenance objects, other evidence (0444)
     refs/provenance/<sha256>  for a distribution's sha256: the sha256 of its provenance blob (raw evidence)
+    refs/evidence/<sha256>    for a question a decider asked elsewhere (e.g. GitHub's attestations of a file's
+                              digest, by the sha256 of the question): the sha256 of the blob recording the answer
     tmp/<random>.part         downloads in progress (removed on every path; leftovers of a crash at start-up)
 
 A blob is written only after its bytes matched the digest the index lists (provenance objects, which the index
@@ -30,6 +32,15 @@ from pyslsa.errors import UsageError
 _HEX64 = re.compile(r"\A[0-9a-f]{64}\Z")
 T = TypeVar("T")
 _READ = 256 * 1024
+#: The kinds of refs (directories under ``refs/``).
+REF_KINDS = ("provenance", "evidence")
+
+
+def default_cache_dir() -> Path:
+    """pyslsa's cache directory (``$PYSLSA_CACHE_DIR``, else the user cache directory) + ``serve``."""
+    from pyslsa.sources.tuf import cache_root
+
+    return cache_root() / "serve"
 
 
 def _check(sha256: str) -> str:
@@ -50,7 +61,7 @@ class BlobStore:
     def prepare(self) -> None:
         """Create the directories (0700) and remove part files a crash left behind."""
         try:
-            for d in (self.root, self.blobs, self.refs / "provenance", self.tmp):
+            for d in (self.root, self.blobs, *(self.refs / k for k in REF_KINDS), self.tmp):
                 d.mkdir(mode=0o700, parents=True, exist_ok=True)
             for leftover in self.tmp.glob("*.part"):
                 with suppress(FileNotFoundError):
@@ -134,9 +145,14 @@ class BlobStore:
                 part.unlink()
         return sha
 
+    def _ref(self, kind: str, key: str) -> Path:
+        if kind not in REF_KINDS:
+            raise ValueError(f"not a kind of ref: {kind!r}")
+        return self.refs / kind / _check(key)
+
     def get_ref(self, kind: str, key: str) -> str | None:
         try:
-            value = (self.refs / kind / _check(key)).read_text("ascii").strip()
+            value = self._ref(kind, key).read_text("ascii").strip()
         except (OSError, UnicodeDecodeError):
             return None
         return value if _HEX64.match(value) else None
@@ -147,14 +163,14 @@ class BlobStore:
         try:
             with out:
                 out.write(sha256.encode("ascii"))
-            part.replace(self.refs / kind / _check(key))
+            part.replace(self._ref(kind, key))
         finally:
             with suppress(FileNotFoundError):
                 part.unlink()
 
     def drop_ref(self, kind: str, key: str) -> None:
         with suppress(FileNotFoundError):
-            (self.refs / kind / _check(key)).unlink()
+            self._ref(kind, key).unlink()
 
 
 class FlightAborted(Exception):
@@ -209,4 +225,4 @@ class SingleFlight:
                 await t
 
 
-__all__ = ["BlobStore", "FlightAborted", "SingleFlight"]
+__all__ = ["REF_KINDS", "BlobStore", "FlightAborted", "SingleFlight", "default_cache_dir"]

@@ -20,6 +20,9 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, runtime_checkable
 
 Verdict = Literal["verified", "unattested", "allowed", "failed"]
+#: The code of a decision the decider could not make (it raised, timed out, answered something else, or cannot
+#: read its policy): it counts as ``failed``.
+DECIDER_ERROR = "decider-error"
 #: Every verdict, in the order the status page counts them.
 VERDICTS: tuple[Verdict, ...] = ("verified", "unattested", "allowed", "failed")
 
@@ -98,4 +101,4 @@ class Decider(Protocol):
         ...
 
 
-__all__ = ["VERDICTS", "Decider", "Decision", "DecisionRequest", "UpstreamFile", "Verdict"]
+__all__ = ["DECIDER_ERROR", "VERDICTS", "Decider", "Decision", "DecisionRequest", "UpstreamFile", "Verdict"]

@@ -69,6 +69,13 @@ def _server(config: ServeConfig, decider: Decider) -> uvicorn.Server:
         timeout_graceful_shutdown=max(1, round(config.limits.shutdown_grace))), proxy)
 
 
+def _describe(decider: Decider) -> str:
+    try:
+        return " ".join(str(decider.describe()).split())
+    except Exception as exc:  # noqa: BLE001 - the banner says so instead
+        return f"unavailable ({type(exc).__name__})"
+
+
 def serve(config: ServeConfig, decider: Decider, *, out: TextIO | None = None) -> str | None:
     """Serve until Ctrl-C or SIGTERM, then shut down cleanly (open downloads get ``Limits.shutdown_grace``
     seconds, in-flight upstream fetches are cancelled and their part files removed). Prints the URLs to use.
@@ -82,14 +89,18 @@ def serve(config: ServeConfig, decider: Decider, *, out: TextIO | None = None) -
     print(f"  status page:   {url}/", file=out)
     print(f"  install with:  pip install --index-url {url}/simple/ PACKAGE", file=out)
     print(f"                 uv pip install --index-url {url}/simple/ PACKAGE", file=out)
+    print(f"  policy:        {_describe(decider)}", file=out)
     print("  Ctrl-C to stop", file=out, flush=True)
     stopped_by: list[str] = []
     previous: dict[signal.Signals, object] = {}
 
     def remember(signum: int, frame: FrameType | None) -> None:
         # uvicorn replaces this handler while it runs, and raises the signal again after its graceful shutdown:
-        # it lands here, so the process ends normally instead of by KeyboardInterrupt or a default SIGTERM.
+        # it lands here, so the process ends normally instead of by KeyboardInterrupt or a default SIGTERM. A signal
+        # before uvicorn installs its handlers (right after the banner) lands here too: the server then stops as
+        # soon as it has started, instead of the signal being lost.
         stopped_by.append(signal.Signals(signum).name)
+        server.should_exit = True
 
     main = threading.current_thread() is threading.main_thread()
     if main:

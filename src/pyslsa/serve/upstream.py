@@ -13,7 +13,9 @@ Every fetch: an allowed host (the upstream's own or a configured file host; redi
 ``Limits.max_redirects``, never https -> http), a connect and a read timeout, an overall deadline (504 when spent),
 a size cap counted on decoded bytes (a larger ``Content-Length`` is refused before reading), a retry on connection
 errors and 5xx answers. Files are fetched with ``Accept-Encoding: identity`` and an encoded answer is refused, so
-no chunk can inflate in memory.
+no chunk can inflate in memory. The client honours the same environment as :mod:`pyslsa.sources.http`:
+``SSL_CERT_FILE`` / ``SSL_CERT_DIR`` for the CA bundle, ``HTTPS_PROXY`` / ``HTTP_PROXY`` / ``ALL_PROXY`` /
+``NO_PROXY`` (httpx's ``trust_env``).
 """
 
 from __future__ import annotations
@@ -334,7 +336,10 @@ class Upstream:
         self.allowed = frozenset(allowed)
         lim = self.limits
         self.client = httpx.AsyncClient(
-            follow_redirects=False, transport=transport, trust_env=False,
+            # trust_env: the environment pyslsa's other HTTP client (sources/http.py) honours too: SSL_CERT_FILE /
+            # SSL_CERT_DIR (a system or corporate CA bundle) and HTTP(S)_PROXY / ALL_PROXY / NO_PROXY. (httpx reads
+            # no .netrc on its own.) Without it, httpx trusts only certifi's bundle and ignores the proxy.
+            follow_redirects=False, transport=transport, trust_env=True,
             timeout=httpx.Timeout(lim.read_timeout, connect=lim.connect_timeout, pool=lim.page_deadline),
             limits=httpx.Limits(max_connections=lim.max_upstream_connections,
                                 max_keepalive_connections=lim.max_upstream_connections),
