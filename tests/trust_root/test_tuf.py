@@ -1,6 +1,6 @@
 """The trusted root's lifecycle with TUF: a real throw-away TUF repository (tests/tuf_repo.py, Ed25519 signatures made
 with python-tuf's metadata API) served on 127.0.0.1, the ngclient-based client of pyslsa.sources.tuf, and the rule
-of pyslsa.trust_root that chooses the root in force. No public network."""
+of pyslsa.api.trust_root that chooses the root in force. No public network."""
 
 from __future__ import annotations
 
@@ -17,11 +17,11 @@ import pytest
 from tuf.api.metadata import Metadata
 
 import pyslsa
+from pyslsa.api.trust_root import export, repository_for, resolve_trusted_root, show, update, verify_file
 from pyslsa.core.trust import TrustedRoot, TrustedRootError
 from pyslsa.errors import CODES, TufError, TufUnreachableError, UsageError, VerificationError
 from pyslsa.formats import trust_root_view as view
 from pyslsa.sources import tuf as tufc
-from pyslsa.trust_root import export, repository_for, resolve_trusted_root, show, update, verify_file
 from tests.authority import Authority
 from tests.conftest import DATA, DEAD_LOOPBACK
 from tests.tuf_repo import ServerState, TufRepo, serve
@@ -424,7 +424,8 @@ def test_stale_cache_offline_falls_back_to_the_bundled_root_with_its_date(
     assert resolved.source.kind == "bundled" and resolved.data == fallback
     warning = resolved.source.warning or ""
     assert "expiry check failed" in warning and "timestamp.json is expired" in warning
-    assert f"newest authority from {(auth.now - dt.timedelta(days=365)).date().isoformat()}" in warning
+    newest = (auth.now - dt.timedelta(days=365)).date().isoformat()  # the date of its newest authority
+    assert f"verifying with the trusted root bundled with pyslsa {pyslsa.__version__} ({newest})" in warning
     assert state.requests == []
     # Allowed to refresh, and the repository has moved on: the new state replaces the stale one.
     repo.publish()
@@ -434,16 +435,50 @@ def test_stale_cache_offline_falls_back_to_the_bundled_root_with_its_date(
     assert fresh.source.expires is not None and fresh.source.expires > dt.datetime.now(UTC)
 
 
-def test_refresh_failure_fails_closed_never_falls_back(auth: Authority, repo: TufRepo,
-                                                       dirs: dict[str, Path]) -> None:
+def test_unreachable_refresh_falls_back_to_the_bundled_root_with_a_warning(auth: Authority, repo: TufRepo,
+                                                                           dirs: dict[str, Path]) -> None:
     fallback = root_bytes(auth)
-    with pytest.raises(TufUnreachableError):
-        resolve_trusted_root(repository=with_fallback(DEAD_LOOPBACK + "/repo", repo, fallback),
-                             cache_dir=dirs["cache_dir"], refresh=True, fetcher=fetcher())
-    # The same request offline is the bundled root, with its warning.
-    offline = resolve_trusted_root(repository=with_fallback(DEAD_LOOPBACK + "/repo", repo, fallback),
-                                   cache_dir=dirs["cache_dir"])
+    dead = with_fallback(DEAD_LOOPBACK + "/repo", repo, fallback)
+    resolved = resolve_trusted_root(repository=dead, cache_dir=dirs["cache_dir"], refresh=True, fetcher=fetcher())
+    assert resolved.source.kind == "bundled" and resolved.data == fallback
+    warning = resolved.source.warning or ""
+    assert warning.startswith(f"could not reach {DEAD_LOOPBACK}/repo: {DEAD_LOOPBACK}/repo/2.root.json unreachable: ")
+    assert f"verifying with the trusted root bundled with pyslsa {pyslsa.__version__} (" in warning
+    assert warning.endswith("run `pyslsa trust-root update` to fail instead when the repository is unreachable")
+    assert "\n" not in warning
+    # The same request offline is the bundled root too, with the offline warning.
+    offline = resolve_trusted_root(repository=dead, cache_dir=dirs["cache_dir"])
     assert offline.source.kind == "bundled" and "no TUF cache" in (offline.source.warning or "")
+    # ... and trust-root update fails: that is how to insist on a fresh root.
+    with pytest.raises(TufUnreachableError):
+        update(repository=dead, cache_dir=dirs["cache_dir"], fetcher=fetcher())
+
+
+def test_refresh_failing_a_tuf_check_fails_closed_never_falls_back(
+        auth: Authority, repo: TufRepo, served: tuple[str, ServerState], dirs: dict[str, Path]) -> None:
+    url, _ = served
+    repo.publish(timestamp_expires=dt.datetime.now(UTC) - dt.timedelta(minutes=5))  # a freeze
+    with pytest.raises(TufError) as info:
+        resolve_trusted_root(repository=with_fallback(url, repo, root_bytes(auth)), cache_dir=dirs["cache_dir"],
+                             refresh=True, fetcher=fetcher())
+    assert not isinstance(info.value, TufUnreachableError)
+    assert info.value.code == "tuf-failed" and info.value.check == "expiry"
+
+
+def test_private_repository_unreachable_has_nothing_to_fall_back_on(repo: TufRepo, dirs: dict[str, Path]) -> None:
+    # No cache: nothing to verify with, a usage error (exit 2) saying why.
+    dead = private(DEAD_LOOPBACK + "/repo", repo, dirs)
+    with pytest.raises(UsageError) as usage:
+        resolve_trusted_root(repository=dead, cache_dir=dirs["cache_dir"], refresh=True, fetcher=fetcher())
+    assert usage.value.exit_status == 2 and "could not be reached" in usage.value.message
+    assert "no TUF cache of it yet" in usage.value.message
+    # A genuine cache that expired, and the repository unreachable: tuf-unreachable (exit 1), naming both.
+    repo.publish(timestamp_expires=dt.datetime.now(UTC) - dt.timedelta(hours=1))
+    tufc.save_mirror(dead, {k: v for k, v in repo.files.items() if k != "1.root.json"}, dirs["cache_dir"])
+    with pytest.raises(TufUnreachableError) as unreachable:
+        resolve_trusted_root(repository=dead, cache_dir=dirs["cache_dir"], refresh=True, fetcher=fetcher())
+    assert unreachable.value.exit_status == 1 and "its TUF cache is not usable" in unreachable.value.message
+    assert "expiry check failed" in unreachable.value.message
 
 
 def test_offline_never_opens_a_connection(monkeypatch: pytest.MonkeyPatch, repo: TufRepo,
@@ -457,12 +492,14 @@ def test_offline_never_opens_a_connection(monkeypatch: pytest.MonkeyPatch, repo:
 
     monkeypatch.setattr(socket.socket, "connect", no_connect)
     monkeypatch.setattr(socket, "create_connection", no_connect)
+    monkeypatch.delenv("PYSLSA_TUF_MIRROR")  # the real production URL: no connection is attempted anyway
+    monkeypatch.delenv("PYSLSA_TUF_STAGING_MIRROR")
     cached = resolve_trusted_root(repository=private(url, repo, dirs), cache_dir=dirs["cache_dir"])
     assert cached.source.kind == "tuf-cache"
     # The production instance with an empty cache: the bundled root, no connection attempted.
     bundled = resolve_trusted_root(cache_dir=dirs["cache_dir"])
     assert bundled.source.kind == "bundled" and bundled.source.repository == tufc.PRODUCTION_URL
-    assert bundled.trusted_root.tlogs and "newest authority from 2025-09-23" in (bundled.source.warning or "")
+    assert bundled.trusted_root.tlogs and "bundled with pyslsa 0.1.0 (2025-09-23)" in (bundled.source.warning or "")
     staging = resolve_trusted_root(staging=True, cache_dir=dirs["cache_dir"])
     assert staging.source.repository == tufc.STAGING_URL and staging.data != bundled.data
     assert state.requests == []

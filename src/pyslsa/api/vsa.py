@@ -24,6 +24,7 @@ from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
 
 from pyslsa import __version__
+from pyslsa.api.trust_root import resolve_root
 from pyslsa.core.dsse import INTOTO_PAYLOAD_TYPE
 from pyslsa.core.keys import SigningKey, envelope_json, load_private_key_pem, load_public_key_pem, sign_envelope
 from pyslsa.core.profile import SLSA_VERIFIER
@@ -47,7 +48,7 @@ from pyslsa.errors import InvalidProvenanceError, InvalidVsaError, UsageError, V
 from pyslsa.options import VerifyVsaOptions, VsaOutput
 from pyslsa.report import ArtifactOutcome, ReleaseReport, Report, VerifyVsaReport, VsaWritten
 from pyslsa.sources.atomic import check_writable, write_atomically
-from pyslsa.sources.files import MAX_EVIDENCE_BYTES, load_trusted_root, read_evidence
+from pyslsa.sources.files import MAX_EVIDENCE_BYTES, read_evidence
 from pyslsa.sources.settings import VSA_KEY_PASSWORD_ENV, vsa_key_password
 
 if TYPE_CHECKING:
@@ -93,11 +94,11 @@ def verify_vsa(options: VerifyVsaOptions) -> VerifiedVsa:
                               f"{MAX_EVIDENCE_BYTES // (1024 * 1024)} MiB: not a VSA") from None
     # A --trusted-root given is read now, used or not (a wrong path is a usage error, not ignored); the bundled
     # root is only loaded for a VSA in a Sigstore bundle.
-    given_root = (load_trusted_root(options.trusted_root_path) if options.trusted_root_path is not None
+    given_root = (resolve_root(options.trusted_root_path).trusted_root if options.trusted_root_path is not None
                   else None)
 
-    def root() -> TrustedRoot:
-        return given_root if given_root is not None else load_trusted_root(None)
+    def root() -> TrustedRoot:  # else the one rule (docs/trust-root.md), with the command's TUF options
+        return given_root if given_root is not None else resolve_root(None, options.tuf).trusted_root
 
     # verify-vsa is slsa-verifier's command: a VSA in a Sigstore bundle is read as sigstore-go reads bundles.
     return verify_vsa_document(data, expected, profile=SLSA_VERIFIER, key=key, key_der=key_der,

@@ -10,7 +10,15 @@ import datetime as dt
 from typing import Any
 
 from pyslsa.formats import printable
-from pyslsa.report import AuthorityInfo, RepositoryState, RootSource, TrustRootReport, UpdateResult, iso_utc
+from pyslsa.report import (
+    AuthorityInfo,
+    ExportResult,
+    RepositoryState,
+    RootSource,
+    TrustRootReport,
+    UpdateResult,
+    iso_utc,
+)
 
 _TITLES = (("tlog", "Transparency logs"), ("ctlog", "CT logs"), ("ca", "Certificate authorities"),
            ("tsa", "Timestamp authorities"))
@@ -119,7 +127,30 @@ class _UpdateView:
         return update_json(result)
 
 
+class _ExportView:
+    """``trust-root export`` in the view registry. Text: the trusted root itself on stdout, byte for byte, when
+    there is no ``--output``; else one line saying what was written. (Its warning, if any, is added on stderr by
+    :func:`pyslsa.formats.render`, like every verifying command's; JSON gets ``trusted_root`` the same way.)"""
+
+    @staticmethod
+    def text(result: ExportResult) -> tuple[str, str]:
+        if result.output is None:
+            return result.data.decode("utf-8", "replace"), ""
+        source = result.root_source
+        return (f"Exported the trusted root in force ({source.kind}, sha256 {source.sha256}) to "
+                f"{printable(result.output)}\n"), ""
+
+    @staticmethod
+    def json_doc(result: ExportResult) -> dict[str, Any]:
+        import json
+
+        content = json.loads(result.data) if result.output is None else None
+        return {"output": result.output, "sha256": result.root_source.sha256, "content": content}
+
+
 ROOT_VIEW = _RootView()
 UPDATE_VIEW = _UpdateView()
+EXPORT_VIEW = _ExportView()
 
-__all__ = ["ROOT_VIEW", "UPDATE_VIEW", "report_json", "report_text", "source_text", "update_json", "update_text"]
+__all__ = ["EXPORT_VIEW", "ROOT_VIEW", "UPDATE_VIEW", "report_json", "report_text", "source_text", "update_json",
+           "update_text"]
