@@ -20,6 +20,7 @@ import pyslsa
 from pyslsa.api.trust_root import export, repository_for, resolve_trusted_root, show, update, verify_file
 from pyslsa.core.trust import TrustedRoot, TrustedRootError
 from pyslsa.errors import CODES, TufError, TufUnreachableError, UsageError, VerificationError
+from pyslsa.formats import render
 from pyslsa.formats import trust_root_view as view
 from pyslsa.sources import tuf as tufc
 from tests.authority import Authority
@@ -624,8 +625,8 @@ def test_show_reports_the_source_and_what_the_root_trusts(auth: Authority, repo:
     assert len(report.of_kind("ca")) == 1 and len(report.of_kind("tsa")) == 1 and len(report.of_kind("ctlog")) == 1
     text = view.report_text(report)
     assert "Source: tuf-cache" in text and "Transparency logs (1):" in text and "https://rekor.test" in text
-    doc = view.report_json(report)
-    assert doc["source"]["kind"] == "tuf-cache" and doc["source"]["versions"]["targets"] == 1
+    doc = json.loads(render(report, "json")[0])  # where the root comes from: the trusted_root of every JSON output
+    assert doc["trusted_root"]["kind"] == "tuf-cache" and doc["trusted_root"]["versions"]["targets"] == 1
     assert doc["authorities"]["tlog"][0]["id"] == auth.log.log_id.hex()
     json.dumps(doc)
 

@@ -281,7 +281,8 @@ def update(*, tuf_url: str | None = None, tuf_root: bytes | PathLike | None = No
     repo = repository or repository_for(tuf_url, tuf_root, staging, data_dir)
     outcome: RefreshOutcome = tuf.refresh(repo, cache_dir=cache_dir, fetcher=fetcher)
     _remember(repo, data_dir)
-    return UpdateResult(repo.url, str(outcome.mirror), outcome.before, outcome.after, outcome.cache_problem)
+    return UpdateResult(repo.url, str(outcome.mirror), outcome.before, outcome.after, outcome.cache_problem,
+                        root_source=_tuf_source("tuf", outcome.after, str(outcome.mirror)))
 
 
 # -- trust-root show / verify ----------------------------------------------------------------------------------------

@@ -112,6 +112,12 @@ class TrustRootReport:
         """0: a root parsed (its warnings do not change that); errors are raised, not reported."""
         return 0
 
+    @property
+    def root_source(self) -> RootSource:
+        """The root this report describes, as every report that verified against one records it (the JSON output's
+        ``trusted_root``)."""
+        return self.source
+
     def of_kind(self, kind: str) -> tuple[AuthorityInfo, ...]:
         return tuple(a for a in self.authorities if a.kind == kind)
 
@@ -143,6 +149,8 @@ class UpdateResult:
     cache_problem: str | None = None
     command: str = "trust-root"
     error: PyslsaError | None = None
+    #: the trusted root the update left in force (kind ``tuf``)
+    root_source: RootSource | None = None
 
     @property
     def exit_status(self) -> int:
