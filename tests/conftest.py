@@ -80,16 +80,13 @@ def _no_public_hosts(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("PYSLSA_TUF_STAGING_MIRROR", f"{DEAD_LOOPBACK}/")
 
 
-@pytest.fixture(scope="session")
-def _session_user_dirs(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("user-dirs")
-
-
 @pytest.fixture(autouse=True)
-def _user_dirs_of_the_session(monkeypatch: pytest.MonkeyPatch, _session_user_dirs: Path) -> None:
+def _user_dirs_of_the_test(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
     """No test reads or writes the real user cache (the TUF cache, audit's evidence) or data directory (remembered
-    TUF roots), nor takes a private Sigstore from the environment of the person running the tests."""
-    monkeypatch.setenv("PYSLSA_CACHE_DIR", str(_session_user_dirs / "cache"))
-    monkeypatch.setenv("PYSLSA_DATA_DIR", str(_session_user_dirs / "data"))
+    TUF roots), nor another test's, nor takes a private Sigstore from the environment of the person running the
+    tests. (A directory of its own, not under tmp_path: a test may expect its tmp_path to hold only its files.)"""
+    user_dirs = tmp_path_factory.mktemp("user-dirs")
+    monkeypatch.setenv("PYSLSA_CACHE_DIR", str(user_dirs / "cache"))
+    monkeypatch.setenv("PYSLSA_DATA_DIR", str(user_dirs / "data"))
     for name in ("PYSLSA_TUF_URL", "PYSLSA_TUF_ROOT"):
         monkeypatch.delenv(name, raising=False)

@@ -76,8 +76,8 @@ def render(report: object, fmt: str) -> tuple[str, str]:
 
     The trusted root in force, for every report that records one (a ``root_source`` attribute: the verifying
     commands'), is added here, the same for every view: the JSON document gets a top-level ``"trusted_root"``
-    object (null when the command stopped before choosing a root), and the other formats put its warning, if
-    any, first on stderr."""
+    object (null when the command stopped before choosing a root), and its warning, if any, is the first line on
+    stderr in every format."""
     function = getattr(view_for(report), DOCUMENTS.get(fmt, fmt), None)
     if function is None or fmt.startswith("_"):
         raise ValueError(f"no {fmt!r} output for {type(report).__name__}")
@@ -86,13 +86,12 @@ def render(report: object, fmt: str) -> tuple[str, str]:
     source = getattr(report, "root_source", None)
     if fmt == "json" and rooted:
         result = {**result, "trusted_root": source.to_json() if source is not None else None}
-    if fmt in DOCUMENTS:
-        return json.dumps(result, indent=2, sort_keys=False) + "\n", ""
-    out, err = (result, "") if isinstance(result, str) else result
     warning = getattr(source, "warning", None)
-    if warning:
-        err = f"pyslsa: warning: {printable(warning)}\n{err}"
-    return out, err
+    first = f"pyslsa: warning: {printable(warning)}\n" if warning else ""
+    if fmt in DOCUMENTS:
+        return json.dumps(result, indent=2, sort_keys=False) + "\n", first
+    out, err = (result, "") if isinstance(result, str) else result
+    return out, first + err
 
 
 def renderer(name: str) -> Callable[[object], tuple[str, str]]:
