@@ -455,6 +455,19 @@ def test_unreachable_refresh_falls_back_to_the_bundled_root_with_a_warning(auth:
         update(repository=dead, cache_dir=dirs["cache_dir"], fetcher=fetcher())
 
 
+def test_expired_cache_and_unreachable_repository_warn_naming_both(auth: Authority, repo: TufRepo,
+                                                                     dirs: dict[str, Path]) -> None:
+    fallback = root_bytes(auth)
+    dead = with_fallback(DEAD_LOOPBACK + "/repo", repo, fallback)
+    repo.publish(timestamp_expires=dt.datetime.now(UTC) - dt.timedelta(hours=1))  # genuine, but stale now
+    tufc.save_mirror(dead, {k: v for k, v in repo.files.items() if k != "1.root.json"}, dirs["cache_dir"])
+    resolved = resolve_trusted_root(repository=dead, cache_dir=dirs["cache_dir"], refresh=True, fetcher=fetcher())
+    assert resolved.source.kind == "bundled" and resolved.data == fallback
+    warning = resolved.source.warning or ""
+    assert warning.startswith(f"could not reach {DEAD_LOOPBACK}/repo: ")
+    assert " (and its TUF cache failed the expiry check); verifying with the trusted root bundled" in warning
+
+
 def test_refresh_failing_a_tuf_check_fails_closed_never_falls_back(
         auth: Authority, repo: TufRepo, served: tuple[str, ServerState], dirs: dict[str, Path]) -> None:
     url, _ = served

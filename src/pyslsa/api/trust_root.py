@@ -192,9 +192,10 @@ def resolve_trusted_root(*, trusted_root_file: PathLike | None = None, tuf_url: 
 def _unreachable(repo: TufRepository, exc: TufUnreachableError, problem: TufError | None) -> ResolvedRoot:
     """A refresh that could not reach the repository: the bundled root with a warning, where there is one."""
     if repo.fallback is not None:
-        return _bundled(repo, f"could not reach {repo.url}: {exc.detail}; verifying with the trusted root bundled "
-                              f"with pyslsa {{bundled}}; run `pyslsa trust-root update` to fail instead when the "
-                              f"repository is unreachable")
+        cache = f" (and its TUF cache failed the {problem.check} check)" if problem is not None else ""
+        return _bundled(repo, f"could not reach {repo.url}: {exc.detail}{cache}; verifying with the trusted root "
+                              f"bundled with pyslsa {{bundled}}; run `pyslsa trust-root update` to fail instead "
+                              f"when the repository is unreachable")
     if problem is not None:
         raise TufUnreachableError(f"{exc.message}; and its TUF cache is not usable: {problem}",
                                   detail=exc.detail) from None
