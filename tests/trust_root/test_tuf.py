@@ -129,6 +129,37 @@ def test_fresh_cache_is_used_without_network_even_when_refresh_is_allowed(
     assert resolved.source.kind == "tuf-cache" and state.requests == []
 
 
+def test_an_unchanged_cache_is_replayed_once_per_process_and_a_changed_one_again(
+        monkeypatch: pytest.MonkeyPatch, repo: TufRepo, served: tuple[str, ServerState],
+        dirs: dict[str, Path]) -> None:
+    from pyslsa.sources import tuf_updater
+
+    url, _ = served
+    do_update(url, repo, dirs)
+    calls: list[str] = []
+    real = tuf_updater.replay
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        calls.append("replay")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(tuf_updater, "replay", counting)
+    first = resolve_trusted_root(repository=private(url, repo, dirs), cache_dir=dirs["cache_dir"])
+    second = resolve_trusted_root(repository=private(url, repo, dirs), cache_dir=dirs["cache_dir"])
+    assert first.source.kind == second.source.kind == "tuf-cache" and calls == ["replay"]
+    assert second.trusted_root is first.trusted_root  # parsed once: its prepared keys are reused
+    # The mirror changes on disk (a byte of the cached timestamp): replayed again, and refused.
+    path = tufc.mirror_path(tufc.normalize_url(url), dirs["cache_dir"])
+    doc = json.loads(path.read_bytes())
+    ts = json.loads(base64.b64decode(doc["files"]["timestamp.json"]))
+    ts["signed"]["version"] += 1
+    doc["files"]["timestamp.json"] = base64.b64encode(json.dumps(ts).encode()).decode()
+    path.write_text(json.dumps(doc))
+    with pytest.raises(TufError) as info:
+        tufc.load_cached(private(url, repo, dirs), dirs["cache_dir"])
+    assert calls == ["replay", "replay"] and info.value.check == "signature"
+
+
 def test_key_rotation_is_followed_online_and_offline(repo: TufRepo, served: tuple[str, ServerState],
                                                       dirs: dict[str, Path]) -> None:
     url, state = served

@@ -176,7 +176,7 @@ def resolve_trusted_root(*, trusted_root_file: PathLike | None = None, tuf_url: 
         else:
             _remember(repo, data_dir)
         warning = "; ".join(notes) or None
-        return ResolvedRoot(TrustedRoot.from_json(outcome.after.trusted_root),
+        return ResolvedRoot(_parsed(outcome.after.trusted_root),
                             _tuf_source("tuf", outcome.after, str(outcome.mirror), warning),
                             outcome.after.trusted_root)
     if repo.fallback is not None:
@@ -210,7 +210,7 @@ def _bundled(repo: TufRepository, warning: str) -> ResolvedRoot:
     from pyslsa import __version__
 
     assert repo.fallback is not None
-    root = TrustedRoot.from_json(repo.fallback)
+    root = _parsed(repo.fallback)
     date = bundled_date(root)
     when = date.date().isoformat() if date else "undated"
     return ResolvedRoot(root, RootSource("bundled", repository=repo.url, date=date,
@@ -246,11 +246,18 @@ def _from_file(path: PathLike) -> ResolvedRoot:
                         data)
 
 
+@functools.lru_cache(maxsize=8)
+def _parsed(data: bytes) -> TrustedRoot:
+    """A trusted root parsed once per process for the same bytes (the bundled root, a cache's target): its
+    prepared CAs and keys (``TrustedRoot.derived``) are reused by a library caller verifying in a loop."""
+    return TrustedRoot.from_json(data)
+
+
 def _parse_target(data: bytes) -> TrustedRoot | TufError:
     from pyslsa.errors import TrustedRootError
 
     try:
-        return TrustedRoot.from_json(data)
+        return _parsed(data)
     except TrustedRootError as exc:
         return TufError(f"the cached trusted_root.json passed TUF but is not a trusted root pyslsa can use: {exc}",
                         check="target-format")

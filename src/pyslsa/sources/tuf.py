@@ -325,19 +325,44 @@ def save_mirror(repo: TufRepository, files: Mapping[str, bytes], cache_dir: str 
     return path
 
 
+#: States this process verified by a replay, by what was replayed (:func:`_replay_key`): a library caller verifying
+#: in a loop replays an unchanged cache once. The same bytes from the same bootstrap root pass the same TUF checks,
+#: except expiry, which is checked again on every use (a state past its expiry is replayed again, and fails).
+_REPLAYED: dict[bytes, TufState] = {}
+_MAX_REPLAYED = 8
+
+
+def _replay_key(repo: TufRepository, mirror: Mirror) -> bytes:
+    h = hashlib.sha256()
+    saved = mirror.saved.isoformat() if mirror.saved is not None else ""
+    for part in (repo.url.encode(), repo.bootstrap, saved.encode(),
+                 *(b for key in sorted(mirror.files) for b in (key.encode(), mirror.files[key]))):
+        h.update(len(part).to_bytes(8, "big"))
+        h.update(part)
+    return h.digest()
+
+
 def load_cached(repo: TufRepository, cache_dir: str | os.PathLike[str] | None = None) -> TufState | None:
     """The cached state of ``repo``, verified by a replay (no network): None if there is no cache (then
     ``tuf.ngclient`` is not even imported); a :class:`TufError` if it fails verification (tampered, truncated,
-    expired, or not a mirror at all)."""
+    expired, or not a mirror at all). The mirror is read on every call; bytes this process already replayed
+    successfully are not replayed again while the state they gave is unexpired."""
     try:
         mirror = load_mirror(repo, cache_dir)
     except CacheProblem as exc:
         raise TufError(str(exc), check="cache-unreadable") from None
     if mirror is None:
         return None
+    key = _replay_key(repo, mirror)
+    known = _REPLAYED.get(key)
+    if known is not None and dt.datetime.now(dt.timezone.utc) < known.expires:
+        return known
     from pyslsa.sources.tuf_updater import replay
 
     state, _used = replay(repo, mirror.files, mirror.saved)
+    if len(_REPLAYED) >= _MAX_REPLAYED:
+        _REPLAYED.clear()
+    _REPLAYED[key] = state
     return state
 
 
