@@ -298,3 +298,32 @@ def test_startup_imports_the_tuf_client_only_when_a_refresh_happens(argv: list[s
     proc = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, timeout=120,
                           check=False)
     assert proc.stderr.splitlines()[-1] == f"0 {loaded}", proc.stderr
+
+
+#: The verifying commands and the arguments each needs besides the trusted-root flags.
+VERIFYING = {
+    "pyslsa.commands.verify_artifact": ["--provenance-path", "p", "--source-uri", "github.com/o/r", "a"],
+    "pyslsa.commands.verify_github_attestation": ["--attestation-path", "p", "--source-uri", "github.com/o/r",
+                                                  "--builder-id", "b", "a"],
+    "pyslsa.commands.verify_bundle": ["--bundle", "b", "--key", "k.pem", "a"],
+    "pyslsa.commands.verify_release": ["n==1", "--source-uri", "github.com/o/r"],
+    "pyslsa.commands.upgrade_provenance": ["p", "--output", "o"],
+}
+
+
+@pytest.mark.parametrize("name", sorted(VERIFYING))
+def test_every_verifying_command_takes_the_trusted_root_flags(name: str) -> None:
+    import argparse
+    import importlib
+
+    from pyslsa.cli import COMMANDS
+
+    assert name in COMMANDS
+    module = importlib.import_module(name)
+    parser = argparse.ArgumentParser()
+    module.configure(parser)
+    online = module.options_from(parser.parse_args([*VERIFYING[name], "--tuf-url", "https://tuf.example",
+                                                    "--tuf-root", "root.json"]))
+    assert (online.tuf.url, online.tuf.root, online.tuf.refresh) == ("https://tuf.example", "root.json", True)
+    offline = module.options_from(parser.parse_args([*VERIFYING[name], "--offline"]))
+    assert offline.tuf.refresh is False and offline.tuf.url is None
