@@ -64,6 +64,10 @@ TUF_UNREACHABLE_WARNING = (
     f"pyslsa: warning: could not reach {DEAD_LOOPBACK}: {DEAD_LOOPBACK}/16.root.json unreachable: ConnectError: "
     f"[Errno 111] Connection refused; verifying with the trusted root bundled with pyslsa 0.1.0 (2025-09-23); "
     f"run `pyslsa trust-root update` to fail instead when the repository is unreachable\n")
+#: The same with --offline: no refresh is attempted.
+TUF_OFFLINE_WARNING = (
+    f"pyslsa: warning: no TUF cache of {DEAD_LOOPBACK} yet; verifying with the trusted root bundled with pyslsa "
+    f"0.1.0 (2025-09-23); `pyslsa trust-root update` refreshes it\n")
 
 
 @pytest.fixture(autouse=True)
