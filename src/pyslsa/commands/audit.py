@@ -158,7 +158,7 @@ def show(report: CommandReport, options: AuditOptions | None, fmt: str) -> tuple
     """(stdout, stderr) of the run: nothing on stdout when ``--output FILE`` took the ``--format`` view (the
     summary line, or the error, on stderr instead); a rich table when stdout is a terminal; else the view. Flags
     ``options_from`` refused (``options`` None) are shown as an audit report with that error, in ``fmt``."""
-    from pyslsa.formats import render
+    from pyslsa.formats import render, root_warning
     from pyslsa.formats.audit_view import render_rich, summary_line
     from pyslsa.formats.audit_view import text as plain
     from pyslsa.report import AuditReport
@@ -167,13 +167,14 @@ def show(report: CommandReport, options: AuditOptions | None, fmt: str) -> tuple
         return render(AuditReport(error=report.error), fmt)
     if options.output is not None:
         if report.error is not None:
-            return "", plain(report)
-        return "", summary_line(report) + ("" if report.verified else " -- the policy does not hold") + "\n"
+            return "", root_warning(report) + plain(report)
+        return "", (root_warning(report) + summary_line(report)
+                    + ("" if report.verified else " -- the policy does not hold") + "\n")
     if options.format == "table" and report.error is None and sys.stdout.isatty():
         from rich.console import Console
 
         render_rich(report, Console())
-        return "", ""
+        return "", root_warning(report)
     return render(report, options.format)
 
 

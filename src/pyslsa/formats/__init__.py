@@ -20,7 +20,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 __all__ = ["DOCUMENTS", "FORMATS", "VIEWS", "View", "debug_lines", "printable", "register", "render", "renderer",
-           "view_for"]
+           "root_warning", "view_for"]
 
 #: The formats every view has.
 FORMATS = ("text", "json")
@@ -86,12 +86,18 @@ def render(report: object, fmt: str) -> tuple[str, str]:
     source = getattr(report, "root_source", None)
     if fmt == "json" and rooted:
         result = {**result, "trusted_root": source.to_json() if source is not None else None}
-    warning = getattr(source, "warning", None)
-    first = f"pyslsa: warning: {printable(warning)}\n" if warning else ""
+    first = root_warning(report)
     if fmt in DOCUMENTS:
         return json.dumps(result, indent=2, sort_keys=False) + "\n", first
     out, err = (result, "") if isinstance(result, str) else result
     return out, first + err
+
+
+def root_warning(report: object) -> str:
+    """The stderr line of the trusted root's warning, for a report that records a root with one (e.g. the bundled
+    fallback), else "": what :func:`render` puts first on stderr, for a command that shows its report otherwise."""
+    warning = getattr(getattr(report, "root_source", None), "warning", None)
+    return f"pyslsa: warning: {printable(warning)}\n" if warning else ""
 
 
 def renderer(name: str) -> Callable[[object], tuple[str, str]]:
