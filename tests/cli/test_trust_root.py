@@ -309,6 +309,7 @@ VERIFYING = {
     "pyslsa.commands.verify_release": ["n==1", "--source-uri", "github.com/o/r"],
     "pyslsa.commands.upgrade_provenance": ["p", "--output", "o"],
     "pyslsa.commands.audit": ["requirements.txt"],
+    "pyslsa.commands.serve": ["--upstream", "http://127.0.0.1:1/simple/"],
     "pyslsa.commands.verify_vsa": ["--attestation-path", "v", "--subject-digest", "sha256:" + "0" * 64,
                                    "--verifier-id", "i", "--resource-uri", "r", "--certificate-identity", "x",
                                    "--certificate-oidc-issuer", "y"],
