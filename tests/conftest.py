@@ -54,8 +54,20 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 #: Where the default suite's "public" hosts point: a closed loopback port. A test that forgot to name its loopback
-#: server fails fast here instead of reaching the real Rekor or PyPI.
+#: server fails fast here instead of reaching the real Rekor, PyPI or Sigstore's TUF repository.
 DEAD_LOOPBACK = "http://127.0.0.1:9"
+
+
+#: What a verifying command that may refresh its trusted root prints on stderr in the default suite (Sigstore's TUF
+#: repository is DEAD_LOOPBACK): it verifies with the bundled root, and says so.
+TUF_UNREACHABLE_WARNING = (
+    f"pyslsa: warning: could not reach {DEAD_LOOPBACK}: {DEAD_LOOPBACK}/16.root.json unreachable: ConnectError: "
+    f"[Errno 111] Connection refused; verifying with the trusted root bundled with pyslsa 0.1.0 (2025-09-23); "
+    f"run `pyslsa trust-root update` to fail instead when the repository is unreachable\n")
+#: The same with --offline: no refresh is attempted.
+TUF_OFFLINE_WARNING = (
+    f"pyslsa: warning: no TUF cache of {DEAD_LOOPBACK} yet; verifying with the trusted root bundled with pyslsa "
+    f"0.1.0 (2025-09-23); `pyslsa trust-root update` refreshes it\n")
 
 
 @pytest.fixture(autouse=True)
@@ -66,3 +78,19 @@ def _no_public_hosts(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("PYSLSA_INDEX_URL", f"{DEAD_LOOPBACK}/simple/")
     monkeypatch.setenv("PYSLSA_GITHUB_URL", DEAD_LOOPBACK)
     monkeypatch.setenv("PYSLSA_GITHUB_API_URL", f"{DEAD_LOOPBACK}/api")
+    # Sigstore's TUF repositories (production and staging) are unreachable: a verifying command that may refresh
+    # its trusted root falls back to the bundled one, with its warning on stderr.
+    monkeypatch.setenv("PYSLSA_TUF_MIRROR", f"{DEAD_LOOPBACK}/")
+    monkeypatch.setenv("PYSLSA_TUF_STAGING_MIRROR", f"{DEAD_LOOPBACK}/")
+
+
+@pytest.fixture(autouse=True)
+def _user_dirs_of_the_test(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """No test reads or writes the real user cache (the TUF cache, audit's evidence) or data directory (remembered
+    TUF roots), nor another test's, nor takes a private Sigstore from the environment of the person running the
+    tests. (A directory of its own, not under tmp_path: a test may expect its tmp_path to hold only its files.)"""
+    user_dirs = tmp_path_factory.mktemp("user-dirs")
+    monkeypatch.setenv("PYSLSA_CACHE_DIR", str(user_dirs / "cache"))
+    monkeypatch.setenv("PYSLSA_DATA_DIR", str(user_dirs / "data"))
+    for name in ("PYSLSA_TUF_URL", "PYSLSA_TUF_ROOT"):
+        monkeypatch.delenv(name, raising=False)

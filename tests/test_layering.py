@@ -20,7 +20,6 @@ LAYERS = {
     "pyslsa.cli": "cli",
     "pyslsa.commands": "commands",
     "pyslsa.api": "api",
-    "pyslsa.trust_root": "api",  # a library module of its own (trust-root)
     "pyslsa.sources": "sources",
     "pyslsa.core": "core",
     "pyslsa.errors": "errors",

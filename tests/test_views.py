@@ -59,7 +59,8 @@ def test_a_subclass_uses_its_parents_view_and_register_wins() -> None:
 
     register(Mine, MineView())
     assert render(Mine("verify-artifact"), "text") == ("mine\n", "")
-    assert json.loads(render(Mine("verify-artifact"), "json")[0]) == {"mine": "yes"}
+    # The trusted root in force is added to every view's JSON by render itself (here: none chosen).
+    assert json.loads(render(Mine("verify-artifact"), "json")[0]) == {"mine": "yes", "trusted_root": None}
     assert render(Report("verify-artifact"), "text") == ("", "")
 
 
@@ -74,7 +75,8 @@ def test_error_only_report_and_debug_lines() -> None:
     failed = Report("verify-release", error=UsageError("no such file"))
     assert render(failed, "text") == ("", "FAILED: [usage] no such file\n")
     assert json.loads(render(failed, "json")[0]) == {"verified": False, "artifacts": [],
-                                                     "error": {"code": "usage", "message": "no such file"}}
+                                                     "error": {"code": "usage", "message": "no such file"},
+                                                     "trusted_root": None}
     noted = Report("verify-artifact", [ArtifactOutcome("a", "0" * 64, verified=True, notes=["x\x1by"]),
                                        ArtifactOutcome("b", "1" * 64, error=MismatchTagError("t"))])
     assert debug_lines(noted) == ["debug: a: x\\x1by"]

@@ -31,6 +31,7 @@ COMMANDS = (
     "pyslsa.commands.reproduce",
     "pyslsa.commands.audit",
     "pyslsa.commands.serve",
+    "pyslsa.commands.trust_root",
 )
 
 

@@ -343,21 +343,27 @@ class TufError(VerificationError):
 
     code = "tuf-failed"
 
-    def __init__(self, message: str, *, check: str = "repository", code: str | None = None) -> None:
+    def __init__(self, message: str, *, check: str = "repository", code: str | None = None,
+                 detail: str | None = None) -> None:
         super().__init__(message, code=code)
         #: which check failed: expiry, version, signature, length-or-hash, size-limit, slow-retrieval, repository
         #: (TUF's own checks); target-format (the verified target is not a usable trusted root); cache-unreadable,
         #: cache-incomplete (the cache, replayed offline); unreachable (TufUnreachableError)
         self.check = check
+        #: what went wrong, without the operation it ended (for a warning that names the operation itself)
+        self.detail = detail if detail is not None else message
 
 
 class TufUnreachableError(TufError):
-    """The TUF repository could not be reached (connection refused, DNS, timeouts, an HTTP error answer)."""
+    """The TUF repository could not be reached (connection refused, DNS, timeouts, an HTTP error answer after the
+    retries). A verifying command then falls back to the trusted root bundled with pyslsa, with a warning (see
+    docs/trust-root.md); ``pyslsa trust-root update`` fails with it."""
 
     code = "tuf-unreachable"
 
-    def __init__(self, message: str, *, check: str = "unreachable", code: str | None = None) -> None:
-        super().__init__(message, check=check, code=code)
+    def __init__(self, message: str, *, check: str = "unreachable", code: str | None = None,
+                 detail: str | None = None) -> None:
+        super().__init__(message, check=check, code=code, detail=detail)
 
 
 # -- Auditing dependencies (``audit``) ----------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import pytest
 from pyslsa.cli import main
 from pyslsa.core.vsa import VERIFIER_ID
 from tests.authority import GH_ISSUER, Authority
-from tests.conftest import GENERIC, vector
+from tests.conftest import GENERIC, TUF_UNREACHABLE_WARNING, vector
 from tests.vsa_helpers import (
     GCE_KEY_ID,
     GCE_RESOURCE,
@@ -62,6 +62,7 @@ def test_vector_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert doc["time_verified"] == "2024-06-12T07:24:34.351608Z"
     assert doc["keyid"] == GCE_KEY_ID and doc["signer"] == f"key {GCE_KEY_ID}"
     assert doc["issuer"] is None and "attestation" not in doc
+    assert doc["trusted_root"] is None  # a key-signed VSA is checked against no trusted root
 
 
 def test_print_attestation_puts_the_statement_alone_on_stdout(capsys: pytest.CaptureFixture[str]) -> None:
@@ -209,6 +210,7 @@ def test_keyless_bundle_passes_with_the_identity(capsys: pytest.CaptureFixture[s
     doc = json.loads(out)
     assert doc["signer"] == WF and doc["issuer"] == GH_ISSUER and doc["keyid"] is None
     assert isinstance(doc["log_index"], int)
+    assert doc["trusted_root"]["kind"] == "file" and doc["trusted_root"]["path"] == str(tmp_path / "trusted_root.json")
 
 
 @pytest.mark.parametrize(("extra", "code_name"), [
@@ -237,8 +239,9 @@ def test_keyless_bundle_under_the_public_good_root_fails(capsys: pytest.CaptureF
                                                          authority: Authority) -> None:
     argv = bundle_argv(tmp_path, authority, _statement(), *IDENTITY)
     i = argv.index("--trusted-root")
-    code, out, _ = run(capsys, *argv[:i], *argv[i + 2:], "--format", "json")  # the bundled production root
+    code, out, err = run(capsys, *argv[:i], *argv[i + 2:], "--format", "json")  # the bundled production root
     assert code == 1 and json.loads(out)["error"]["code"] in {"invalid-tlog-entry", "invalid-certificate"}
+    assert json.loads(out)["trusted_root"]["kind"] == "bundled" and err == TUF_UNREACHABLE_WARNING
 
 
 def test_keyless_bundle_needs_the_identity_flags(capsys: pytest.CaptureFixture[str], tmp_path: Path,

@@ -21,7 +21,7 @@ from pyslsa.core.dsse import INTOTO_PAYLOAD_TYPE
 from pyslsa.core.keys import envelope_json, sign_envelope
 from pyslsa.core.vsa import TRUSTED_PUBLISHER_LEVEL, VERIFIER_ID, statement_bytes
 from pyslsa.sources.settings import VSA_KEY_PASSWORD_ENV
-from tests.conftest import EXAMPLE_REPO, GENERATOR_ID, GENERIC, PYPI_ATT, vector
+from tests.conftest import EXAMPLE_REPO, GENERATOR_ID, GENERIC, PYPI_ATT, TUF_OFFLINE_WARNING, vector
 from tests.release_servers import Host, add_project, add_release
 from tests.vsa_helpers import write_key, write_pub
 
@@ -92,7 +92,8 @@ def test_round_trip(capsys: pytest.CaptureFixture[str], tmp_path: Path, kind: st
     assert record == {"path": str(vsa), "signed": True, "keyid": keyid, "verification_result": "PASSED",
                       "verified_levels": ["SLSA_BUILD_LEVEL_3"], "resource_uri": "binary-linux-amd64",
                       "subjects": 1}
-    assert err == f"pyslsa: wrote the VSA (PASSED, signed, key id {keyid}) to {vsa}\n"
+    # (then the one line of --offline with no TUF cache: the bundled root)
+    assert err == f"pyslsa: wrote the VSA (PASSED, signed, key id {keyid}) to {vsa}\n{TUF_OFFLINE_WARNING}"
     predicate = payload(vsa)["predicate"]
     assert predicate["inputAttestations"] == [{"uri": str(PROV), "digest": {"sha256": PROV_SHA}}]
     assert predicate["policy"]["uri"] == "pyslsa:verify-artifact"
@@ -212,7 +213,7 @@ def test_unsigned_vsa_is_the_statement_and_says_so(capsys: pytest.CaptureFixture
     code, out, err = run(capsys, *va("--vsa", str(vsa)))
     assert code == 0 and out.splitlines()[-1] == "PASSED: SLSA verification passed"
     assert err == (f"pyslsa: wrote an UNSIGNED VSA (PASSED) to {vsa}: no --vsa-key, so nothing vouches for it and "
-                   f"verify-vsa refuses it until it is signed (e.g. by actions/attest)\n")
+                   f"verify-vsa refuses it until it is signed (e.g. by actions/attest)\n{TUF_OFFLINE_WARNING}")
     statement = json.loads(vsa.read_bytes())
     assert statement["predicateType"] == "https://slsa.dev/verification_summary/v1"
     assert statement["subject"] == [{"name": "binary-linux-amd64", "digest": {"sha256": BIN_SHA}}]

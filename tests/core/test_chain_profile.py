@@ -31,7 +31,7 @@ from pyslsa.errors import VerificationError
 from pyslsa.formats import debug_lines
 from pyslsa.report import ReleaseReport
 from tests.authority import GH_ISSUER, Authority, b64
-from tests.conftest import DATA, DELEGATOR, EXAMPLE_REPO, TRW_BUILDER, vector, vector_json
+from tests.conftest import DATA, DELEGATOR, EXAMPLE_REPO, TRW_BUILDER, TUF_UNREACHABLE_WARNING, vector, vector_json
 from tests.core.test_local_authority import DIGEST, GEN, _gh_claims, _provenance
 
 PROD = DATA / "trust-roots" / "production-trusted_root.json"
@@ -152,17 +152,20 @@ def test_cli_verify_artifact_passes_and_shows_the_ignored_chain_only_with_debug(
             "--builder-id", TRW_BUILDER, str(BIN)]
     assert main(argv) == 0
     out, err = capsys.readouterr()
-    assert out.splitlines()[-1] == "PASSED: SLSA verification passed" and err == ""
+    # Sigstore's TUF repository is unreachable in the tests: the bundled root, and one line saying so.
+    assert out.splitlines()[-1] == "PASSED: SLSA verification passed" and err == TUF_UNREACHABLE_WARNING
     assert main([*argv, "--debug"]) == 0
     out, err = capsys.readouterr()
     assert out.splitlines()[-1] == "PASSED: SLSA verification passed"
-    (line,) = err.splitlines()
+    (warning, root, line) = err.splitlines()
+    assert warning == TUF_UNREACHABLE_WARNING.rstrip("\n")
+    assert root.startswith("debug: trusted root: bundled, ")
     assert line.startswith(f"debug: {BIN}: ignored 2 extra chain certificate(s)")
     assert "CN=sigstore,O=sigstore.dev (self-signed)" in line
     assert main([*argv, "--debug", "--format", "json"]) == 0
     out, err = capsys.readouterr()
     assert json.loads(out)["verified"] is True and "notes" not in json.loads(out)["artifacts"][0]
-    assert err.startswith(f"debug: {BIN}: ignored 2 extra chain certificate(s)")
+    assert err.splitlines()[2].startswith(f"debug: {BIN}: ignored 2 extra chain certificate(s)")
 
 
 # -- real vectors: verify-bundle (conformance profile) -----------------------------------------------------------

@@ -1,6 +1,6 @@
 """The trusted root's lifecycle with TUF: a real throw-away TUF repository (tests/tuf_repo.py, Ed25519 signatures made
 with python-tuf's metadata API) served on 127.0.0.1, the ngclient-based client of pyslsa.sources.tuf, and the rule
-of pyslsa.trust_root that chooses the root in force. No public network."""
+of pyslsa.api.trust_root that chooses the root in force. No public network."""
 
 from __future__ import annotations
 
@@ -17,11 +17,12 @@ import pytest
 from tuf.api.metadata import Metadata
 
 import pyslsa
+from pyslsa.api.trust_root import export, repository_for, resolve_trusted_root, show, update, verify_file
 from pyslsa.core.trust import TrustedRoot, TrustedRootError
 from pyslsa.errors import CODES, TufError, TufUnreachableError, UsageError, VerificationError
+from pyslsa.formats import render
 from pyslsa.formats import trust_root_view as view
 from pyslsa.sources import tuf as tufc
-from pyslsa.trust_root import export, repository_for, resolve_trusted_root, show, update, verify_file
 from tests.authority import Authority
 from tests.conftest import DATA, DEAD_LOOPBACK
 from tests.tuf_repo import ServerState, TufRepo, serve
@@ -126,6 +127,37 @@ def test_fresh_cache_is_used_without_network_even_when_refresh_is_allowed(
     resolved = resolve_trusted_root(repository=private(url, repo, dirs), cache_dir=dirs["cache_dir"], refresh=True,
                                     fetcher=fetcher())
     assert resolved.source.kind == "tuf-cache" and state.requests == []
+
+
+def test_an_unchanged_cache_is_replayed_once_per_process_and_a_changed_one_again(
+        monkeypatch: pytest.MonkeyPatch, repo: TufRepo, served: tuple[str, ServerState],
+        dirs: dict[str, Path]) -> None:
+    from pyslsa.sources import tuf_updater
+
+    url, _ = served
+    do_update(url, repo, dirs)
+    calls: list[str] = []
+    real = tuf_updater.replay
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        calls.append("replay")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(tuf_updater, "replay", counting)
+    first = resolve_trusted_root(repository=private(url, repo, dirs), cache_dir=dirs["cache_dir"])
+    second = resolve_trusted_root(repository=private(url, repo, dirs), cache_dir=dirs["cache_dir"])
+    assert first.source.kind == second.source.kind == "tuf-cache" and calls == ["replay"]
+    assert second.trusted_root is first.trusted_root  # parsed once: its prepared keys are reused
+    # The mirror changes on disk (a byte of the cached timestamp): replayed again, and refused.
+    path = tufc.mirror_path(tufc.normalize_url(url), dirs["cache_dir"])
+    doc = json.loads(path.read_bytes())
+    ts = json.loads(base64.b64decode(doc["files"]["timestamp.json"]))
+    ts["signed"]["version"] += 1
+    doc["files"]["timestamp.json"] = base64.b64encode(json.dumps(ts).encode()).decode()
+    path.write_text(json.dumps(doc))
+    with pytest.raises(TufError) as info:
+        tufc.load_cached(private(url, repo, dirs), dirs["cache_dir"])
+    assert calls == ["replay", "replay"] and info.value.check == "signature"
 
 
 def test_key_rotation_is_followed_online_and_offline(repo: TufRepo, served: tuple[str, ServerState],
@@ -424,7 +456,8 @@ def test_stale_cache_offline_falls_back_to_the_bundled_root_with_its_date(
     assert resolved.source.kind == "bundled" and resolved.data == fallback
     warning = resolved.source.warning or ""
     assert "expiry check failed" in warning and "timestamp.json is expired" in warning
-    assert f"newest authority from {(auth.now - dt.timedelta(days=365)).date().isoformat()}" in warning
+    newest = (auth.now - dt.timedelta(days=365)).date().isoformat()  # the date of its newest authority
+    assert f"verifying with the trusted root bundled with pyslsa {pyslsa.__version__} ({newest})" in warning
     assert state.requests == []
     # Allowed to refresh, and the repository has moved on: the new state replaces the stale one.
     repo.publish()
@@ -434,16 +467,63 @@ def test_stale_cache_offline_falls_back_to_the_bundled_root_with_its_date(
     assert fresh.source.expires is not None and fresh.source.expires > dt.datetime.now(UTC)
 
 
-def test_refresh_failure_fails_closed_never_falls_back(auth: Authority, repo: TufRepo,
-                                                       dirs: dict[str, Path]) -> None:
+def test_unreachable_refresh_falls_back_to_the_bundled_root_with_a_warning(auth: Authority, repo: TufRepo,
+                                                                           dirs: dict[str, Path]) -> None:
     fallback = root_bytes(auth)
-    with pytest.raises(TufUnreachableError):
-        resolve_trusted_root(repository=with_fallback(DEAD_LOOPBACK + "/repo", repo, fallback),
-                             cache_dir=dirs["cache_dir"], refresh=True, fetcher=fetcher())
-    # The same request offline is the bundled root, with its warning.
-    offline = resolve_trusted_root(repository=with_fallback(DEAD_LOOPBACK + "/repo", repo, fallback),
-                                   cache_dir=dirs["cache_dir"])
+    dead = with_fallback(DEAD_LOOPBACK + "/repo", repo, fallback)
+    resolved = resolve_trusted_root(repository=dead, cache_dir=dirs["cache_dir"], refresh=True, fetcher=fetcher())
+    assert resolved.source.kind == "bundled" and resolved.data == fallback
+    warning = resolved.source.warning or ""
+    assert warning.startswith(f"could not reach {DEAD_LOOPBACK}/repo: {DEAD_LOOPBACK}/repo/2.root.json unreachable: ")
+    assert f"verifying with the trusted root bundled with pyslsa {pyslsa.__version__} (" in warning
+    assert warning.endswith("run `pyslsa trust-root update` to fail instead when the repository is unreachable")
+    assert "\n" not in warning
+    # The same request offline is the bundled root too, with the offline warning.
+    offline = resolve_trusted_root(repository=dead, cache_dir=dirs["cache_dir"])
     assert offline.source.kind == "bundled" and "no TUF cache" in (offline.source.warning or "")
+    # ... and trust-root update fails: that is how to insist on a fresh root.
+    with pytest.raises(TufUnreachableError):
+        update(repository=dead, cache_dir=dirs["cache_dir"], fetcher=fetcher())
+
+
+def test_expired_cache_and_unreachable_repository_warn_naming_both(auth: Authority, repo: TufRepo,
+                                                                     dirs: dict[str, Path]) -> None:
+    fallback = root_bytes(auth)
+    dead = with_fallback(DEAD_LOOPBACK + "/repo", repo, fallback)
+    repo.publish(timestamp_expires=dt.datetime.now(UTC) - dt.timedelta(hours=1))  # genuine, but stale now
+    tufc.save_mirror(dead, {k: v for k, v in repo.files.items() if k != "1.root.json"}, dirs["cache_dir"])
+    resolved = resolve_trusted_root(repository=dead, cache_dir=dirs["cache_dir"], refresh=True, fetcher=fetcher())
+    assert resolved.source.kind == "bundled" and resolved.data == fallback
+    warning = resolved.source.warning or ""
+    assert warning.startswith(f"could not reach {DEAD_LOOPBACK}/repo: ")
+    assert " (and its TUF cache failed the expiry check); verifying with the trusted root bundled" in warning
+
+
+def test_refresh_failing_a_tuf_check_fails_closed_never_falls_back(
+        auth: Authority, repo: TufRepo, served: tuple[str, ServerState], dirs: dict[str, Path]) -> None:
+    url, _ = served
+    repo.publish(timestamp_expires=dt.datetime.now(UTC) - dt.timedelta(minutes=5))  # a freeze
+    with pytest.raises(TufError) as info:
+        resolve_trusted_root(repository=with_fallback(url, repo, root_bytes(auth)), cache_dir=dirs["cache_dir"],
+                             refresh=True, fetcher=fetcher())
+    assert not isinstance(info.value, TufUnreachableError)
+    assert info.value.code == "tuf-failed" and info.value.check == "expiry"
+
+
+def test_private_repository_unreachable_has_nothing_to_fall_back_on(repo: TufRepo, dirs: dict[str, Path]) -> None:
+    # No cache: nothing to verify with, a usage error (exit 2) saying why.
+    dead = private(DEAD_LOOPBACK + "/repo", repo, dirs)
+    with pytest.raises(UsageError) as usage:
+        resolve_trusted_root(repository=dead, cache_dir=dirs["cache_dir"], refresh=True, fetcher=fetcher())
+    assert usage.value.exit_status == 2 and "could not be reached" in usage.value.message
+    assert "no TUF cache of it yet" in usage.value.message
+    # A genuine cache that expired, and the repository unreachable: tuf-unreachable (exit 1), naming both.
+    repo.publish(timestamp_expires=dt.datetime.now(UTC) - dt.timedelta(hours=1))
+    tufc.save_mirror(dead, {k: v for k, v in repo.files.items() if k != "1.root.json"}, dirs["cache_dir"])
+    with pytest.raises(TufUnreachableError) as unreachable:
+        resolve_trusted_root(repository=dead, cache_dir=dirs["cache_dir"], refresh=True, fetcher=fetcher())
+    assert unreachable.value.exit_status == 1 and "its TUF cache is not usable" in unreachable.value.message
+    assert "expiry check failed" in unreachable.value.message
 
 
 def test_offline_never_opens_a_connection(monkeypatch: pytest.MonkeyPatch, repo: TufRepo,
@@ -457,12 +537,14 @@ def test_offline_never_opens_a_connection(monkeypatch: pytest.MonkeyPatch, repo:
 
     monkeypatch.setattr(socket.socket, "connect", no_connect)
     monkeypatch.setattr(socket, "create_connection", no_connect)
+    monkeypatch.delenv("PYSLSA_TUF_MIRROR")  # the real production URL: no connection is attempted anyway
+    monkeypatch.delenv("PYSLSA_TUF_STAGING_MIRROR")
     cached = resolve_trusted_root(repository=private(url, repo, dirs), cache_dir=dirs["cache_dir"])
     assert cached.source.kind == "tuf-cache"
     # The production instance with an empty cache: the bundled root, no connection attempted.
     bundled = resolve_trusted_root(cache_dir=dirs["cache_dir"])
     assert bundled.source.kind == "bundled" and bundled.source.repository == tufc.PRODUCTION_URL
-    assert bundled.trusted_root.tlogs and "newest authority from 2025-09-23" in (bundled.source.warning or "")
+    assert bundled.trusted_root.tlogs and "bundled with pyslsa 0.1.0 (2025-09-23)" in (bundled.source.warning or "")
     staging = resolve_trusted_root(staging=True, cache_dir=dirs["cache_dir"])
     assert staging.source.repository == tufc.STAGING_URL and staging.data != bundled.data
     assert state.requests == []
@@ -587,8 +669,8 @@ def test_show_reports_the_source_and_what_the_root_trusts(auth: Authority, repo:
     assert len(report.of_kind("ca")) == 1 and len(report.of_kind("tsa")) == 1 and len(report.of_kind("ctlog")) == 1
     text = view.report_text(report)
     assert "Source: tuf-cache" in text and "Transparency logs (1):" in text and "https://rekor.test" in text
-    doc = view.report_json(report)
-    assert doc["source"]["kind"] == "tuf-cache" and doc["source"]["versions"]["targets"] == 1
+    doc = json.loads(render(report, "json")[0])  # where the root comes from: the trusted_root of every JSON output
+    assert doc["trusted_root"]["kind"] == "tuf-cache" and doc["trusted_root"]["versions"]["targets"] == 1
     assert doc["authorities"]["tlog"][0]["id"] == auth.log.log_id.hex()
     json.dumps(doc)
 

@@ -54,6 +54,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Protocol
 
+from pyslsa.api.trust_root import ResolvedRoot, resolve_root
 from pyslsa.core.audit.evidence import (
     AuditFile,
     github_attestation_result,
@@ -86,7 +87,6 @@ from pyslsa.options import AUDIT_FORMATS, DEFAULT_JOBS, AuditOptions, AuditProgr
 from pyslsa.report import AUDIT_SCHEMA, AuditReport, EvidenceEntry, FileResult, PackageResult
 from pyslsa.sources.atomic import write_atomically
 from pyslsa.sources.evidence_cache import CachedEvidence, EvidenceCache, RawEvidence
-from pyslsa.sources.files import read_evidence
 from pyslsa.sources.github import GitHubReleases
 from pyslsa.sources.github_attestations import AttestationBundle, GitHubAttestations
 from pyslsa.sources.http import HttpClient, check_flag_url, safe_filename
@@ -344,10 +344,13 @@ class _Audit:
             if url is not None:
                 check_flag_url(flag, url)
 
-    def _root(self) -> TrustedRoot:
-        if self.o.trusted_root is None:
-            return TrustedRoot.production()
-        return TrustedRoot.from_json(read_evidence(self.o.trusted_root, "trusted root file"))
+    def _root(self) -> ResolvedRoot:
+        """The one rule (docs/trust-root.md); ``--offline`` (cache only) never refreshes the TUF cache either, and
+        the TUF cache lives in the audit's cache directory when one is given."""
+        o = self.o
+        tuf = replace(o.tuf, refresh=o.tuf.refresh and not o.offline,
+                      cache_dir=o.tuf.cache_dir if o.tuf.cache_dir is not None else o.cache_dir)
+        return resolve_root(o.trusted_root, tuf)
 
     def _inputs(self) -> list[tuple[str | None, InputSource]]:
         if self.o.paths:
@@ -361,7 +364,9 @@ class _Audit:
         report = AuditReport()
         today = self.o.today or date.today()
         policy = load_policy(self.o.policy, self.o.directory)
-        root = self._root()
+        resolved = self._root()
+        report.root_source = resolved.source
+        root = resolved.trusted_root
         local_dir = str(check_directory(self.o.evidence)) if self.o.evidence is not None else None
         inputs = self._inputs()
         packages: list[_Package] = []

@@ -19,6 +19,7 @@ from pyslsa.options import (
     Artifact,
     EvidenceSpec,
     TrustedRootSpec,
+    TufOptions,
     VerifyArtifactOptions,
     VerifyBundleOptions,
     VerifyGithubAttestationOptions,
@@ -28,7 +29,7 @@ from pyslsa.report import ReleaseReport, Report
 
 if TYPE_CHECKING:
     from pyslsa.options import AuditProgress
-    from pyslsa.report import AuditReport
+    from pyslsa.report import AuditReport, RootSource
 
 __all__ = ["ArtifactResult", "VerificationResult", "audit", "verify_artifact", "verify_bundle",
            "verify_github_attestation", "verify_release"]
@@ -64,9 +65,11 @@ class ArtifactResult:
 
 @dataclass(frozen=True)
 class VerificationResult:
-    """Every artifact verified. The shortcut properties describe the first artifact; ``artifacts`` lists all."""
+    """Every artifact verified. The shortcut properties describe the first artifact; ``artifacts`` lists all.
+    ``root_source``: the trusted root they verified against (its ``warning`` says when it is the bundled copy)."""
 
     artifacts: tuple[ArtifactResult, ...]
+    root_source: RootSource | None = None
 
     @property
     def builder_id(self) -> str:
@@ -115,7 +118,7 @@ def _result(report: Report) -> VerificationResult:
         items.append(ArtifactResult(a.path, a.sha256, a.builder_id or "", a.source_uri or "", a.ref, a.commit,
                                     a.statement or {}, a.integrated_time, a.log_index, tuple(a.notes),
                                     a.signer or ""))
-    return VerificationResult(tuple(items))
+    return VerificationResult(tuple(items), report.root_source)
 
 
 def verify_artifact(
@@ -130,6 +133,7 @@ def verify_artifact(
     build_workflow_inputs: Mapping[str, str] | None = None,
     trusted_root: TrustedRootSpec = None,
     rekor_url: str | None = None,
+    tuf: TufOptions | None = None,
 ) -> VerificationResult:
     """Verify artifact(s) against SLSA provenance with slsa-verifier's ``verify-artifact`` semantics.
 
@@ -137,14 +141,17 @@ def verify_artifact(
     up there and verified; without it, it fails with ``tlog-entry-not-found``.
 
     ``artifact`` is a path, a ``"sha256:<64 hex>"`` digest, or a list of these. ``provenance`` is the file's
-    bytes or its path. ``trusted_root=None`` uses the bundled Sigstore production root (no network).
+    bytes or its path. ``trusted_root=None`` uses the one rule of docs/trust-root.md without the network: a fresh
+    TUF cache (``pyslsa trust-root update``), else the bundled Sigstore production root; ``tuf`` chooses another
+    TUF repository, or allows a refresh (``TufOptions(refresh=True)``).
     Raises :class:`pyslsa.VerificationError` (with ``.code``) unless every artifact verifies.
     """
     from pyslsa.api.verify import run_verify_artifact
 
     return _result(run_verify_artifact(VerifyArtifactOptions(
         _as_tuple(artifact), provenance, source_uri, source_tag, source_branch, source_versioned_tag, builder_id,
-        dict(build_workflow_inputs or {}), trusted_root, rekor_url, offline=rekor_url is None)))
+        dict(build_workflow_inputs or {}), trusted_root, rekor_url, offline=rekor_url is None,
+        tuf=tuf or TufOptions())))
 
 
 def verify_github_attestation(
@@ -154,17 +161,19 @@ def verify_github_attestation(
     source_uri: str,
     builder_id: str | None = None,
     trusted_root: TrustedRootSpec = None,
+    tuf: TufOptions | None = None,
 ) -> VerificationResult:
     """Verify artifact(s) against a GitHub artifact attestation (actions/attest-build-provenance).
 
     There are no default trusted builders: without ``builder_id`` this raises ``untrusted-builder``.
+    ``trusted_root`` / ``tuf``: as for :func:`verify_artifact`.
     """
     if not builder_id:
         raise UntrustedBuilderError("GitHub attestations have no default trusted builder: pass builder_id")
     from pyslsa.api.verify import run_verify_github_attestation
 
     return _result(run_verify_github_attestation(VerifyGithubAttestationOptions(
-        _as_tuple(artifact), attestation, source_uri, builder_id, trusted_root)))
+        _as_tuple(artifact), attestation, source_uri, builder_id, trusted_root, tuf=tuf or TufOptions())))
 
 
 def verify_bundle(
@@ -175,18 +184,20 @@ def verify_bundle(
     issuer: str | None = None,
     key: bytes | None = None,
     trusted_root: TrustedRootSpec = None,
+    tuf: TufOptions | None = None,
 ) -> VerificationResult:
     """Verify a Sigstore bundle over an artifact (path or ``"sha256:<hex>"``).
 
     Policy: the certificate's SAN equals ``identity`` and its OIDC issuer equals ``issuer`` (both required), or
     ``key`` (PEM public key bytes) made the signature. Raises :class:`pyslsa.VerificationError` otherwise.
+    ``trusted_root`` / ``tuf``: as for :func:`verify_artifact`.
     """
     if key is None and not (identity and issuer):
         raise UsageError("give identity and issuer, or key")
     from pyslsa.api.verify import run_verify_bundle
 
     return _result(run_verify_bundle(VerifyBundleOptions(artifact_or_digest, bundle, identity, issuer, key,
-                                                         trusted_root)))
+                                                         trusted_root, tuf=tuf or TufOptions())))
 
 
 def verify_release(
@@ -203,12 +214,14 @@ def verify_release(
     keep: str | os.PathLike[str] | None = None,
     trusted_root: str | os.PathLike[str] | None = None,
     rekor_url: str | None = None,
+    tuf: TufOptions | None = None,
 ) -> ReleaseReport:
     """Verify every file of ``NAME==VERSION`` (see ``pyslsa verify-release --help``).
 
     Returns the :class:`pyslsa.report.ReleaseReport` when every selected file verified; raises the first file's
     :class:`pyslsa.VerificationError` otherwise. Downloads go to a temporary directory removed afterwards, or to
-    ``keep``. Legacy provenance is looked up in Rekor only if ``rekor_url`` is given.
+    ``keep``. Legacy provenance is looked up in Rekor only if ``rekor_url`` is given. ``trusted_root`` / ``tuf``:
+    as for :func:`verify_artifact` (the TUF repository is not asked unless ``tuf.refresh``).
     """
     from pyslsa.api.release import run_verify_release
 
@@ -216,7 +229,7 @@ def verify_release(
         requirement, source_uri, release_tag, provenance, builder_id,
         cast("Literal['wheel', 'sdist'] | None", only),  # another value selects no file: release-not-found
         index_url, github_url, github_api_url, keep=keep, rekor_url=rekor_url, offline_tlog=rekor_url is None,
-        trusted_root=trusted_root))
+        trusted_root=trusted_root, tuf=tuf or TufOptions()))
     if not report.verified:
         err = report.first_error
         raise err if err is not None else VerificationError("release not verified")

@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from pyslsa.api.trust_root import resolve_root
 from pyslsa.core.profile import SLSA_VERIFIER
 from pyslsa.core.release import ReleaseFile, SlsaDocument, decide_release
 from pyslsa.core.slsa.policy import SlsaPolicy
@@ -26,7 +27,7 @@ from pyslsa.errors import ReleaseNotFoundError, UsageError
 from pyslsa.options import VerifyReleaseOptions
 from pyslsa.report import ReleaseReport
 from pyslsa.sources.atomic import write_atomically
-from pyslsa.sources.files import load_evidence, load_trusted_root, work_directory
+from pyslsa.sources.files import load_evidence, work_directory
 from pyslsa.sources.github import GitHubReleases, repository_of
 from pyslsa.sources.http import HttpClient, Progress, safe_filename
 from pyslsa.sources.pypi import DistFile, PackageIndex, parse_requirement
@@ -67,11 +68,14 @@ def run_verify_release(options: VerifyReleaseOptions, *, progress: ProgressFacto
             repository_of(options.source_uri)
             releases = GitHubReleases(github_url(options.github_url), github_api_url(options.github_api_url),
                                       client=http)
-        root = load_trusted_root(os.fspath(options.trusted_root) if options.trusted_root is not None else None)
+        resolved = resolve_root(os.fspath(options.trusted_root) if options.trusted_root is not None else None,
+                                options.tuf)
+        root = resolved.trusted_root
         policy = SlsaPolicy(options.source_uri, source_tag=tag, builder_id=options.builder_id or None,
                             testing=testing_enabled())
         index = PackageIndex(index_url(options.index_url), client=http)
-        report = ReleaseReport(requirement=f"{name}=={version}", index_url=index.index_url)
+        report = ReleaseReport(requirement=f"{name}=={version}", index_url=index.index_url,
+                               root_source=resolved.source)
         files = index.release_files(name, version)
         if options.only is not None:
             files = [f for f in files if f.kind == options.only]

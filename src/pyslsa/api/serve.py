@@ -61,7 +61,7 @@ from pyslsa.serve.cache import BlobStore, default_cache_dir
 from pyslsa.serve.config import ServeConfig
 from pyslsa.serve.model import DECIDER_ERROR, Decision, DecisionRequest
 from pyslsa.sources.evidence_cache import MAX_PIECES, RawEvidence
-from pyslsa.sources.files import MAX_EVIDENCE_BYTES, read_evidence
+from pyslsa.sources.files import MAX_EVIDENCE_BYTES
 from pyslsa.sources.github import DEFAULT_GITHUB_API_URL, DEFAULT_GITHUB_URL, GitHubReleases
 from pyslsa.sources.github_attestations import AttestationBundle, GitHubAttestations
 from pyslsa.sources.http import HttpClient, check_flag_url
@@ -71,6 +71,7 @@ from pyslsa.sources.policy_file import MAX_POLICY_BYTES, POLICY_FILENAME
 from pyslsa.sources.settings import testing_enabled
 
 if TYPE_CHECKING:
+    from pyslsa.api.trust_root import ResolvedRoot
     from pyslsa.core.audit.identity import EvidenceKind
 
 __all__ = ["EMPTY_ANSWER_TTL", "FAILURE_TTL", "GITHUB_CONCURRENCY", "HTTP_ATTEMPTS", "HTTP_DEADLINE", "HTTP_TIMEOUT",
@@ -481,10 +482,11 @@ def is_loopback(host: str) -> bool | None:
     return bool(infos) and all(ipaddress.ip_address(str(i[4][0]).split("%")[0]).is_loopback for i in infos)
 
 
-def _root(path: str | None) -> TrustedRoot:
-    if path is None:
-        return TrustedRoot.production()
-    return TrustedRoot.from_json(read_evidence(path, "trusted root file"))
+def _root(options: ServeOptions) -> ResolvedRoot:
+    """The trusted root, chosen once at start-up by the one rule (docs/trust-root.md)."""
+    from pyslsa.api.trust_root import resolve_root
+
+    return resolve_root(options.trusted_root, options.tuf)
 
 
 def run_serve(options: ServeOptions, *, out: TextIO | None = None) -> ServeReport:
@@ -499,15 +501,18 @@ def run_serve(options: ServeOptions, *, out: TextIO | None = None) -> ServeRepor
         except ImportError as exc:
             raise UsageError(str(exc)) from None
         config = serve_config(options)
-        decider = AuditDecider(cache_dir=config.cache_dir or default_cache_dir(), root=_root(options.trusted_root),
+        resolved = _root(options)
+        decider = AuditDecider(cache_dir=config.cache_dir or default_cache_dir(), root=resolved.trusted_root,
                                policy=options.policy, pins=options.pins, directory=options.directory,
                                github_url=options.github_url, github_api_url=options.github_api_url)
         decider.check()
+        if resolved.source.warning:  # once the proxy can start: a usage error stays one line
+            print(f"pyslsa serve: warning: {resolved.source.warning}", file=out)
         if is_loopback(options.host) is False:
             print(f"pyslsa serve: warning: --host {options.host} is not a loopback address: whoever can reach "
                   f"port {options.port} can install through this proxy and read its status page", file=out)
         stopped_by = serve(config, decider, out=out)
-        return ServeReport(upstream=config.upstream, stopped_by=stopped_by)
+        return ServeReport(upstream=config.upstream, stopped_by=stopped_by, root_source=resolved.source)
     except DownloadError as exc:  # a URL flag the HTTP layer refused
         return ServeReport(error=UsageError(exc.message))
     except PyslsaError as exc:

@@ -11,6 +11,7 @@ import json
 import os
 from pathlib import Path
 
+from pyslsa.api.trust_root import resolve_root
 from pyslsa.core.bundle import LegacyEnvelope, bundle_json, parse_document
 from pyslsa.core.dsse import Statement
 from pyslsa.core.verify import split_documents
@@ -18,7 +19,7 @@ from pyslsa.errors import UnsupportedFormatError, UsageError, VerificationError
 from pyslsa.options import UpgradeProvenanceOptions
 from pyslsa.report import ArtifactOutcome, UpgradeReport
 from pyslsa.sources.atomic import write_atomically
-from pyslsa.sources.files import load_evidence, load_trusted_root
+from pyslsa.sources.files import load_evidence
 from pyslsa.sources.rekor import make_resolver
 
 __all__ = ["run_upgrade_provenance"]
@@ -27,8 +28,9 @@ __all__ = ["run_upgrade_provenance"]
 def run_upgrade_provenance(options: UpgradeProvenanceOptions) -> UpgradeReport:
     """Look every legacy envelope of the file up in Rekor, verify it, and write the bundles (one JSON line each)
     to ``options.output``; any failure raises, and then nothing is written."""
-    root = load_trusted_root(options.trusted_root)
     data = load_evidence(options.provenance)
+    resolved = resolve_root(options.trusted_root, options.tuf)
+    root = resolved.trusted_root
     output = os.fspath(options.output)
     out_path = Path(output)
     if out_path.is_dir():
@@ -58,4 +60,4 @@ def run_upgrade_provenance(options: UpgradeProvenanceOptions) -> UpgradeReport:
         raise UsageError(f"output directory does not exist: {out_path.parent}")
     # written beside the destination and renamed: a failure or Ctrl-C never leaves a partial file
     write_atomically(out_path, b"\n".join(lines) + b"\n", new_file_mode=0o600)
-    return UpgradeReport(artifacts=outcomes)
+    return UpgradeReport(artifacts=outcomes, root_source=resolved.source)

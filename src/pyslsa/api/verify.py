@@ -10,14 +10,22 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from dataclasses import replace
 
+from pyslsa.api.trust_root import resolve_root
 from pyslsa.core.slsa.builders import DEFAULT_ARTIFACT_BUILDERS
 from pyslsa.core.slsa.policy import SlsaPolicy
 from pyslsa.core.verify import ArtifactVerdict, evaluate, verify_bundle_bytes
 from pyslsa.errors import UntrustedBuilderError, UsageError, VerificationError
-from pyslsa.options import Artifact, VerifyArtifactOptions, VerifyBundleOptions, VerifyGithubAttestationOptions
+from pyslsa.options import (
+    Artifact,
+    TufOptions,
+    VerifyArtifactOptions,
+    VerifyBundleOptions,
+    VerifyGithubAttestationOptions,
+)
 from pyslsa.report import ArtifactOutcome, Report
-from pyslsa.sources.files import artifact_digest, load_evidence, load_trusted_root
+from pyslsa.sources.files import artifact_digest, load_evidence
 from pyslsa.sources.rekor import make_resolver
 from pyslsa.sources.settings import testing_enabled
 
@@ -62,12 +70,13 @@ def run_verify_artifact(options: VerifyArtifactOptions) -> Report:
         sink = open_vsa_output(options.vsa, (*options.artifacts, options.provenance, options.trusted_root))
         if len(options.artifacts) > 1 and sink.resource_uri is None:
             raise UsageError("a VSA over several artifacts needs a resource URI: give --vsa-resource-uri")
-    root = load_trusted_root(options.trusted_root)
     data = load_evidence(options.provenance)
     digests = _digests(options.artifacts)
-    results = evaluate(digests, data, policy, root, DEFAULT_ARTIFACT_BUILDERS,
+    root = resolve_root(options.trusted_root, _no_refresh_if(options.offline, options.tuf))
+    results = evaluate(digests, data, policy, root.trusted_root, DEFAULT_ARTIFACT_BUILDERS,
                        make_resolver(options.rekor_url, options.offline))
-    report = Report("verify-artifact", _outcomes(results), print_provenance=options.print_provenance)
+    report = Report("verify-artifact", _outcomes(results), print_provenance=options.print_provenance,
+                    root_source=root.source)
     if sink is not None:  # a verdict was reached (PASSED or FAILED): its VSA
         from pyslsa.api.vsa import provenance_descriptor, write_artifact_vsa
 
@@ -78,7 +87,6 @@ def run_verify_artifact(options: VerifyArtifactOptions) -> Report:
 def run_verify_github_attestation(options: VerifyGithubAttestationOptions) -> Report:
     """Verify artifacts against a GitHub artifact attestation; without ``builder_id`` every artifact fails with
     ``untrusted-builder`` (there is no default trusted builder)."""
-    root = load_trusted_root(options.trusted_root)
     data = load_evidence(options.attestation, "attestation file")
     digests = _digests(options.artifacts)
     if not options.builder_id:
@@ -87,9 +95,11 @@ def run_verify_github_attestation(options: VerifyGithubAttestationOptions) -> Re
         return Report("verify-github-attestation",
                       [ArtifactOutcome(path=n, sha256=d, error=err) for n, d in digests],
                       print_provenance=options.print_provenance)
+    root = resolve_root(options.trusted_root, options.tuf)
     policy = SlsaPolicy(options.source_uri, builder_id=options.builder_id, testing=testing_enabled())
-    results = evaluate(digests, data, policy, root, frozenset(), named_workflows=True)
-    return Report("verify-github-attestation", _outcomes(results), print_provenance=options.print_provenance)
+    results = evaluate(digests, data, policy, root.trusted_root, frozenset(), named_workflows=True)
+    return Report("verify-github-attestation", _outcomes(results), print_provenance=options.print_provenance,
+                  root_source=root.source)
 
 
 def run_verify_bundle(options: VerifyBundleOptions) -> Report:
@@ -99,14 +109,14 @@ def run_verify_bundle(options: VerifyBundleOptions) -> Report:
         raise UsageError("give identity and issuer, or key")
     from pyslsa.core.keys import load_public_key_pem  # verify-bundle's alone: the others never load it
 
-    root = load_trusted_root(options.trusted_root)
     key = load_public_key_pem(load_evidence(options.key, "key file")) if options.key is not None else None
     data = load_evidence(options.bundle, "bundle file")
     name, digest = artifact_digest(options.artifact)
+    root = resolve_root(options.trusted_root, options.tuf)
     outcome = ArtifactOutcome(path=name, sha256=digest)
     try:
-        verdict = verify_bundle_bytes(name, digest, data, root, identity=options.identity, issuer=options.issuer,
-                                      key=key)
+        verdict = verify_bundle_bytes(name, digest, data, root.trusted_root, identity=options.identity,
+                                      issuer=options.issuer, key=key)
     except VerificationError as exc:
         outcome.error = exc
     else:
@@ -120,4 +130,9 @@ def run_verify_bundle(options: VerifyBundleOptions) -> Report:
         outcome.log_index = verdict.signature.log_index
         outcome.notes = list(verdict.signature.notes)
         outcome.statement = verdict.statement.raw if verdict.statement is not None else None
-    return Report("verify-bundle", [outcome])
+    return Report("verify-bundle", [outcome], root_source=root.source)
+
+
+def _no_refresh_if(offline: bool, tuf: TufOptions) -> TufOptions:
+    """``offline`` (a command's "no network at all") implies no TUF refresh either."""
+    return replace(tuf, refresh=False) if offline and tuf.refresh else tuf

@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
 
 from pyslsa import __version__
+from pyslsa.api.trust_root import resolve_root
 from pyslsa.core.dsse import INTOTO_PAYLOAD_TYPE
 from pyslsa.core.keys import SigningKey, envelope_json, load_private_key_pem, load_public_key_pem, sign_envelope
 from pyslsa.core.profile import SLSA_VERIFIER
@@ -47,11 +48,12 @@ from pyslsa.errors import InvalidProvenanceError, InvalidVsaError, UsageError, V
 from pyslsa.options import VerifyVsaOptions, VsaOutput
 from pyslsa.report import ArtifactOutcome, ReleaseReport, Report, VerifyVsaReport, VsaWritten
 from pyslsa.sources.atomic import check_writable, write_atomically
-from pyslsa.sources.files import MAX_EVIDENCE_BYTES, load_trusted_root, read_evidence
+from pyslsa.sources.files import MAX_EVIDENCE_BYTES, read_evidence
 from pyslsa.sources.settings import VSA_KEY_PASSWORD_ENV, vsa_key_password
 
 if TYPE_CHECKING:
     from pyslsa.options import VerifyArtifactOptions, VerifyReleaseOptions
+    from pyslsa.report import RootSource
 
 #: Largest key file read (a PEM key is a few hundred bytes).
 _MAX_KEY_BYTES = 64 * 1024
@@ -69,9 +71,10 @@ def _read_key(path: str | os.PathLike[str], what: str) -> bytes:
 # -- verify-vsa ---------------------------------------------------------------------------------------------------
 
 
-def verify_vsa(options: VerifyVsaOptions) -> VerifiedVsa:
+def verify_vsa(options: VerifyVsaOptions, on_root: Callable[[RootSource], None] | None = None) -> VerifiedVsa:
     """Verify a VSA file; raises a :class:`~pyslsa.errors.VerificationError` (exit 1) with a stable code, or a
-    :class:`~pyslsa.errors.UsageError` (exit 2) for bad flags and unreadable files."""
+    :class:`~pyslsa.errors.UsageError` (exit 2) for bad flags and unreadable files. ``on_root`` is told which
+    trusted root was used, when one is (a VSA in a Sigstore bundle)."""
     expected = Expectations.parse(options.subject_digests, options.verifier_id, options.resource_uri,
                                   options.verified_levels)
     identity, issuer = options.certificate_identity, options.certificate_oidc_issuer
@@ -93,11 +96,13 @@ def verify_vsa(options: VerifyVsaOptions) -> VerifiedVsa:
                               f"{MAX_EVIDENCE_BYTES // (1024 * 1024)} MiB: not a VSA") from None
     # A --trusted-root given is read now, used or not (a wrong path is a usage error, not ignored); the bundled
     # root is only loaded for a VSA in a Sigstore bundle.
-    given_root = (load_trusted_root(options.trusted_root_path) if options.trusted_root_path is not None
-                  else None)
+    given_root = resolve_root(options.trusted_root_path) if options.trusted_root_path is not None else None
 
-    def root() -> TrustedRoot:
-        return given_root if given_root is not None else load_trusted_root(None)
+    def root() -> TrustedRoot:  # else the one rule (docs/trust-root.md), with the command's TUF options
+        resolved = given_root if given_root is not None else resolve_root(None, options.tuf)
+        if on_root is not None:
+            on_root(resolved.source)
+        return resolved.trusted_root
 
     # verify-vsa is slsa-verifier's command: a VSA in a Sigstore bundle is read as sigstore-go reads bundles.
     return verify_vsa_document(data, expected, profile=SLSA_VERIFIER, key=key, key_der=key_der,
@@ -108,8 +113,12 @@ def run_verify_vsa(options: VerifyVsaOptions) -> VerifyVsaReport:
     """``verify-vsa``: the report of :func:`verify_vsa`. A VSA that fails is a report with its error (exit 1);
     bad flags and unreadable files raise :class:`~pyslsa.errors.UsageError` (exit 2)."""
     report = VerifyVsaReport(os.fspath(options.attestation_path), print_attestation=options.print_attestation)
+
+    def used(source: RootSource) -> None:
+        report.root_source = source
+
     try:
-        verified = verify_vsa(options)
+        verified = verify_vsa(options, used)
     except UsageError:
         raise
     except VerificationError as exc:

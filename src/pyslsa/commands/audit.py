@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, cast
 
-from pyslsa.commands.flags import Ui
+from pyslsa.commands.flags import Ui, add_tuf, tuf_options
 
 if TYPE_CHECKING:
     from pyslsa.options import AuditFormat, AuditOptions, AuditProgress
@@ -77,7 +77,8 @@ def configure(p: argparse.ArgumentParser) -> None:
                    help="local evidence named after the files: FILE.provenance, FILE.sigstore.json, "
                         "FILE.intoto.jsonl, sha256:HEX.jsonl")
     p.add_argument("--offline", action="store_true",
-                   help="open no socket: evidence from the cache (re-verified) and --evidence DIR only")
+                   help="open no socket: evidence from the cache (re-verified) and --evidence DIR only; the trusted "
+                        "root is the TUF cache when it is fresh, else the one bundled with pyslsa (with a warning)")
     p.add_argument("--index-url", metavar="URL",
                    help="simple-API index the pinned files are looked up on (default: $PYSLSA_INDEX_URL or "
                         "https://pypi.org/simple/)")
@@ -87,8 +88,10 @@ def configure(p: argparse.ArgumentParser) -> None:
                    help="GitHub API for releases and artifact attestations (default: $PYSLSA_GITHUB_API_URL or "
                         "https://api.github.com)")
     p.add_argument("--trusted-root", metavar="FILE",
-                   help="Sigstore trusted_root.json to verify against (default: the Sigstore public-good root "
-                        "bundled with pyslsa; no network)")
+                   help="Sigstore trusted_root.json to verify against, used as is (default: the TUF cache when it "
+                        "is fresh, else a TUF refresh unless --offline, else the root bundled with pyslsa with a "
+                        "warning; see docs/trust-root.md)")
+    add_tuf(p)
     p.add_argument("--jobs", metavar="N", type=int, default=DEFAULT_JOBS,
                    help=f"fetch with N concurrent workers (default: {DEFAULT_JOBS}, at most 64)")
     p.add_argument("--format", choices=FORMATS, default="table",
@@ -127,7 +130,7 @@ def options_from(args: argparse.Namespace) -> AuditOptions:
         paths=tuple(args.paths), python=args.python, policy=args.policy, update_pins=args.update_pins,
         evidence=args.evidence, offline=args.offline, index_url=args.index_url, github_url=args.github_url,
         github_api_url=args.github_api_url, trusted_root=args.trusted_root, jobs=args.jobs, format=args.format,
-        output=main, format_outputs=tuple(more))
+        output=main, format_outputs=tuple(more), tuf=tuf_options(args))
 
 
 def run(options: AuditOptions, ui: Ui) -> AuditReport:
@@ -155,7 +158,7 @@ def show(report: CommandReport, options: AuditOptions | None, fmt: str) -> tuple
     """(stdout, stderr) of the run: nothing on stdout when ``--output FILE`` took the ``--format`` view (the
     summary line, or the error, on stderr instead); a rich table when stdout is a terminal; else the view. Flags
     ``options_from`` refused (``options`` None) are shown as an audit report with that error, in ``fmt``."""
-    from pyslsa.formats import render
+    from pyslsa.formats import render, root_warning
     from pyslsa.formats.audit_view import render_rich, summary_line
     from pyslsa.formats.audit_view import text as plain
     from pyslsa.report import AuditReport
@@ -164,13 +167,14 @@ def show(report: CommandReport, options: AuditOptions | None, fmt: str) -> tuple
         return render(AuditReport(error=report.error), fmt)
     if options.output is not None:
         if report.error is not None:
-            return "", plain(report)
-        return "", summary_line(report) + ("" if report.verified else " -- the policy does not hold") + "\n"
+            return "", root_warning(report) + plain(report)
+        return "", (root_warning(report) + summary_line(report)
+                    + ("" if report.verified else " -- the policy does not hold") + "\n")
     if options.format == "table" and report.error is None and sys.stdout.isatty():
         from rich.console import Console
 
         render_rich(report, Console())
-        return "", ""
+        return "", root_warning(report)
     return render(report, options.format)
 
 

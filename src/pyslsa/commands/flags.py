@@ -5,13 +5,27 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 if TYPE_CHECKING:
-    from pyslsa.options import VsaOutput
+    from pyslsa.options import TufOptions, VsaOutput
     from pyslsa.report import VsaWritten
 
-__all__ = ["Ui", "add_common", "add_output", "add_slsa_args", "add_vsa", "pairs", "say_vsa", "vsa_output"]
+__all__ = [
+    "OFFLINE_HELP",
+    "OFFLINE_TRUST_ROOT_HELP",
+    "Flags",
+    "Ui",
+    "add_common",
+    "add_output",
+    "add_slsa_args",
+    "add_tuf",
+    "add_vsa",
+    "pairs",
+    "say_vsa",
+    "tuf_options",
+    "vsa_output",
+]
 
 
 class Ui(NamedTuple):
@@ -30,11 +44,55 @@ def add_output(p: argparse.ArgumentParser) -> None:
                         "that was accepted but not used (e.g. extra certificates of a bundle's chain)")
 
 
-def add_common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--trusted-root", metavar="FILE",
-                   help="Sigstore trusted_root.json to verify against (default: the Sigstore public-good root "
-                        "bundled with pyslsa; no network)")
+#: ``--offline`` of a command that needs the network for nothing but the trusted root.
+OFFLINE_HELP = ("never use the network: the trusted root is the TUF cache when it is fresh, else the one bundled "
+                "with pyslsa (with a warning naming its date)")
+#: ``--offline`` of a command whose evidence comes from the network anyway (verify-release, upgrade-provenance).
+OFFLINE_TRUST_ROOT_HELP = ("never refresh the trusted root from the network: the TUF cache when it is fresh, else "
+                           "the one bundled with pyslsa (with a warning naming its date); the evidence is still "
+                           "downloaded")
+
+
+class Flags(Protocol):
+    """A parser or an argument group: what flags are added to."""
+
+    def add_argument(self, *names: str, **kwargs: Any) -> argparse.Action: ...
+
+
+def add_tuf(p: Flags) -> None:
+    """``--tuf-url`` and ``--tuf-root``: which TUF repository the trusted root comes from."""
+    p.add_argument("--tuf-url", metavar="URL",
+                   help="the TUF repository of a private Sigstore deployment: verify against its "
+                        "trusted_root.json target (default: $PYSLSA_TUF_URL, else Sigstore's public instance, "
+                        "https://tuf-repo-cdn.sigstore.dev)")
+    p.add_argument("--tuf-root", metavar="ROOT.json",
+                   help="the TUF root.json to start --tuf-url's repository from, needed once: a successful "
+                        "refresh remembers it (default: $PYSLSA_TUF_ROOT)")
+
+
+def add_common(p: argparse.ArgumentParser, *, offline_help: str = OFFLINE_HELP) -> None:
+    """What every verifying command shares: the trusted root (``--trusted-root``, the TUF flags, and ``--offline``,
+    which keeps the trusted root off the network; ``offline_help`` says what else it does for the command), then
+    ``--format`` and ``--debug``."""
+    g = p.add_argument_group("trusted root", "Which Sigstore trusted root to verify against: --trusted-root FILE "
+                             "if given; else the TUF cache when it is fresh; else a TUF refresh (unless --offline); "
+                             "else the root bundled with pyslsa, with a warning naming its date. A refresh that "
+                             "fails a TUF check fails the command (tuf-failed); one that cannot reach the "
+                             "repository falls back to the bundled root with a warning ('pyslsa trust-root update' "
+                             "fails instead). See docs/trust-root.md.")
+    g.add_argument("--trusted-root", metavar="FILE",
+                   help="Sigstore trusted_root.json to verify against, used as is (no TUF)")
+    add_tuf(g)
+    g.add_argument("--offline", action="store_true", help=offline_help)
     add_output(p)
+
+
+def tuf_options(args: argparse.Namespace) -> TufOptions:
+    """The :class:`~pyslsa.options.TufOptions` of the flags of :func:`add_common`: refresh unless ``--offline``."""
+    from pyslsa.options import TufOptions
+
+    return TufOptions(url=args.tuf_url, root=args.tuf_root, staging=bool(getattr(args, "staging", False)),
+                      refresh=not args.offline)
 
 
 def add_slsa_args(p: argparse.ArgumentParser, path_flag: str, path_help: str) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from pyslsa.commands.flags import Ui, add_common
+from pyslsa.commands.flags import Ui, add_common, tuf_options
 
 if TYPE_CHECKING:
     from pyslsa.options import ServeOptions
@@ -76,7 +76,7 @@ def options_from(args: argparse.Namespace) -> ServeOptions:
     return ServeOptions(
         upstream=args.upstream, policy=args.policy, pins=args.pins, host=args.host, port=args.port, mode=args.mode,
         on_fail=args.on_fail, cache_dir=args.cache, log_file=args.log, github_url=args.github_url,
-        github_api_url=args.github_api_url, trusted_root=args.trusted_root)
+        github_api_url=args.github_api_url, trusted_root=args.trusted_root, tuf=tuf_options(args))
 
 
 def run(options: ServeOptions, ui: Ui) -> ServeReport:

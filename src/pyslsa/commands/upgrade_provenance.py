@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from pyslsa.commands.flags import Ui, add_common
+from pyslsa.commands.flags import OFFLINE_TRUST_ROOT_HELP, Ui, add_common, tuf_options
 
 if TYPE_CHECKING:
     from pyslsa.options import UpgradeProvenanceOptions
@@ -33,14 +33,14 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--rekor-url", metavar="URL",
                    help="transparency log to look the entry up in (default: $PYSLSA_REKOR_URL or "
                         "https://rekor.sigstore.dev)")
-    add_common(p)
+    add_common(p, offline_help=OFFLINE_TRUST_ROOT_HELP)
 
 
 def options_from(args: argparse.Namespace) -> UpgradeProvenanceOptions:
     from pyslsa.options import UpgradeProvenanceOptions
 
     return UpgradeProvenanceOptions(provenance=args.provenance, output=args.output, rekor_url=args.rekor_url,
-                                    trusted_root=args.trusted_root)
+                                    trusted_root=args.trusted_root, tuf=tuf_options(args))
 
 
 def run(options: UpgradeProvenanceOptions, ui: Ui) -> UpgradeReport:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from pyslsa.commands.flags import Ui, add_common, add_slsa_args, add_vsa, pairs, say_vsa, vsa_output
+from pyslsa.commands.flags import Ui, add_common, add_slsa_args, add_vsa, pairs, say_vsa, tuf_options, vsa_output
 
 if TYPE_CHECKING:
     from pyslsa.options import VerifyArtifactOptions
@@ -40,9 +40,9 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--rekor-url", metavar="URL",
                    help="transparency log for legacy (bare-envelope) provenance lookups (default: "
                         "$PYSLSA_REKOR_URL or https://rekor.sigstore.dev)")
-    p.add_argument("--offline", action="store_true",
-                   help="never use the network: legacy provenance then fails with tlog-entry-not-found")
-    add_common(p)
+    add_common(p, offline_help="never use the network: legacy provenance then fails with tlog-entry-not-found, and "
+                               "the trusted root is the TUF cache when it is fresh, else the one bundled with "
+                               "pyslsa (with a warning naming its date)")
     add_vsa(p, resource_uri=True)
 
 
@@ -54,7 +54,7 @@ def options_from(args: argparse.Namespace) -> VerifyArtifactOptions:
         source_tag=args.source_tag, source_branch=args.source_branch, source_versioned_tag=args.source_versioned_tag,
         builder_id=args.builder_id, build_workflow_inputs=pairs(args.build_workflow_input, "--build-workflow-input"),
         trusted_root=args.trusted_root, rekor_url=args.rekor_url, offline=args.offline,
-        print_provenance=args.print_provenance, vsa=vsa_output(args))
+        print_provenance=args.print_provenance, vsa=vsa_output(args), tuf=tuf_options(args))
 
 
 def run(options: VerifyArtifactOptions, ui: Ui) -> Report:

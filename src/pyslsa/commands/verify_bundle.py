@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from pyslsa.commands.flags import Ui, add_common
+from pyslsa.commands.flags import Ui, add_common, tuf_options
 
 if TYPE_CHECKING:
     from pyslsa.options import VerifyBundleOptions
@@ -48,7 +48,7 @@ def options_from(args: argparse.Namespace) -> VerifyBundleOptions:
     if args.key is not None and (identity or issuer):
         raise UsageError("--key cannot be combined with --certificate-identity / --certificate-oidc-issuer")
     return VerifyBundleOptions(artifact=args.artifact, bundle=args.bundle, identity=identity, issuer=issuer,
-                               key=args.key, trusted_root=args.trusted_root)
+                               key=args.key, trusted_root=args.trusted_root, tuf=tuf_options(args))
 
 
 def run(options: VerifyBundleOptions, ui: Ui) -> Report:

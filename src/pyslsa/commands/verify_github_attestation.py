@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from pyslsa.commands.flags import Ui, add_common, add_slsa_args
+from pyslsa.commands.flags import Ui, add_common, add_slsa_args, tuf_options
 
 if TYPE_CHECKING:
     from pyslsa.options import VerifyGithubAttestationOptions
@@ -34,7 +34,8 @@ def options_from(args: argparse.Namespace) -> VerifyGithubAttestationOptions:
 
     return VerifyGithubAttestationOptions(
         artifacts=tuple(args.artifacts), attestation=args.attestation_path, source_uri=args.source_uri,
-        builder_id=args.builder_id, trusted_root=args.trusted_root, print_provenance=args.print_provenance)
+        builder_id=args.builder_id, trusted_root=args.trusted_root, print_provenance=args.print_provenance,
+        tuf=tuf_options(args))
 
 
 def run(options: VerifyGithubAttestationOptions, ui: Ui) -> Report:

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from pyslsa.commands.flags import Ui, add_common, add_vsa, say_vsa, vsa_output
+from pyslsa.commands.flags import OFFLINE_TRUST_ROOT_HELP, Ui, add_common, add_vsa, say_vsa, tuf_options, vsa_output
 
 if TYPE_CHECKING:
     from pyslsa.api.release import Progress, ProgressFactory
@@ -67,7 +67,7 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--timeout", metavar="SECONDS", type=float, default=1800.0,
                    help="time limit for all the downloads and lookups of the run (default: 1800); each request "
                         "also has its own timeout and retries")
-    add_common(p)
+    add_common(p, offline_help=OFFLINE_TRUST_ROOT_HELP)
     add_vsa(p)
 
 
@@ -79,7 +79,7 @@ def options_from(args: argparse.Namespace) -> VerifyReleaseOptions:
         provenance=args.provenance, builder_id=args.builder_id, only=args.only, index_url=args.index_url,
         github_url=args.github_url, github_api_url=args.github_api_url, pep740=not args.no_pep740,
         github=not args.no_github, keep=args.keep, rekor_url=args.rekor_url, offline_tlog=args.offline_tlog,
-        trusted_root=args.trusted_root, timeout=args.timeout, vsa=vsa_output(args))
+        trusted_root=args.trusted_root, timeout=args.timeout, vsa=vsa_output(args), tuf=tuf_options(args))
 
 
 def run(options: VerifyReleaseOptions, ui: Ui) -> ReleaseReport:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from pyslsa.commands.flags import Ui, add_common
+from pyslsa.commands.flags import Ui, add_common, tuf_options
 
 if TYPE_CHECKING:
     from pyslsa.options import VerifyVsaOptions
@@ -75,7 +75,8 @@ def options_from(args: argparse.Namespace) -> VerifyVsaOptions:
         attestation_path=args.attestation_path, subject_digests=tuple(args.subject_digest),
         verifier_id=args.verifier_id, resource_uri=args.resource_uri, verified_levels=tuple(args.verified_level),
         public_key_path=args.public_key_path, public_key_id=args.public_key_id, certificate_identity=identity,
-        certificate_oidc_issuer=issuer, trusted_root_path=args.trusted_root, print_attestation=args.print_attestation)
+        certificate_oidc_issuer=issuer, trusted_root_path=args.trusted_root, print_attestation=args.print_attestation,
+        tuf=tuf_options(args))
 
 
 def run(options: VerifyVsaOptions, ui: Ui) -> VerifyVsaReport:

@@ -10,9 +10,8 @@ functions and under ``TYPE_CHECKING``)::
   library and third-party packages): no files, no network, no clock, no environment; no report, view or command.
 * ``pyslsa.sources`` (files, HTTP, package index, GitHub, Rekor, TUF) import core, errors and the plain data
   modules; never the library, the views, the commands or the CLI.
-* ``pyslsa.api`` (one module per command: verify, release, upgrade, reproduce, audit, vsa; and the library module
-  ``pyslsa.trust_root``) import sources, core, errors and the data modules; never the commands, the views or the
-  CLI.
+* ``pyslsa.api`` (one module per command: verify, release, upgrade, reproduce, audit, vsa, trust_root) import
+  sources, core, errors and the data modules; never the commands, the views or the CLI.
 * ``pyslsa.report`` and ``pyslsa.options`` are plain data usable by everything but the core; they import errors
   and the core's types, and name the types the sources return only under ``TYPE_CHECKING``.
 * ``pyslsa.formats`` (one view per report type) import the data modules and the core's types; never the

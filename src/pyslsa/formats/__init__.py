@@ -20,7 +20,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 __all__ = ["DOCUMENTS", "FORMATS", "VIEWS", "View", "debug_lines", "printable", "register", "render", "renderer",
-           "view_for"]
+           "root_warning", "view_for"]
 
 #: The formats every view has.
 FORMATS = ("text", "json")
@@ -45,6 +45,7 @@ VIEWS: dict[str, str] = {
     "pyslsa.report.trust_root.TrustRootReport": "pyslsa.formats.trust_root_view:ROOT_VIEW",
     "pyslsa.report.trust_root.UpdateResult": "pyslsa.formats.trust_root_view:UPDATE_VIEW",
     "pyslsa.report.vsa.VerifyVsaReport": "pyslsa.formats.vsa_view",
+    "pyslsa.report.trust_root.ExportResult": "pyslsa.formats.trust_root_view:EXPORT_VIEW",
 }
 
 _REGISTERED: dict[type, View] = {}
@@ -71,17 +72,32 @@ def view_for(report: object) -> View:
 
 
 def render(report: object, fmt: str) -> tuple[str, str]:
-    """(stdout, stderr) of ``report`` in the output format ``fmt`` (one of :data:`FORMATS`, or one its view adds)."""
+    """(stdout, stderr) of ``report`` in the output format ``fmt`` (one of :data:`FORMATS`, or one its view adds).
+
+    The trusted root in force, for every report that records one (a ``root_source`` attribute: the verifying
+    commands'), is added here, the same for every view: the JSON document gets a top-level ``"trusted_root"``
+    object (null when the command stopped before choosing a root), and its warning, if any, is the first line on
+    stderr in every format."""
     function = getattr(view_for(report), DOCUMENTS.get(fmt, fmt), None)
     if function is None or fmt.startswith("_"):
         raise ValueError(f"no {fmt!r} output for {type(report).__name__}")
     result = function(report)
+    rooted = hasattr(report, "root_source")
+    source = getattr(report, "root_source", None)
+    if fmt == "json" and rooted:
+        result = {**result, "trusted_root": source.to_json() if source is not None else None}
+    first = root_warning(report)
     if fmt in DOCUMENTS:
-        return json.dumps(result, indent=2, sort_keys=False) + "\n", ""
-    if isinstance(result, str):
-        return result, ""
-    out: tuple[str, str] = result
-    return out
+        return json.dumps(result, indent=2, sort_keys=False) + "\n", first
+    out, err = (result, "") if isinstance(result, str) else result
+    return out, first + err
+
+
+def root_warning(report: object) -> str:
+    """The stderr line of the trusted root's warning, for a report that records a root with one (e.g. the bundled
+    fallback), else "": what :func:`render` puts first on stderr, for a command that shows its report otherwise."""
+    warning = getattr(getattr(report, "root_source", None), "warning", None)
+    return f"pyslsa: warning: {printable(warning)}\n" if warning else ""
 
 
 def renderer(name: str) -> Callable[[object], tuple[str, str]]:
@@ -90,11 +106,17 @@ def renderer(name: str) -> Callable[[object], tuple[str, str]]:
 
 
 def debug_lines(report: object) -> list[str]:
-    """What ``--debug`` adds on stderr, whatever the format: material the evidence carried that was accepted but
-    not used (e.g. the certificates after the leaf of a bundle's chain under the slsa-verifier profile), one
-    line per note, prefixed with the artifact (and evidence) it belongs to."""
+    """What ``--debug`` adds on stderr, whatever the format: which trusted root was in force (for a report that
+    records one), and material the evidence carried that was accepted but not used (e.g. the certificates after
+    the leaf of a bundle's chain under the slsa-verifier profile), one line per note, prefixed with the artifact
+    (and evidence) it belongs to."""
+    out = []
+    source = getattr(report, "root_source", None)
+    if source is not None:
+        out.append(f"debug: {source.describe()}")
     lines: Callable[[object], list[str]] | None = getattr(view_for(report), "debug_lines", None)
-    return [printable(line) for line in lines(report)] if lines is not None else []
+    out += lines(report) if lines is not None else []
+    return [printable(line) for line in out]
 
 
 _UNPRINTABLE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")

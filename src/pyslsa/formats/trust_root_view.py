@@ -10,7 +10,15 @@ import datetime as dt
 from typing import Any
 
 from pyslsa.formats import printable
-from pyslsa.report import AuthorityInfo, RepositoryState, RootSource, TrustRootReport, UpdateResult, iso_utc
+from pyslsa.report import (
+    AuthorityInfo,
+    ExportResult,
+    RepositoryState,
+    RootSource,
+    TrustRootReport,
+    UpdateResult,
+    iso_utc,
+)
 
 _TITLES = (("tlog", "Transparency logs"), ("ctlog", "CT logs"), ("ca", "Certificate authorities"),
            ("tsa", "Timestamp authorities"))
@@ -48,21 +56,24 @@ def _authority_line(a: AuthorityInfo) -> str:
             f"    {'log id' if a.kind in ('tlog', 'ctlog') else 'sha256'} {a.ident}; {printable(a.detail)}")
 
 
-def report_text(report: TrustRootReport) -> str:
-    """``trust-root show`` / ``verify`` as text (stdout). Warnings are included; callers may also print
-    ``report.warnings`` on stderr."""
+def report_text(report: TrustRootReport, *, source_warning: bool = True) -> str:
+    """``trust-root show`` / ``verify`` as text (stdout), warnings included (without the source's own warning when
+    ``source_warning`` is false: the command line prints that one on stderr, as for every verifying command)."""
     lines = source_text(report.source)
     lines.append(f"Media type: {printable(report.media_type)}")
     for kind, title in _TITLES:
         mine = report.of_kind(kind)
         lines.append(f"{title} ({len(mine)}):")
         lines += [_authority_line(a) for a in mine]
-    lines += [f"WARNING: {printable(w)}" for w in report.warnings]
+    skip = report.source.warning if not source_warning else None
+    lines += [f"WARNING: {printable(w)}" for w in report.warnings if w != skip]
     return "\n".join(lines) + "\n"
 
 
 def report_json(report: TrustRootReport) -> dict[str, Any]:
-    return {"source": report.source.to_json(), "media_type": report.media_type,
+    """``trust-root show`` / ``verify`` as JSON; where the root comes from is the top-level ``trusted_root`` object
+    :func:`pyslsa.formats.render` adds to every JSON output."""
+    return {"media_type": report.media_type,
             "authorities": {kind: [a.to_json() for a in report.of_kind(kind)] for kind, _ in _TITLES},
             "warnings": list(report.warnings)}
 
@@ -100,7 +111,7 @@ class _RootView:
 
     @staticmethod
     def text(report: TrustRootReport) -> tuple[str, str]:
-        return report_text(report), ""
+        return report_text(report, source_warning=False), ""
 
     @staticmethod
     def json_doc(report: TrustRootReport) -> dict[str, Any]:
@@ -119,7 +130,30 @@ class _UpdateView:
         return update_json(result)
 
 
+class _ExportView:
+    """``trust-root export`` in the view registry. Text: the trusted root itself on stdout, byte for byte, when
+    there is no ``--output``; else one line saying what was written. (Its warning, if any, is added on stderr by
+    :func:`pyslsa.formats.render`, like every verifying command's; JSON gets ``trusted_root`` the same way.)"""
+
+    @staticmethod
+    def text(result: ExportResult) -> tuple[str, str]:
+        if result.output is None:
+            return result.data.decode("utf-8", "replace"), ""
+        source = result.root_source
+        return (f"Exported the trusted root in force ({source.kind}, sha256 {source.sha256}) to "
+                f"{printable(result.output)}\n"), ""
+
+    @staticmethod
+    def json_doc(result: ExportResult) -> dict[str, Any]:
+        import json
+
+        content = json.loads(result.data) if result.output is None else None
+        return {"output": result.output, "sha256": result.root_source.sha256, "content": content}
+
+
 ROOT_VIEW = _RootView()
 UPDATE_VIEW = _UpdateView()
+EXPORT_VIEW = _ExportView()
 
-__all__ = ["ROOT_VIEW", "UPDATE_VIEW", "report_json", "report_text", "source_text", "update_json", "update_text"]
+__all__ = ["EXPORT_VIEW", "ROOT_VIEW", "UPDATE_VIEW", "report_json", "report_text", "source_text", "update_json",
+           "update_text"]

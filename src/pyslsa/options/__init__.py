@@ -4,11 +4,13 @@ Built once, either from the command line (``options_from(args)`` in ``pyslsa/com
 keyword library functions (:func:`pyslsa.verify_artifact` ...), and handed to the library function that runs the
 command (``pyslsa.api.run_<command>``). Adding a flag is one field in its options class and one parser line in the
 command's module. Plain data: nothing heavy is imported (no cryptography, no HTTP client), and each command's class
-is in its own module (``verify``, ``release``, ``upgrade``, ``reproduce``, ``audit``, ``vsa``, ``serve``, as in
-:mod:`pyslsa.api`), loaded on first use and importable from here.
+is in its own module (``verify``, ``release``, ``upgrade``, ``reproduce``, ``audit``, ``vsa``, ``serve``,
+``trust_root``, and the shared ``tuf``; as in :mod:`pyslsa.api`), loaded on first use and importable from here.
 
 Evidence and keys are given as their bytes or as a path (``bytes | str | os.PathLike``); a trusted root also as a
-parsed :class:`~pyslsa.core.trust.TrustedRoot`, and ``None`` means the Sigstore public-good root bundled with pyslsa.
+parsed :class:`~pyslsa.core.trust.TrustedRoot`, and ``None`` means the one rule of docs/trust-root.md, with the TUF
+options of :class:`TufOptions` (the ``tuf`` field of every verifying command's options): a fresh TUF cache, else a
+refresh if ``tuf.refresh``, else the Sigstore public-good root bundled with pyslsa.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ if TYPE_CHECKING:
     from pyslsa.options.release import VerifyReleaseOptions
     from pyslsa.options.reproduce import ReproduceOptions
     from pyslsa.options.serve import ServeOptions
+    from pyslsa.options.trust_root import TRUST_ROOT_ACTIONS, TrustRootAction, TrustRootOptions
+    from pyslsa.options.tuf import TufOptions
     from pyslsa.options.upgrade import UpgradeProvenanceOptions
     from pyslsa.options.verify import VerifyArtifactOptions, VerifyBundleOptions, VerifyGithubAttestationOptions
     from pyslsa.options.vsa import VerifyVsaOptions, VsaOutput
@@ -31,6 +35,7 @@ if TYPE_CHECKING:
 __all__ = [
     "AUDIT_FORMATS",
     "DEFAULT_JOBS",
+    "TRUST_ROOT_ACTIONS",
     "Artifact",
     "AuditFormat",
     "AuditOptions",
@@ -38,7 +43,10 @@ __all__ = [
     "EvidenceSpec",
     "ReproduceOptions",
     "ServeOptions",
+    "TrustRootAction",
+    "TrustRootOptions",
     "TrustedRootSpec",
+    "TufOptions",
     "UpgradeProvenanceOptions",
     "VerifyArtifactOptions",
     "VerifyBundleOptions",
@@ -52,7 +60,8 @@ __all__ = [
 Artifact: TypeAlias = "str | os.PathLike[str]"
 #: A provenance file, bundle, attestation or key: its bytes, or its path.
 EvidenceSpec: TypeAlias = "bytes | str | os.PathLike[str]"
-#: ``None`` (the bundled public-good root), a parsed root, a ``trusted_root.json``'s bytes, or its path.
+#: ``None`` (the one rule: a fresh TUF cache, a refresh, or the bundled root), a parsed root, a
+#: ``trusted_root.json``'s bytes, or its path.
 TrustedRootSpec: TypeAlias = "TrustedRoot | str | os.PathLike[str] | bytes | None"
 
 
@@ -66,6 +75,8 @@ _MODULES = {
                     "pyslsa.options.audit"),
     **dict.fromkeys(("VerifyVsaOptions", "VsaOutput"), "pyslsa.options.vsa"),
     "ServeOptions": "pyslsa.options.serve",
+    "TufOptions": "pyslsa.options.tuf",
+    **dict.fromkeys(("TRUST_ROOT_ACTIONS", "TrustRootAction", "TrustRootOptions"), "pyslsa.options.trust_root"),
 }
 
 

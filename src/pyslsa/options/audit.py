@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
+from pyslsa.options.tuf import TufOptions
+
 __all__ = ["AUDIT_FORMATS", "DEFAULT_JOBS", "AuditFormat", "AuditOptions", "AuditProgress"]
 
 
@@ -47,3 +49,4 @@ class AuditOptions:
     directory: str = "."
     timeout: float | None = 1800.0
     progress: AuditProgress | None = field(default=None, compare=False)
+    tuf: TufOptions = field(default_factory=TufOptions)

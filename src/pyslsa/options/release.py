@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
+
+from pyslsa.options.tuf import TufOptions
 
 if TYPE_CHECKING:
     from pyslsa.options.vsa import VsaOutput
@@ -35,3 +37,4 @@ class VerifyReleaseOptions:
     trusted_root: str | os.PathLike[str] | None = None
     timeout: float | None = 1800.0
     vsa: VsaOutput | None = None
+    tuf: TufOptions = field(default_factory=TufOptions)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
+
+from pyslsa.options.tuf import TufOptions
 
 __all__ = ["SERVE_MODES", "SERVE_ON_FAIL", "ServeMode", "ServeOnFail", "ServeOptions"]
 
@@ -33,3 +35,4 @@ class ServeOptions:
     github_api_url: str | None = None
     trusted_root: str | None = None
     directory: str = "."
+    tuf: TufOptions = field(default_factory=TufOptions)

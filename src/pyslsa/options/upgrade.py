@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+
+from pyslsa.options.tuf import TufOptions
 
 if TYPE_CHECKING:
     from pyslsa.options import EvidenceSpec, TrustedRootSpec
@@ -20,3 +22,4 @@ class UpgradeProvenanceOptions:
     output: str | os.PathLike[str]
     rekor_url: str | None = None
     trusted_root: TrustedRootSpec = None
+    tuf: TufOptions = field(default_factory=TufOptions)

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from pyslsa.options.tuf import TufOptions
+
 if TYPE_CHECKING:
     from pyslsa.options import Artifact, EvidenceSpec, TrustedRootSpec
     from pyslsa.options.vsa import VsaOutput
@@ -32,6 +34,7 @@ class VerifyArtifactOptions:
     offline: bool = False
     print_provenance: bool = False
     vsa: VsaOutput | None = None
+    tuf: TufOptions = field(default_factory=TufOptions)
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,7 @@ class VerifyGithubAttestationOptions:
     builder_id: str | None = None
     trusted_root: TrustedRootSpec = None
     print_provenance: bool = False
+    tuf: TufOptions = field(default_factory=TufOptions)
 
 
 @dataclass(frozen=True)
@@ -56,3 +60,4 @@ class VerifyBundleOptions:
     issuer: str | None = None
     key: EvidenceSpec | None = None
     trusted_root: TrustedRootSpec = None
+    tuf: TufOptions = field(default_factory=TufOptions)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from pyslsa.options.tuf import TufOptions
 
 __all__ = ["VerifyVsaOptions", "VsaOutput"]
 
@@ -28,6 +30,7 @@ class VerifyVsaOptions:
     certificate_oidc_issuer: str | None = None
     trusted_root_path: str | os.PathLike[str] | None = None
     print_attestation: bool = False
+    tuf: TufOptions = field(default_factory=TufOptions)
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
         SOURCE_KINDS,
         AuthorityInfo,
         AuthorityKind,
+        ExportResult,
         RepositoryState,
         RootSource,
         RootSourceKind,
@@ -45,6 +46,7 @@ __all__ = [
     "AuthorityKind",
     "CommandReport",
     "EvidenceEntry",
+    "ExportResult",
     "FileResult",
     "PackageResult",
     "ReleaseReport",
@@ -66,7 +68,11 @@ __all__ = [
 
 class CommandReport(Protocol):
     """What every command hands to the output formats: its name, an error that stopped it (if any), and the
-    exit status its verdict implies. :class:`Report` (verify-*), the release and reproduce reports are ones."""
+    exit status its verdict implies. :class:`Report` (verify-*), the release and reproduce reports are ones.
+
+    The report of a command that verifies against a Sigstore trusted root also has ``root_source``
+    (:class:`~pyslsa.report.trust_root.RootSource` or None: which root was in force); the views add it to every
+    output in one place (:func:`pyslsa.formats.render`), not each view by hand."""
 
     command: str
     error: PyslsaError | None
@@ -153,6 +159,8 @@ class Report(_Verdicts):
     error: PyslsaError | None = None
     print_provenance: bool = False
     vsa: VsaWritten | None = None  # the VSA written with --vsa (verify-artifact)
+    #: the trusted root the verdicts were reached with (None: the command stopped before choosing one)
+    root_source: RootSource | None = None
 
     def _items(self) -> Sequence[_Item]:
         return self.artifacts
@@ -178,6 +186,8 @@ class ReleaseReport(_Verdicts):
     error: PyslsaError | None = None
     command: str = "verify-release"
     vsa: VsaWritten | None = None  # the VSA written with --vsa
+    #: the trusted root the verdicts were reached with (None: the command stopped before choosing one)
+    root_source: RootSource | None = None
 
     def _items(self) -> Sequence[_Item]:
         return self.files
@@ -188,7 +198,7 @@ _ELSEWHERE = {
                     "pyslsa.report.audit"),
     **dict.fromkeys(("ReproduceReport", "SourceFile"), "pyslsa.report.reproduce"),
     "ServeReport": "pyslsa.report.serve",
-    **dict.fromkeys(("SOURCE_KINDS", "AuthorityInfo", "AuthorityKind", "RepositoryState", "RootSource",
+    **dict.fromkeys(("SOURCE_KINDS", "AuthorityInfo", "AuthorityKind", "ExportResult", "RepositoryState", "RootSource",
                      "RootSourceKind", "TrustRootReport", "UpdateResult", "iso_utc"), "pyslsa.report.trust_root"),
     **dict.fromkeys(("VerifyVsaReport", "VsaWritten"), "pyslsa.report.vsa"),
 }

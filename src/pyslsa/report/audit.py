@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from pyslsa.core.audit.identity import EvidenceKind, VerifiedIdentity
     from pyslsa.core.audit.verdict import FileVerdict as AuditFileVerdict
     from pyslsa.errors import VerificationError
+    from pyslsa.report.trust_root import RootSource
     from pyslsa.sources.inputs import InputKind, Location
 
 __all__ = ["AUDIT_SCHEMA", "AuditReport", "EvidenceEntry", "FileResult", "PackageResult"]
@@ -82,6 +83,8 @@ class AuditReport:
     notes: list[str] = field(default_factory=list)
     pins_written: list[str] = field(default_factory=list)
     inputs: list[str] = field(default_factory=list)
+    #: the trusted root the evidence was verified with (None: the audit stopped before choosing one)
+    root_source: RootSource | None = None
 
     @property
     def verified(self) -> bool:

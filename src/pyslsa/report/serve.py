@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pyslsa.errors import PyslsaError
+
+if TYPE_CHECKING:
+    from pyslsa.report.trust_root import RootSource
 
 __all__ = ["ServeReport"]
 
@@ -20,6 +23,8 @@ class ServeReport:
     error: PyslsaError | None = None
     upstream: str | None = None
     stopped_by: str | None = None
+    #: the trusted root the proxy verified evidence with, chosen once at start-up (None: it could not start)
+    root_source: RootSource | None = None
 
     @property
     def exit_status(self) -> int:

@@ -5,15 +5,18 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-__all__ = ["SOURCE_KINDS", "AuthorityInfo", "AuthorityKind", "RepositoryState", "RootSource", "RootSourceKind",
-           "TrustRootReport", "UpdateResult", "iso_utc"]
+if TYPE_CHECKING:
+    from pyslsa.errors import PyslsaError
+
+__all__ = ["SOURCE_KINDS", "AuthorityInfo", "AuthorityKind", "ExportResult", "RepositoryState", "RootSource",
+           "RootSourceKind", "TrustRootReport", "UpdateResult", "iso_utc"]
 
 
 #: Where a trusted root came from (:attr:`RootSource.kind`).
-RootSourceKind = Literal["file", "tuf", "tuf-cache", "bundled"]
-SOURCE_KINDS: tuple[RootSourceKind, ...] = ("file", "tuf", "tuf-cache", "bundled")
+RootSourceKind = Literal["file", "given", "tuf", "tuf-cache", "bundled"]
+SOURCE_KINDS: tuple[RootSourceKind, ...] = ("file", "given", "tuf", "tuf-cache", "bundled")
 #: An authority of a trusted root (:attr:`AuthorityInfo.kind`).
 AuthorityKind = Literal["tlog", "ctlog", "ca", "tsa"]
 
@@ -27,7 +30,8 @@ def iso_utc(moment: dt.datetime | None) -> str | None:
 class RootSource:
     """Where the trusted root in force came from.
 
-    ``kind``: ``file`` (``--trusted-root FILE``), ``tuf`` (refreshed from the TUF repository just now),
+    ``kind``: ``file`` (``--trusted-root FILE``), ``given`` (a root a library caller passed as an object or as
+    bytes), ``tuf`` (refreshed from the TUF repository just now),
     ``tuf-cache`` (the TUF cache, re-verified from the bootstrap root and unexpired), ``bundled`` (the copy shipped
     with pyslsa). ``repository``: the TUF repository URL (for ``bundled``: the one it stands in for). ``path``: the
     file, or the cache's mirror file. ``date``: when the root was obtained (``tuf``/``tuf-cache``: the last
@@ -100,6 +104,19 @@ class TrustRootReport:
     media_type: str
     authorities: tuple[AuthorityInfo, ...]
     warnings: tuple[str, ...] = field(default=())
+    command: str = "trust-root"
+    error: PyslsaError | None = None
+
+    @property
+    def exit_status(self) -> int:
+        """0: a root parsed (its warnings do not change that); errors are raised, not reported."""
+        return 0
+
+    @property
+    def root_source(self) -> RootSource:
+        """The root this report describes, as every report that verified against one records it (the JSON output's
+        ``trusted_root``)."""
+        return self.source
 
     def of_kind(self, kind: str) -> tuple[AuthorityInfo, ...]:
         return tuple(a for a in self.authorities if a.kind == kind)
@@ -130,6 +147,15 @@ class UpdateResult:
     before: RepositoryState | None
     after: RepositoryState
     cache_problem: str | None = None
+    command: str = "trust-root"
+    error: PyslsaError | None = None
+    #: the trusted root the update left in force (kind ``tuf``)
+    root_source: RootSource | None = None
+
+    @property
+    def exit_status(self) -> int:
+        """0: the cache holds a state TUF verified just now (a failed update raises)."""
+        return 0
 
     @property
     def changed(self) -> bool:
@@ -140,3 +166,20 @@ class UpdateResult:
     @property
     def trusted_root_changed(self) -> bool:
         return self.before is None or self.before.sha256 != self.after.sha256
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """What ``trust-root export`` exported: the root in force, byte for byte (``data``), where it came from
+    (``root_source``, shown like every verifying command's), and the file written (``output``; None: stdout)."""
+
+    data: bytes
+    root_source: RootSource
+    output: str | None = None
+    command: str = "trust-root"
+    error: PyslsaError | None = None
+
+    @property
+    def exit_status(self) -> int:
+        return 0
+

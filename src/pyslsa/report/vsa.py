@@ -4,9 +4,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pyslsa.errors import PyslsaError
+
+if TYPE_CHECKING:
+    from pyslsa.report.trust_root import RootSource
 
 __all__ = ["VerifyVsaReport", "VsaWritten"]
 
@@ -55,6 +58,8 @@ class VerifyVsaReport:
     print_attestation: bool = False
     error: PyslsaError | None = None
     command: str = "verify-vsa"
+    #: the trusted root a VSA in a Sigstore bundle was verified with (None: a key-signed VSA needs none)
+    root_source: RootSource | None = None
 
     @property
     def exit_status(self) -> int:

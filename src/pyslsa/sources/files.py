@@ -16,12 +16,8 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from pyslsa.errors import InvalidProvenanceError, UsageError
-
-if TYPE_CHECKING:
-    from pyslsa.core.trust import TrustedRoot
 
 #: Largest provenance / bundle file accepted. Real ones are tens of kB; a whole release's .intoto.jsonl
 #: a few MB.
@@ -108,20 +104,6 @@ def load_evidence(evidence: bytes | str | os.PathLike[str], what: str = "provena
     if isinstance(evidence, (bytes, bytearray, memoryview)):
         return bytes(evidence)
     return read_evidence(evidence, what)
-
-
-def load_trusted_root(spec: TrustedRoot | str | os.PathLike[str] | bytes | None) -> TrustedRoot:
-    """The trusted root to verify with: ``None`` for the Sigstore public-good root bundled with pyslsa (no
-    network), a parsed :class:`~pyslsa.core.trust.TrustedRoot`, a ``trusted_root.json``'s bytes, or its path."""
-    from pyslsa.core.trust import TrustedRoot
-
-    if spec is None:
-        return TrustedRoot.production()
-    if isinstance(spec, TrustedRoot):
-        return spec
-    if isinstance(spec, bytes):
-        return TrustedRoot.from_json(spec)
-    return TrustedRoot.from_json(read_evidence(spec, "trusted root file"))
 
 
 @contextmanager

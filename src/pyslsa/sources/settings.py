@@ -6,15 +6,21 @@
   artifact attestations) when ``--github-url`` / ``--github-api-url`` are not given (:func:`github_url`,
   :func:`github_api_url`; ``verify-release`` and ``audit``);
 * ``PYSLSA_REKOR_URL``: the transparency log for legacy lookups (read by :class:`pyslsa.sources.rekor.RekorClient`);
-* ``PYSLSA_VSA_KEY_PASSWORD``: the password of an encrypted ``--vsa-key`` (:func:`vsa_key_password`).
+* ``PYSLSA_VSA_KEY_PASSWORD``: the password of an encrypted ``--vsa-key`` (:func:`vsa_key_password`);
+* ``PYSLSA_TUF_URL`` / ``PYSLSA_TUF_ROOT``: a private Sigstore's TUF repository and the root.json to bootstrap it
+  from, when ``--tuf-url`` / ``--tuf-root`` are not given (:func:`tuf_url`, :func:`tuf_root`);
+* ``PYSLSA_TUF_MIRROR`` / ``PYSLSA_TUF_STAGING_MIRROR``: another location of Sigstore's public (or staging) TUF
+  repository (:func:`tuf_mirror`);
+* ``PYSLSA_CACHE_DIR`` / ``PYSLSA_DATA_DIR``: where the TUF cache and remembered TUF roots live (read by
+  :mod:`pyslsa.sources.tuf`).
 """
 
 from __future__ import annotations
 
 import os
 
-__all__ = ["VSA_KEY_PASSWORD_ENV", "github_api_url", "github_url", "index_url", "testing_enabled",
-           "vsa_key_password"]
+__all__ = ["VSA_KEY_PASSWORD_ENV", "github_api_url", "github_url", "index_url", "testing_enabled", "tuf_mirror",
+           "tuf_root", "tuf_url", "vsa_key_password"]
 
 #: Environment variable holding the password of an encrypted ``--vsa-key`` (as cosign reads COSIGN_PASSWORD).
 VSA_KEY_PASSWORD_ENV = "PYSLSA_VSA_KEY_PASSWORD"  # noqa: S105 - the name of a variable, not a secret
@@ -71,3 +77,23 @@ def vsa_key_password() -> bytes | None:
     """The password of an encrypted ``--vsa-key``: ``$PYSLSA_VSA_KEY_PASSWORD`` (None when unset or empty)."""
     value = os.environ.get(VSA_KEY_PASSWORD_ENV)
     return value.encode() if value else None
+
+
+def tuf_url(given: str | None) -> str | None:
+    """A private Sigstore's TUF repository: ``--tuf-url`` if given, else ``$PYSLSA_TUF_URL``, else None (Sigstore's
+    public instance)."""
+    return given or os.environ.get("PYSLSA_TUF_URL") or None
+
+
+def tuf_root(given: str | os.PathLike[str] | bytes | None) -> str | os.PathLike[str] | bytes | None:
+    """The TUF root.json to bootstrap from: ``--tuf-root`` if given, else ``$PYSLSA_TUF_ROOT``, else None (the one
+    bundled with pyslsa for Sigstore's instances, the one remembered for a private repository)."""
+    return given if given is not None else (os.environ.get("PYSLSA_TUF_ROOT") or None)
+
+
+def tuf_mirror(instance: str) -> str | None:
+    """Another location of Sigstore's public TUF repository (``instance`` "production": ``$PYSLSA_TUF_MIRROR``) or of
+    its staging one ("staging": ``$PYSLSA_TUF_STAGING_MIRROR``), like cosign's ``TUF_MIRROR``: its metadata is still
+    verified from the root.json bundled with pyslsa, and its cache is kept under the mirror's URL. None: unset."""
+    name = "PYSLSA_TUF_MIRROR" if instance == "production" else "PYSLSA_TUF_STAGING_MIRROR"
+    return os.environ.get(name) or None

@@ -1,8 +1,8 @@
 """Which Sigstore trusted root is in force, and the library behind ``pyslsa trust-root update|show|export|verify``.
 
-One rule chooses the trusted root (:func:`resolve_trusted_root`); every verifying command and the ``trust-root``
-commands go through it, and each answer carries a :class:`RootSource` saying where the root came from (for
-``--debug`` and the JSON output).
+One rule chooses the trusted root (:func:`resolve_trusted_root`); every verifying command (through
+:func:`resolve_root`, with its :class:`~pyslsa.options.TufOptions`) and the ``trust-root`` commands go through it,
+and each answer carries a :class:`RootSource` saying where the root came from (for ``--debug`` and the JSON output).
 
 The TUF machinery is in :mod:`pyslsa.sources.tuf`; the renderings of the reports are in
 :mod:`pyslsa.formats.trust_root_view`.
@@ -18,11 +18,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pyslsa.core.trust import CertificateAuthority, KeyAuthority, TrustedRoot
-from pyslsa.errors import TufError, UsageError
+from pyslsa.errors import TufError, TufUnreachableError, UsageError
+from pyslsa.options.tuf import TufOptions
 from pyslsa.report import (
     SOURCE_KINDS,
     AuthorityInfo,
     AuthorityKind,
+    ExportResult,
     RootSource,
     RootSourceKind,
     TrustRootReport,
@@ -33,9 +35,11 @@ from pyslsa.report import (
 if TYPE_CHECKING:
     from tuf.ngclient import FetcherInterface
 
+    from pyslsa.options import TrustedRootSpec, TrustRootOptions
     from pyslsa.sources.tuf import RefreshOutcome, TufRepository, TufState
 
 PathLike = str | os.PathLike[str]
+
 
 @dataclass(frozen=True)
 class ResolvedRoot:
@@ -58,23 +62,34 @@ def _data_file(name: str) -> bytes:
 
 def repository_for(tuf_url: str | None = None, tuf_root: bytes | PathLike | None = None, staging: bool = False,
                    data_dir: PathLike | None = None) -> TufRepository:
-    """The TUF repository to use: Sigstore production (default), staging (``staging=True``), or ``tuf_url``.
+    """The TUF repository to use: Sigstore production (default), staging (``staging=True``), or ``tuf_url``
+    (``$PYSLSA_TUF_URL`` when None; ``tuf_root``: ``$PYSLSA_TUF_ROOT`` when None).
+
+    A Sigstore instance is read from ``$PYSLSA_TUF_MIRROR`` (production) or ``$PYSLSA_TUF_STAGING_MIRROR``
+    (staging) when set: another location of the same repository, still verified from the bundled root.json.
 
     The bootstrap root: ``tuf_root`` (a root.json's bytes or path) if given; else, for the Sigstore instances, the
     root.json bundled with pyslsa; else, for a private repository, the root.json remembered by an earlier
     successful update with ``tuf_root`` (in the data directory, not the cache). A private repository with neither
     is a usage error. Only the Sigstore instances have a bundled trusted root to fall back on offline.
     """
-    from pyslsa.sources import tuf
+    from pyslsa.sources import settings, tuf
 
+    tuf_url, tuf_root = settings.tuf_url(tuf_url), settings.tuf_root(tuf_root)
     if staging and tuf_url:
-        raise UsageError("give at most one of --staging and --tuf-url")
+        raise UsageError("give at most one of --staging and --tuf-url (or $PYSLSA_TUF_URL)")
     url = tuf.normalize_url(tuf_url) if tuf_url else (tuf.STAGING_URL if staging else tuf.PRODUCTION_URL)
     given = _read_root_arg(tuf_root) if tuf_root is not None else None
     if given is not None:
         tuf.check_bootstrap_root(given, "the TUF root given (--tuf-root)")
     for name, known in (("production", tuf.PRODUCTION_URL), ("staging", tuf.STAGING_URL)):
         if url == known:
+            from pyslsa.sources.settings import tuf_mirror
+
+            mirror = tuf_mirror(name)
+            if mirror:
+                env = "PYSLSA_TUF_MIRROR" if name == "production" else "PYSLSA_TUF_STAGING_MIRROR"
+                url = tuf.normalize_url(mirror, f"${env}")
             return tuf.TufRepository(url, given or _data_file(f"tuf_root.{name}.json"), name,
                                      _data_file(f"trusted_root.{name}.json"))
     if given is not None:
@@ -116,14 +131,17 @@ def resolve_trusted_root(*, trusted_root_file: PathLike | None = None, tuf_url: 
     2. else the TUF cache of the repository (production, ``staging``, or ``tuf_url``; or ``repository``), when it
        is fresh: replayed from the bootstrap root through every TUF check with the current time, nothing expired.
     3. else, when ``refresh`` is true (a command that may use the network, not ``--offline``), a TUF update from
-       the network, which replaces the cache on success. **If that update fails, this fails** (``tuf-failed`` or
-       ``tuf-unreachable``, exit 1): no fallback, neither to the bundled root nor to the cache, so that an attacker
-       who blocks or tampers with the repository cannot hold a user on an old root without them knowing;
-       ``--offline`` is the explicit way to accept the cache or the bundled root instead.
-    4. else (offline), the trusted root bundled with pyslsa, for the Sigstore instances only, with a one-line
-       warning naming its date and why the cache was not used (none, expired, or failed verification).
-       A private repository has no bundled root: with no cache that is a usage error (exit 2: run an update
-       first), with a cache that fails verification, that TUF error (exit 1).
+       the network, which replaces the cache on success. An update that fails a TUF *check* (expired metadata,
+       rollback, freeze, mix-and-match, signatures, length or hash, an oversized or endless answer) **fails**
+       (``tuf-failed``, exit 1): no fallback. An update that cannot reach the repository at all
+       (``tuf-unreachable``: connection, DNS, timeouts, an HTTP error answer after the retries) goes on to 4, with
+       a warning saying so: a machine that cannot reach the TUF repository keeps verifying, as offline
+       (``pyslsa trust-root update`` is how to insist on freshness: it fails when unreachable).
+    4. else the trusted root bundled with pyslsa, for the Sigstore instances only, with a one-line warning naming
+       its date and why (offline with no cache, a cache that expired or failed verification, an unreachable
+       repository). A private repository has no bundled root: with no cache that is a usage error (exit 2: run an
+       update first); with a cache that fails verification, that TUF error (exit 1; ``tuf-unreachable`` when the
+       refresh could not reach the repository either).
 
     The library stays offline unless asked: ``refresh`` defaults to False. ``cache_dir`` / ``data_dir`` override
     ``$PYSLSA_CACHE_DIR`` / ``$PYSLSA_DATA_DIR`` and the user directories; ``fetcher`` replaces the network
@@ -146,7 +164,10 @@ def resolve_trusted_root(*, trusted_root_file: PathLike | None = None, tuf_url: 
             return ResolvedRoot(root, _tuf_source("tuf-cache", state, path), state.trusted_root)
         problem = root
     if refresh:
-        outcome = tuf.refresh(repo, cache_dir=cache_dir, fetcher=fetcher, require_save=False)
+        try:
+            outcome = tuf.refresh(repo, cache_dir=cache_dir, fetcher=fetcher, require_save=False)
+        except TufUnreachableError as exc:
+            return _unreachable(repo, exc, problem)
         notes = []
         if outcome.cache_problem:
             notes.append(f"the previous TUF cache was not usable: {outcome.cache_problem}")
@@ -155,25 +176,65 @@ def resolve_trusted_root(*, trusted_root_file: PathLike | None = None, tuf_url: 
         else:
             _remember(repo, data_dir)
         warning = "; ".join(notes) or None
-        return ResolvedRoot(TrustedRoot.from_json(outcome.after.trusted_root),
+        return ResolvedRoot(_parsed(outcome.after.trusted_root),
                             _tuf_source("tuf", outcome.after, str(outcome.mirror), warning),
                             outcome.after.trusted_root)
     if repo.fallback is not None:
-        root = TrustedRoot.from_json(repo.fallback)
-        date = bundled_date(root)
-        why = str(problem) if problem is not None else f"no TUF cache for {repo.url} yet"
-        from pyslsa import __version__
-
-        warning = (f"using the trusted root bundled with pyslsa {__version__} (newest authority from "
-                   f"{date.date().isoformat() if date else 'an unknown date'}): {why}; "
-                   f"`pyslsa trust-root update` refreshes it")
-        return ResolvedRoot(root, RootSource("bundled", repository=repo.url, date=date,
-                                             sha256=hashlib.sha256(repo.fallback).hexdigest(), warning=warning),
-                            repo.fallback)
+        why = str(problem) if problem is not None else f"no TUF cache of {repo.url} yet"
+        return _bundled(repo, f"{why}; verifying with the trusted root bundled with pyslsa {{bundled}}; "
+                              f"`pyslsa trust-root update` refreshes it")
     if problem is not None:
         raise problem
     raise UsageError(f"no trusted root for {repo.url} offline: its TUF cache is empty; run `pyslsa trust-root "
                      f"update --tuf-url {repo.url}` with network access first")
+
+
+def _unreachable(repo: TufRepository, exc: TufUnreachableError, problem: TufError | None) -> ResolvedRoot:
+    """A refresh that could not reach the repository: the bundled root with a warning, where there is one."""
+    if repo.fallback is not None:
+        cache = f" (and its TUF cache failed the {problem.check} check)" if problem is not None else ""
+        return _bundled(repo, f"could not reach {repo.url}: {exc.detail}{cache}; verifying with the trusted root "
+                              f"bundled with pyslsa {{bundled}}; run `pyslsa trust-root update` to fail instead "
+                              f"when the repository is unreachable")
+    if problem is not None:
+        raise TufUnreachableError(f"{exc.message}; and its TUF cache is not usable: {problem}",
+                                  detail=exc.detail) from None
+    raise UsageError(f"no trusted root for {repo.url}: it could not be reached ({exc.detail}) and there is no TUF "
+                     f"cache of it yet; run `pyslsa trust-root update --tuf-url {repo.url}` with network access "
+                     f"first") from None
+
+
+def _bundled(repo: TufRepository, warning: str) -> ResolvedRoot:
+    """The trusted root bundled with pyslsa for ``repo`` (a Sigstore instance), with ``warning`` (``{bundled}`` in
+    it becomes "<version> (<date>)")."""
+    from pyslsa import __version__
+
+    assert repo.fallback is not None
+    root = _parsed(repo.fallback)
+    date = bundled_date(root)
+    when = date.date().isoformat() if date else "undated"
+    return ResolvedRoot(root, RootSource("bundled", repository=repo.url, date=date,
+                                         sha256=hashlib.sha256(repo.fallback).hexdigest(),
+                                         warning=warning.replace("{bundled}", f"{__version__} ({when})")),
+                        repo.fallback)
+
+
+def resolve_root(trusted_root: TrustedRootSpec, options: TufOptions | None = None) -> ResolvedRoot:
+    """The trusted root a verifying command uses (what every ``pyslsa.api.run_*`` calls): ``trusted_root`` if
+    given (a path: ``--trusted-root FILE``; a parsed :class:`~pyslsa.core.trust.TrustedRoot` or a
+    ``trusted_root.json``'s bytes: kind ``given``), else :func:`resolve_trusted_root` with the TUF ``options``
+    (``$PYSLSA_TUF_URL`` / ``$PYSLSA_TUF_ROOT`` when they name none; no refresh unless ``options.refresh``)."""
+    if isinstance(trusted_root, TrustedRoot):
+        return ResolvedRoot(trusted_root, RootSource("given"), b"")
+    if isinstance(trusted_root, (bytes, bytearray, memoryview)):
+        data = bytes(trusted_root)
+        return ResolvedRoot(TrustedRoot.from_json(data),
+                            RootSource("given", sha256=hashlib.sha256(data).hexdigest()), data)
+    if trusted_root is not None:
+        return _from_file(trusted_root)
+    o = options or TufOptions()
+    return resolve_trusted_root(tuf_url=o.url, tuf_root=o.root, staging=o.staging, refresh=o.refresh,
+                                cache_dir=o.cache_dir, data_dir=o.data_dir)
 
 
 def _from_file(path: PathLike) -> ResolvedRoot:
@@ -185,11 +246,18 @@ def _from_file(path: PathLike) -> ResolvedRoot:
                         data)
 
 
+@functools.lru_cache(maxsize=8)
+def _parsed(data: bytes) -> TrustedRoot:
+    """A trusted root parsed once per process for the same bytes (the bundled root, a cache's target): its
+    prepared CAs and keys (``TrustedRoot.derived``) are reused by a library caller verifying in a loop."""
+    return TrustedRoot.from_json(data)
+
+
 def _parse_target(data: bytes) -> TrustedRoot | TufError:
     from pyslsa.errors import TrustedRootError
 
     try:
-        return TrustedRoot.from_json(data)
+        return _parsed(data)
     except TrustedRootError as exc:
         return TufError(f"the cached trusted_root.json passed TUF but is not a trusted root pyslsa can use: {exc}",
                         check="target-format")
@@ -221,7 +289,8 @@ def update(*, tuf_url: str | None = None, tuf_root: bytes | PathLike | None = No
     repo = repository or repository_for(tuf_url, tuf_root, staging, data_dir)
     outcome: RefreshOutcome = tuf.refresh(repo, cache_dir=cache_dir, fetcher=fetcher)
     _remember(repo, data_dir)
-    return UpdateResult(repo.url, str(outcome.mirror), outcome.before, outcome.after, outcome.cache_problem)
+    return UpdateResult(repo.url, str(outcome.mirror), outcome.before, outcome.after, outcome.cache_problem,
+                        root_source=_tuf_source("tuf", outcome.after, str(outcome.mirror)))
 
 
 # -- trust-root show / verify ----------------------------------------------------------------------------------------
@@ -304,6 +373,27 @@ def verify_file(path: PathLike) -> TrustRootReport:
     return describe_root(resolved.trusted_root, resolved.source)
 
 
+
+# -- pyslsa trust-root -----------------------------------------------------------------------------------------------
+
+
+def run_trust_root(options: TrustRootOptions) -> TrustRootReport | UpdateResult | ExportResult:
+    """``pyslsa trust-root ACTION`` (see :class:`~pyslsa.options.TrustRootOptions`)."""
+    t = options.tuf
+    if options.action == "update":
+        return update(tuf_url=t.url, tuf_root=t.root, staging=t.staging, cache_dir=t.cache_dir, data_dir=t.data_dir)
+    if options.action == "show":
+        return show(tuf_url=t.url, tuf_root=t.root, staging=t.staging, refresh=t.refresh, cache_dir=t.cache_dir,
+                    data_dir=t.data_dir)
+    if options.action == "export":
+        resolved = export(output=options.output, tuf_url=t.url, tuf_root=t.root, staging=t.staging,
+                          refresh=t.refresh, cache_dir=t.cache_dir, data_dir=t.data_dir)
+        return ExportResult(resolved.data, resolved.source, options.output)
+    if options.action == "verify" and options.file is not None:
+        return verify_file(options.file)
+    raise UsageError(f"trust-root: unknown action {options.action!r} (or no FILE to verify)")
+
+
 __all__ = [
     "SOURCE_KINDS",
     "AuthorityInfo",
@@ -315,7 +405,9 @@ __all__ = [
     "describe_root",
     "export",
     "repository_for",
+    "resolve_root",
     "resolve_trusted_root",
+    "run_trust_root",
     "show",
     "update",
     "verify_file",
