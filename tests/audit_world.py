@@ -1,6 +1,8 @@
-"""A loopback world for ``pyslsa audit`` tests: a package index (PEP 691/503 + integrity API) and a GitHub-like
-host (release downloads, releases API, the attestation store by digest), serving the real vectors of tests/data,
-plus writers for every input kind.
+"""A world for ``pyslsa audit`` tests: a package index (PEP 691/503 + integrity API) and a GitHub-like host
+(release downloads, releases API, the attestation store by digest), serving the real vectors of tests/data, plus
+writers for every input kind. The hosts are in memory (through the HTTP engine's transport seam,
+``tests/memory_net.py``) unless ``world(tmp, loopback=True)`` puts them on 127.0.0.1: for a real pip, and for what
+only a socket plays (a lying Content-Length).
 
 Real evidence served:
 
@@ -31,6 +33,7 @@ from typing import Any
 
 from pyslsa.api.audit import AuditOptions
 from tests.conftest import DATA
+from tests.memory_net import in_memory
 from tests.release_servers import Host, add_project, add_release, serve
 
 PYPI_ATT = DATA / "pypi-attestations"
@@ -185,10 +188,15 @@ class World:
 
 
 @contextmanager
-def world(tmp: Path) -> Iterator[World]:
+def world(tmp: Path, *, loopback: bool = False) -> Iterator[World]:
+    """The world's hosts, in memory (or on loopback sockets)."""
     index, gh = Host(), Host()
-    with serve(index), serve(gh):
-        yield World(index, gh, tmp)
+    if loopback:
+        with serve(index), serve(gh):
+            yield World(index, gh, tmp)
+    else:
+        with in_memory(index, "index"), in_memory(gh, "github"):
+            yield World(index, gh, tmp)
 
 
 # -- evidence the real vectors do not cover, from the throw-away Sigstore of tests/authority.py ----------------------

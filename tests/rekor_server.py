@@ -1,4 +1,6 @@
-"""A Rekor-compatible test server on loopback, with fault injection (no public network)."""
+"""A Rekor-compatible test log, with fault injection (no public network): :meth:`RekorState.answer` is the one
+answering logic, served on loopback by :func:`rekor_server` or from memory by ``tests/memory_net.py``. The modes
+``hang`` and ``slow`` need a real socket (loopback only)."""
 
 from __future__ import annotations
 
@@ -33,6 +35,45 @@ class RekorState:
         if digest:
             self.by_digest.setdefault(f"sha256:{digest}", []).append(uuid)
 
+    def answer(self, method: str, target: str, body: bytes) -> tuple[int, bytes] | None:
+        """(status, JSON body) for ``method`` on ``target`` (path and query), recorded in :attr:`requests`; None
+        when the mode is one only a socket can play (``hang``, ``slow``)."""
+        request = json.loads(body or b"{}") if method == "POST" else None
+        self.requests.append(f"{method} {target}")
+        if self.fail_first > 0:
+            self.fail_first -= 1
+            return 500, b'{"message": "internal error"}'
+        if self.mode in SOCKET_MODES:
+            return None
+        if self.mode == "garbage":
+            return 200, b"<html>not json</html>"
+        if self.mode == "wrong-shape":
+            return 200, b'[{"abc": {"body": 17}}]'
+        if self.mode == "huge":
+            return 200, b"[" + b" " * (6 * 1024 * 1024) + b"]"
+        if method == "POST" and target == "/api/v1/log/entries/retrieve":
+            found = []
+            for proposed in request.get("entries", []):
+                spec = proposed.get("spec", {})
+                text = (spec.get("content", {}).get("envelope") or
+                        spec.get("proposedContent", {}).get("envelope"))
+                if isinstance(text, str):
+                    uuid = self.by_envelope.get(hashlib.sha256(text.encode()).hexdigest())
+                    if uuid:
+                        found.append({uuid: self.entries[uuid]})
+            return 200, json.dumps(found[:1]).encode()
+        if method == "POST" and target == "/api/v1/index/retrieve":
+            return 200, json.dumps(self.by_digest.get(request.get("hash", ""), [])).encode()
+        prefix = "/api/v1/log/entries/"
+        uuid = target[len(prefix):] if method == "GET" and target.startswith(prefix) else ""
+        if uuid in self.entries:
+            return 200, json.dumps({uuid: self.entries[uuid]}).encode()
+        return 404, b'{"message": "not found"}'
+
+
+#: The modes only a real socket can play.
+SOCKET_MODES = ("hang", "slow")
+
 
 def _handler(state: RekorState) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
@@ -46,26 +87,14 @@ def _handler(state: RekorState) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(body)
 
-        def _misbehave(self) -> bool:
-            state.requests.append(f"{self.command} {self.path}")
-            if state.fail_first > 0:
-                state.fail_first -= 1
-                self._send(500, b'{"message": "internal error"}')
-                return True
-            if state.mode == "garbage":
-                self._send(200, b"<html>not json</html>")
-                return True
-            if state.mode == "wrong-shape":
-                self._send(200, b'[{"abc": {"body": 17}}]')
-                return True
-            if state.mode == "huge":
-                self._send(200, b"[" + b" " * (6 * 1024 * 1024) + b"]")
-                return True
-            if state.mode == "hang":
+        def _answer(self, body: bytes) -> None:
+            answer = state.answer(self.command, self.path, body)
+            if answer is not None:
+                self._send(*answer)
+            elif state.mode == "hang":
                 time.sleep(5)
                 self._send(200, b"[]")
-                return True
-            if state.mode == "slow":
+            else:  # slow
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.end_headers()
@@ -76,46 +105,28 @@ def _handler(state: RekorState) -> type[BaseHTTPRequestHandler]:
                         time.sleep(0.05)
                 except OSError:
                     pass
-                return True
-            return False
 
         def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length", "0"))
-            body = json.loads(self.rfile.read(length) or b"{}")
-            if self._misbehave():
-                return
-            if self.path == "/api/v1/log/entries/retrieve":
-                found = []
-                for proposed in body.get("entries", []):
-                    spec = proposed.get("spec", {})
-                    text = (spec.get("content", {}).get("envelope") or
-                            spec.get("proposedContent", {}).get("envelope"))
-                    if isinstance(text, str):
-                        uuid = state.by_envelope.get(hashlib.sha256(text.encode()).hexdigest())
-                        if uuid:
-                            found.append({uuid: state.entries[uuid]})
-                self._send(200, json.dumps(found[:1]).encode())
-            elif self.path == "/api/v1/index/retrieve":
-                self._send(200, json.dumps(state.by_digest.get(body.get("hash", ""), [])).encode())
-            else:
-                self._send(404, b'{"message": "not found"}')
+            self._answer(self.rfile.read(int(self.headers.get("Content-Length", "0"))))
 
         def do_GET(self) -> None:
-            if self._misbehave():
-                return
-            prefix = "/api/v1/log/entries/"
-            uuid = self.path[len(prefix):] if self.path.startswith(prefix) else ""
-            if uuid in state.entries:
-                self._send(200, json.dumps({uuid: state.entries[uuid]}).encode())
-            else:
-                self._send(404, b'{"message": "not found"}')
+            self._answer(b"")
 
     return Handler
 
 
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # a client that hung up on a hanging or slow answer is the point of those modes; printed, the traceback
+        # would land seconds later in the captured stderr of whichever test runs then
+        pass
+
+
 @contextmanager
 def rekor_server(state: RekorState) -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
+    server = _QuietServer(("127.0.0.1", 0), _handler(state))
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

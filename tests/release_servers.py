@@ -1,8 +1,11 @@
 """Loopback test hosts for verify-release / reproduce: a package index (PEP 691 JSON + PEP 503 HTML + the
 integrity API) and a GitHub-like host (release downloads answered with a 302 to a storage path, releases API).
 
-Both are one routing table on a ThreadingHTTPServer bound to 127.0.0.1; every route can misbehave (status,
-delay, slow drip, a lying Content-Length, endless redirects), so each network failure path is exercised for real.
+Both are one routing table (:class:`Host`), answered by :meth:`Host.answer`: on a ThreadingHTTPServer bound to
+127.0.0.1 (:func:`serve`, the loopback host), or from memory through pyslsa's HTTP engine's transport seam
+(``tests/memory_net.py``: the same table, no socket). Every route can misbehave (status, endless redirects, 5xx
+before answering, odd headers); the misbehaviours only a socket can play (a delay, a slow drip, a lying
+Content-Length) are loopback-only, and a memory host refuses them loudly.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import hashlib
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -33,6 +36,31 @@ class Route:
 
 
 @dataclass
+class Answer:
+    """What a host answers to one request; the socket handler adds Content-Length (the route's declared one, if
+    any) and plays the route's delay and drip."""
+
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes = b""
+    route: Route | None = None  # the route that answered (None: a 404 or a 503 of fail_first)
+
+    @property
+    def needs_socket(self) -> str | None:
+        """What of the route only a real socket can play, or None."""
+        r = self.route
+        if r is None:
+            return None
+        if r.delay:
+            return f"a delay of {r.delay} s"
+        if r.drip:
+            return f"a slow drip ({r.drip} s a byte)"
+        if r.declared_length is not None:
+            return f"a Content-Length of {r.declared_length} for {len(self.body)} bytes"
+        return None
+
+
+@dataclass
 class Host:
     routes: dict[str, Route] = field(default_factory=dict)
     requests: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)  # (path, accept, headers)
@@ -44,6 +72,25 @@ class Host:
         self.routes[path] = r
         return r
 
+    def answer(self, target: str, headers: Mapping[str, str]) -> Answer:
+        """The answer to a GET of ``target`` (path and query) with ``headers`` (as sent), recorded in
+        :attr:`requests`. The one routing logic of both the loopback and the in-memory host."""
+        path = urlsplit(target).path
+        accept = headers.get("Accept", "")
+        self.requests.append((path, accept, dict(headers)))
+        r = self.routes.get(path)
+        if r is None and path.endswith("/") and path.startswith("/simple/"):
+            want_json = self.json_api and "application/vnd.pypi.simple.v1+json" in accept
+            r = self.routes.get(path + ("#json" if want_json else "#html"))
+        if r is None:
+            return Answer(404, [("Content-Type", "text/plain")], b"not found")
+        if r.fail_first > 0:
+            r.fail_first -= 1
+            return Answer(503, [("Content-Type", "text/plain")], b"try again")
+        if r.redirect is not None:
+            return Answer(302, [("Location", r.redirect)], b"", r)
+        return Answer(r.status, [("Content-Type", r.content_type), *r.headers.items()], r.body, r)
+
 
 def _handler(host: Host) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
@@ -53,46 +100,26 @@ def _handler(host: Host) -> type[BaseHTTPRequestHandler]:
             pass
 
         def do_GET(self) -> None:
-            path = urlsplit(self.path).path
-            accept = self.headers.get("Accept", "")
-            host.requests.append((path, accept, dict(self.headers)))
-            r = host.routes.get(path)
-            if r is None and path.endswith("/") and path.startswith("/simple/"):
-                want_json = host.json_api and "application/vnd.pypi.simple.v1+json" in accept
-                r = host.routes.get(path + ("#json" if want_json else "#html"))
-            if r is None:
-                self._send(404, b"not found", "text/plain")
-                return
-            if r.fail_first > 0:
-                r.fail_first -= 1
-                self._send(503, b"try again", "text/plain")
-                return
-            if r.delay:
+            answer = host.answer(self.path, self.headers)
+            r = answer.route
+            if r is not None and r.delay:
                 time.sleep(r.delay)
-            if r.redirect is not None:
-                self.send_response(302)
-                self.send_header("Location", r.redirect)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-                return
-            self._send(r.status, r.body, r.content_type, r)
-
-        def _send(self, status: int, body: bytes, ctype: str, r: Route | None = None) -> None:
             try:
-                self.send_response(status)
-                self.send_header("Content-Type", ctype)
-                length = r.declared_length if r is not None and r.declared_length is not None else len(body)
+                self.send_response(answer.status)
+                length = r.declared_length if r is not None and r.declared_length is not None else len(answer.body)
+                for k, v in answer.headers[:1]:
+                    self.send_header(k, v)
                 self.send_header("Content-Length", str(length))
-                for k, v in (r.headers.items() if r is not None else ()):
+                for k, v in answer.headers[1:]:
                     self.send_header(k, v)
                 self.end_headers()
                 if r is not None and r.drip:
-                    for i in range(len(body)):
-                        self.wfile.write(body[i:i + 1])
+                    for i in range(len(answer.body)):
+                        self.wfile.write(answer.body[i:i + 1])
                         self.wfile.flush()
                         time.sleep(r.drip)
                 else:
-                    self.wfile.write(body)
+                    self.wfile.write(answer.body)
             except (BrokenPipeError, ConnectionResetError):
                 pass
 

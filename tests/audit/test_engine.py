@@ -1,5 +1,6 @@
-"""``run_audit`` end to end on loopback servers serving the real vectors: every kind of evidence verified, and each
-way it can fail (unattested, tampered, wrong publisher, moved repository, wrong tag, index digest) with its code."""
+"""``run_audit`` end to end on hosts serving the real vectors (in memory; the first test on loopback sockets): every
+kind of evidence verified, and each way it can fail (unattested, tampered, wrong publisher, moved repository, wrong
+tag, index digest) with its code."""
 
 from __future__ import annotations
 
@@ -34,6 +35,12 @@ def w(tmp_path: Path) -> Any:
         yield wd
 
 
+@pytest.fixture
+def loopback_w(tmp_path: Path) -> Any:
+    with world(tmp_path, loopback=True) as wd:
+        yield wd
+
+
 def pkg(report: AuditReport, name: str) -> dict[str, Any]:
     doc = report.to_json()
     return next(p for p in doc["packages"] if p["name"] == name)
@@ -52,7 +59,9 @@ ref = "refs/tags/v*"
 """
 
 
-def test_every_kind_of_real_evidence_verifies(w: World) -> None:
+def test_every_kind_of_real_evidence_verifies(loopback_w: World) -> None:
+    """End to end on loopback sockets."""
+    w = loopback_w
     w.standard()
     w.policy(POLICY)
     report = run_audit(w.options(w.requirements([PA, RL, EX, SIX])))

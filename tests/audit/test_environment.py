@@ -44,7 +44,7 @@ WHEEL = make_wheel()
 
 @pytest.fixture
 def w(tmp_path: Path) -> Any:
-    with world(tmp_path) as wd:
+    with world(tmp_path, loopback=True) as wd:  # a real pip installs from the index
         yield wd
 
 

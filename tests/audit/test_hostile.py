@@ -19,6 +19,13 @@ def w(tmp_path: Path) -> Any:
         yield wd
 
 
+@pytest.fixture
+def loopback_w(tmp_path: Path) -> Any:
+    """The world on loopback sockets: a lying Content-Length needs one."""
+    with world(tmp_path, loopback=True) as wd:
+        yield wd
+
+
 @pytest.mark.parametrize(("name", "text", "needle"), [
     ("pylock.toml", "lock-version = \"1.0\"\n[[packages]\n", "not valid TOML"),
     ("uv.lock", "[[package]]\nname = 'x'\n", "version"),
@@ -50,7 +57,8 @@ def test_a_large_input_offline(w: World) -> None:
     assert {p.verdict.code for p in report.packages} == {"not-found"}
 
 
-def test_hostile_index(w: World) -> None:
+def test_hostile_index(loopback_w: World) -> None:
+    w = loopback_w
     w.publish(SIX)
     # a listing naming a file that would climb out of any directory, and a provenance URL of another scheme
     doc = {"meta": {"api-version": "1.1"}, "name": "pypi-attestations", "files": [

@@ -18,7 +18,8 @@ from pyslsa.sources.github_attestations import MAX_ATTESTATIONS, GitHubAttestati
 from pyslsa.sources.http import HttpClient
 from pyslsa.sources.local_evidence import local_evidence
 from tests.audit_world import BCR_BUNDLE, RL, snappy
-from tests.release_servers import Host, serve
+from tests.memory_net import in_memory
+from tests.release_servers import Host
 
 # -- snappy -------------------------------------------------------------------------------------------------------
 
@@ -54,7 +55,7 @@ def test_snappy_bomb_is_refused_before_decoding() -> None:
 @pytest.fixture
 def gh() -> Any:
     host = Host()
-    with serve(host):
+    with in_memory(host, "github"):
         yield host
 
 

@@ -1,7 +1,7 @@
-"""``pyslsa audit`` end to end through :func:`pyslsa.cli.main`, against the loopback index and GitHub-like host of
-tests/audit_world.py serving the real vectors: every format, ``--output``, the exit status (0 the policy holds, 1 it
-does not, 2 usage or input error, on one line and without a traceback), a tampered case with its code, the URL
-environment variables and ``SLSA_VERIFIER_TESTING``."""
+"""``pyslsa audit`` end to end through :func:`pyslsa.cli.main`, against the index and GitHub-like host of
+tests/audit_world.py serving the real vectors (in memory; the first test on loopback sockets): every format,
+``--output``, the exit status (0 the policy holds, 1 it does not, 2 usage or input error, on one line and without a
+traceback), a tampered case with its code, the URL environment variables and ``SLSA_VERIFIER_TESTING``."""
 
 from __future__ import annotations
 
@@ -34,19 +34,29 @@ workflow = ".github/workflows/release.yml"
 """
 
 
-@pytest.fixture
-def w(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
-    """The world, its URLs in the environment (as a CI job sets them), run from its directory (the policy is
-    ./pyslsa.toml, inputs are given as relative paths), with a private evidence cache."""
+def _world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, loopback: bool = False) -> Iterator[World]:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("PYSLSA_CACHE_DIR", str(tmp_path / "cache"))
-    with world(tmp_path) as wd:
+    with world(tmp_path, loopback=loopback) as wd:
         wd.standard()
         wd.policy(POLICY)
         monkeypatch.setenv("PYSLSA_INDEX_URL", wd.index_url)
         monkeypatch.setenv("PYSLSA_GITHUB_URL", wd.gh.base)
         monkeypatch.setenv("PYSLSA_GITHUB_API_URL", f"{wd.gh.base}/api")
         yield wd
+
+
+@pytest.fixture
+def w(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+    """The world (in memory), its URLs in the environment (as a CI job sets them), run from its directory (the
+    policy is ./pyslsa.toml, inputs are given as relative paths), with a private evidence cache."""
+    yield from _world(tmp_path, monkeypatch)
+
+
+@pytest.fixture
+def loopback_w(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+    """The same world on loopback sockets."""
+    yield from _world(tmp_path, monkeypatch, loopback=True)
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -69,7 +79,9 @@ def package(doc: dict[str, Any], name: str) -> dict[str, Any]:
 # -- formats and exit status ----------------------------------------------------------------------------------------
 
 
-def test_table_when_the_policy_holds(w: World, capsys: pytest.CaptureFixture[str]) -> None:
+def test_table_when_the_policy_holds(loopback_w: World, capsys: pytest.CaptureFixture[str]) -> None:
+    """End to end on loopback sockets."""
+    w = loopback_w
     code, out, err = run(capsys, requirements(w, PA, RL, EX, SIX))
     assert code == 0, out + err
     lines = out.splitlines()

@@ -24,7 +24,8 @@ from pyslsa.errors import VerificationError
 from pyslsa.sources.rekor import RekorClient, lookup_and_verify
 from tests.authority import GH_ISSUER, Authority, Log, b64, legacy_envelope, rekor_v2_log
 from tests.core.test_local_authority import DIGEST, GEN, _gh_claims, _provenance
-from tests.rekor_server import RekorState, rekor_server
+from tests.memory_net import rekor_in_memory
+from tests.rekor_server import RekorState
 
 SAN = GEN + "@refs/tags/v2.1.0"
 TREE_ID = 1241883296394779264  # the shape of a real Rekor v1 tree id
@@ -143,7 +144,7 @@ def test_legacy_lookup_accepts_the_private_rekor_origin(tmp_path: Path) -> None:
     prov.write_bytes(line)
     state = RekorState()
     state.add(line, answer)
-    with rekor_server(state) as url:
+    with rekor_in_memory(state) as url:
         r = pyslsa.verify_artifact(DIGEST, prov, source_uri="github.com/o/r", source_tag="v1",
                                    trusted_root=trusted(auth), rekor_url=url)
         assert r.builder_id == SAN
@@ -157,7 +158,7 @@ def test_legacy_lookup_accepts_the_private_rekor_origin(tmp_path: Path) -> None:
         forged.add(line, bad)
     legacy = parse_document(line.strip())
     assert isinstance(legacy, LegacyEnvelope)
-    with rekor_server(forged) as url, pytest.raises(VerificationError) as info:
+    with rekor_in_memory(forged) as url, pytest.raises(VerificationError) as info:
         lookup_and_verify(legacy, [DIGEST[7:]], TrustedRoot.from_json(trusted(auth)),
                           RekorClient(url=url, backoff=0.01))
     assert info.value.code == "invalid-tlog-entry" and "checkpoint signature" in info.value.message

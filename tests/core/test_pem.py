@@ -27,7 +27,8 @@ from pyslsa.errors import CertificateError, UsageError, VerificationError
 from tests.authority import Authority, b64, legacy_envelope
 from tests.conftest import DATA, vector, vector_json
 from tests.core.test_local_authority import DIGEST, GEN, _gh_claims, _provenance
-from tests.rekor_server import RekorState, rekor_server
+from tests.memory_net import rekor_in_memory
+from tests.rekor_server import RekorState
 
 CONF = DATA / "sigstore-conformance"
 BUNDLE = CONF / "managed-key-happy-path" / "bundle.sigstore.json"
@@ -245,7 +246,7 @@ def test_legacy_lookup_end_to_end_with_go_style_pem(auth: Authority, tmp_path: P
     prov.write_bytes(line)
     state = RekorState()
     state.add(line, answer)
-    with rekor_server(state) as url:
+    with rekor_in_memory(state) as url:
         r = pyslsa.verify_artifact(DIGEST, prov, source_uri="github.com/o/r", source_tag="v1",
                                    trusted_root=json.dumps(auth.trusted_root()).encode(), rekor_url=url)
     assert r.builder_id == GEN + "@refs/tags/v2.1.0"

@@ -100,7 +100,7 @@ def _key(r: dict[str, Any]) -> tuple[object, ...]:
 
 @pytest.fixture
 def setup(tmp_path: Path) -> Iterator[Setup]:
-    with world(tmp_path) as w:
+    with world(tmp_path, loopback=True) as w:  # the proxy's upstream client, pip and uv need real sockets
         signer = Signer(tmp_path)
         w.publish(PA, provenance=PA_PROVENANCE)
         for d in (DEMO, WRONG, PLAIN, SLOW):

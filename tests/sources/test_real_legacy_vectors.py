@@ -1,4 +1,5 @@
-"""The real legacy vectors (gha_generic/v1.7.0, legacy-misc), looked up in a loopback Rekor.
+"""The real legacy vectors (gha_generic/v1.7.0, legacy-misc), looked up in a test Rekor (in memory, through the
+HTTP engine's transport seam).
 
 Their real Rekor entries are public but not reachable here, so a test log (its own key, put into a copy of the
 production trusted root in place of Rekor's) logs an ``intoto`` 0.0.1 entry for each real envelope, at a time
@@ -22,7 +23,8 @@ from pyslsa.core.bundle import LegacyEnvelope, parse_document
 from pyslsa.errors import VerificationError
 from tests.authority import Log, b64
 from tests.conftest import DATA, EXAMPLE_REPO, GENERIC_LEGACY, LEGACY_MISC, vector
-from tests.rekor_server import RekorState, rekor_server
+from tests.memory_net import rekor_in_memory
+from tests.rekor_server import RekorState
 
 LOG = Log(origin_name="rekor.test", base_url="https://rekor.test")
 
@@ -67,7 +69,7 @@ def rekor() -> Any:
     state = RekorState()
     for f in sorted(GENERIC_LEGACY.glob("*.intoto.jsonl")) + sorted(LEGACY_MISC.glob("*.intoto.jsonl")):
         _log_real(vector(f).strip(), state)
-    with rekor_server(state) as url:
+    with rekor_in_memory(state) as url:
         yield url
 
 

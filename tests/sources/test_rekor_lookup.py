@@ -1,4 +1,6 @@
-"""Legacy provenance looked up in a loopback Rekor: the positive path end to end, and every fault."""
+"""Legacy provenance looked up in a test Rekor: the positive path end to end, and every fault. The log is served
+from memory (through the HTTP engine's transport seam) except for the end-to-end CLI test and the faults only a
+socket plays (a hang, a slow drip), which use the loopback server."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from pyslsa.errors import VerificationError
 from pyslsa.sources.rekor import RekorClient, lookup_and_verify
 from tests.authority import Authority, legacy_envelope
 from tests.core.test_local_authority import DIGEST, GEN, _gh_claims, _provenance
+from tests.memory_net import rekor_in_memory
 from tests.rekor_server import RekorState, rekor_server
 
 SAN = GEN + "@refs/tags/v2.1.0"
@@ -64,7 +67,7 @@ def test_lookup_by_envelope(auth: Authority, tmp_path: Path, kind: str) -> None:
     prov.write_bytes(line)
     state = RekorState()
     state.add(line, answer)
-    with rekor_server(state) as url:
+    with rekor_in_memory(state) as url:
         r = pyslsa.verify_artifact(DIGEST, prov, source_uri="github.com/o/r", source_tag="v1",
                                    trusted_root=json.dumps(auth.trusted_root()).encode(), rekor_url=url)
     assert r.commit == "a" * 40 and r.integrated_time is not None
@@ -74,12 +77,13 @@ def test_lookup_by_envelope(auth: Authority, tmp_path: Path, kind: str) -> None:
 def test_fallback_by_artifact_digest(world: dict[str, Any]) -> None:
     state = RekorState()
     state.add(world["line"], world["answer"], digest=DIGEST[7:], searchable_by_envelope=False)
-    with rekor_server(state) as url:
+    with rekor_in_memory(state) as url:
         assert _api(world, url).ref == "refs/tags/v1"
     assert state.requests[1] == "POST /api/v1/index/retrieve" and state.requests[2].startswith("GET ")
 
 
 def test_cli_online_and_offline(world: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
+    """End to end on the loopback Rekor (the other lookups here ask it in memory)."""
     state = RekorState()
     state.add(world["line"], world["answer"])
     base = ["verify-artifact", "--provenance-path", str(world["prov"]), "--source-uri", "github.com/o/r",
@@ -94,13 +98,13 @@ def test_cli_online_and_offline(world: dict[str, Any], capsys: pytest.CaptureFix
 def test_retries_then_success(world: dict[str, Any]) -> None:
     state = RekorState(fail_first=2)
     state.add(world["line"], world["answer"])
-    with rekor_server(state) as url:
+    with rekor_in_memory(state) as url:
         assert _lookup(world, url, attempts=3).integrated_time is not None
 
 
 def test_5xx_forever_is_unreachable(world: dict[str, Any]) -> None:
     state = RekorState(fail_first=1000)
-    with rekor_server(state) as url, pytest.raises(VerificationError) as info:
+    with rekor_in_memory(state) as url, pytest.raises(VerificationError) as info:
         _lookup(world, url, attempts=3)
     assert info.value.code == "tlog-unreachable" and url in info.value.message and "HTTP 500" in info.value.message
 
@@ -124,12 +128,12 @@ def test_slow_drip_hits_the_deadline(world: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize("mode", ["garbage", "wrong-shape", "huge"])
 def test_bad_answers_never_pass(world: dict[str, Any], mode: str) -> None:
-    with rekor_server(RekorState(mode=mode)) as url:
+    with rekor_in_memory(RekorState(mode=mode)) as url:
         assert _code(lambda: _lookup(world, url)) == "invalid-tlog-entry"
 
 
 def test_no_entry(world: dict[str, Any]) -> None:
-    with rekor_server(RekorState()) as url:
+    with rekor_in_memory(RekorState()) as url:
         assert _code(lambda: _api(world, url)) == "tlog-entry-not-found"
 
 
@@ -137,7 +141,7 @@ def test_entry_for_another_artifact(auth: Authority, world: dict[str, Any]) -> N
     _, other = legacy_envelope(auth, _provenance(sha="b" * 40), san=SAN, claims=_gh_claims(sha="b" * 40))
     state = RekorState()
     state.add(world["line"], other)
-    with rekor_server(state) as url:
+    with rekor_in_memory(state) as url:
         assert _code(lambda: _api(world, url)) == "invalid-tlog-entry"
 
 
@@ -147,7 +151,7 @@ def test_entry_with_a_bad_set(world: dict[str, Any]) -> None:
     entry["verification"]["signedEntryTimestamp"] = entry["verification"]["signedEntryTimestamp"][::-1]
     state = RekorState()
     state.add(world["line"], answer)
-    with rekor_server(state) as url:
+    with rekor_in_memory(state) as url:
         assert _code(lambda: _api(world, url)) == "invalid-tlog-entry"
 
 
@@ -155,7 +159,7 @@ def test_real_legacy_vector_against_an_empty_log_is_not_found(tmp_path: Path) ->
     """The public legacy vectors: our loopback log has no entry for them, so they can never pass."""
     from tests.conftest import GENERIC_LEGACY
 
-    with rekor_server(RekorState()) as url:
+    with rekor_in_memory(RekorState()) as url:
         code = _code(lambda: pyslsa.verify_artifact(str(GENERIC_LEGACY / "binary-linux-amd64"),
                                                     GENERIC_LEGACY / "binary-linux-amd64-push-v14.intoto.jsonl",
                                                     source_uri="github.com/slsa-framework/example-package",
@@ -177,7 +181,7 @@ def test_upgrade_round_trip(auth: Authority, tmp_path: Path, capsys: pytest.Capt
     state.add(line, answer)
     verify = ["verify-artifact", "--source-uri", "github.com/o/r", "--source-tag", "v1", "--trusted-root",
               str(root), "--format", "json"]
-    with rekor_server(state) as url:
+    with rekor_in_memory(state) as url:
         assert main(["upgrade-provenance", str(prov), "--output", str(out), "--rekor-url", url,
                      "--trusted-root", str(root)]) == 0
         assert "UPGRADED" in capsys.readouterr().out
@@ -204,7 +208,7 @@ def test_tampered_upgraded_bundle_fails(auth: Authority, world: dict[str, Any], 
     state = RekorState()
     state.add(world["line"], world["answer"])
     out = tmp_path / "up.json"
-    with rekor_server(state) as url:
+    with rekor_in_memory(state) as url:
         assert main(["upgrade-provenance", str(world["prov"]), "--output", str(out), "--rekor-url", url,
                      "--trusted-root", str(world["root"])]) == 0
     bundle = json.loads(out.read_text())
@@ -217,7 +221,7 @@ def test_tampered_upgraded_bundle_fails(auth: Authority, world: dict[str, Any], 
 def test_upgrade_fails_closed_and_writes_nothing(world: dict[str, Any], tmp_path: Path,
                                                  capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "never.json"
-    with rekor_server(RekorState()) as url:
+    with rekor_in_memory(RekorState()) as url:
         code = main(["upgrade-provenance", str(world["prov"]), "--output", str(out), "--rekor-url", url,
                      "--trusted-root", str(world["root"])])
     assert code == 1 and not out.exists()

@@ -1,4 +1,7 @@
-"""verify-release end to end against a loopback index and a loopback GitHub-like host serving the real vectors.
+"""verify-release end to end against an index and a GitHub-like host serving the real vectors: in memory (the
+``hosts`` fixture, through the HTTP engine's transport seam) for most tests, on loopback sockets
+(``loopback_hosts``) for a few end to end, for a real ``pyslsa`` process, and for what only a socket plays (delays,
+slow drips, lying Content-Length).
 
 Release A: the slsa-github-generator v2.1.0 binary (real provenance, tag v14) served as the one file of
 ``example-package==14``; the provenance is the GitHub release ``v14``'s asset. Release B: the real
@@ -51,8 +54,10 @@ def slsa_release(index: Host, gh: Host, *, data: bytes = BINARY, provenance: byt
 # -- must pass --------------------------------------------------------------------------------------------------
 
 
-def test_slsa_release_passes(hosts: tuple[Host, Host], capsys: pytest.CaptureFixture[str], tmpdir_env: Path) -> None:
-    index, gh = hosts
+def test_slsa_release_passes(loopback_hosts: tuple[Host, Host], capsys: pytest.CaptureFixture[str],
+                             tmpdir_env: Path) -> None:
+    """End to end on loopback sockets (most tests here use the same hosts in memory)."""
+    index, gh = loopback_hosts
     slsa_release(index, gh)
     code, doc, _ = run(capsys, index, gh, "example-package==14", "--source-uri", EXAMPLE_REPO)
     assert code == 0, doc
@@ -81,9 +86,9 @@ def test_slsa_release_text_table(hosts: tuple[Host, Host], capsys: pytest.Captur
     assert lines[-1] == "PASSED: example-package==14: 1 of 1 file(s) verified"
 
 
-def test_pep740_release_passes(hosts: tuple[Host, Host], capsys: pytest.CaptureFixture[str],
+def test_pep740_release_passes(loopback_hosts: tuple[Host, Host], capsys: pytest.CaptureFixture[str],
                                tmpdir_env: Path) -> None:
-    index, gh = hosts
+    index, gh = loopback_hosts
     add_project(index, "pypi-attestations", {SDIST_740: SDIST_740_BYTES}, provenance={SDIST_740: PROVENANCE_740})
     code, doc, _ = run(capsys, index, gh, "pypi-attestations==0.0.19", "--source-uri", PA_REPO)
     assert code == 0, doc
@@ -348,10 +353,12 @@ FAULTS: list[tuple[str, dict[str, Any]]] = [
 
 @pytest.mark.parametrize(("name", "fault"), FAULTS, ids=[n for n, _ in FAULTS])
 @pytest.mark.parametrize("where", ["index-page", "file", "github-download", "github-storage", "pep740"])
-def test_host_faults_fail_closed(hosts: tuple[Host, Host], capsys: pytest.CaptureFixture[str], tmpdir_env: Path,
-                                 monkeypatch: pytest.MonkeyPatch, where: str, name: str,
+def test_host_faults_fail_closed(request: pytest.FixtureRequest, capsys: pytest.CaptureFixture[str],
+                                 tmpdir_env: Path, monkeypatch: pytest.MonkeyPatch, where: str, name: str,
                                  fault: dict[str, Any]) -> None:
-    index, gh = hosts
+    # a delay, a drip or a lying Content-Length needs a real socket: loopback hosts for those, memory for the rest
+    socket_only = {"delay", "drip", "declared_length"} & fault.keys()
+    index, gh = request.getfixturevalue("loopback_hosts" if socket_only else "hosts")
     # short bounds so the timeout and drip cases are quick
     import functools
 
@@ -457,9 +464,9 @@ def test_redirect_loop_and_downgrade(hosts: tuple[Host, Host], capsys: pytest.Ca
     assert "redirect" in doc["error"]["message"]
 
 
-def test_github_token_only_sent_to_api(hosts: tuple[Host, Host], capsys: pytest.CaptureFixture[str],
+def test_github_token_only_sent_to_api(loopback_hosts: tuple[Host, Host], capsys: pytest.CaptureFixture[str],
                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    index, gh = hosts
+    index, gh = loopback_hosts
     monkeypatch.setenv("GITHUB_TOKEN", "t0ken")
     add_project(index, "example-package", {WHEEL: BINARY})
     add_release(gh, "slsa-framework/example-package", "v14", {"binary-linux-amd64.intoto.jsonl": PROV_V14})
@@ -571,14 +578,15 @@ def test_progress_bar_callbacks(hosts: tuple[Host, Host], tmpdir_env: Path) -> N
 
 
 @pytest.mark.parametrize("signame", ["SIGINT", "SIGTERM"])
-def test_signal_mid_download_in_a_real_process(hosts: tuple[Host, Host], tmpdir_env: Path, signame: str) -> None:
+def test_signal_mid_download_in_a_real_process(loopback_hosts: tuple[Host, Host], tmpdir_env: Path,
+                                               signame: str) -> None:
     """A real `pyslsa verify-release` process, interrupted while a slow download is under way."""
     import signal
     import subprocess
     import sys
     import time
 
-    index, gh = hosts
+    index, gh = loopback_hosts
     slsa_release(index, gh)
     index.routes[f"/files/{WHEEL}"].drip = 0.01  # ~8 hours for the whole file: it will be interrupted
     env = {**os.environ, "TMPDIR": str(tmpdir_env)}
@@ -684,11 +692,12 @@ def test_file_downloads_ask_for_identity_encoding(hosts: tuple[Host, Host], caps
     assert headers.get("Accept-Encoding") == "identity"
 
 
-def test_run_time_limit(hosts: tuple[Host, Host], capsys: pytest.CaptureFixture[str], tmpdir_env: Path) -> None:
+def test_run_time_limit(loopback_hosts: tuple[Host, Host], capsys: pytest.CaptureFixture[str],
+                        tmpdir_env: Path) -> None:
     """--timeout bounds the whole run: a file that drips slower than the limit fails, and nothing is left."""
     import time
 
-    index, gh = hosts
+    index, gh = loopback_hosts
     slsa_release(index, gh)
     index.routes[f"/files/{WHEEL}"].drip = 0.01
     start = time.monotonic()

@@ -1,9 +1,9 @@
-"""The seed's case, end to end on loopback hosts: a release whose GitHub provenance is a legacy
-``multiple.intoto.jsonl`` (as Powertools 2.20.0's is), verified through a Rekor lookup, then upgraded once and
-verified again with no log at all.
+"""The seed's case, end to end on in-memory hosts (through the HTTP engine's transport seam): a release whose
+GitHub provenance is a legacy ``multiple.intoto.jsonl`` (as Powertools 2.20.0's is), verified through a Rekor
+lookup, then upgraded once and verified again with no log at all.
 
 The real v1.7.0 envelope and binary (slsa-github-generator, tag v14) are served as ``example-package==14``; the
-loopback Rekor of ``test_real_legacy_vectors`` logs the real envelope under a test log key that a copy of the
+test Rekor of ``test_real_legacy_vectors`` logs the real envelope under a test log key that a copy of the
 production trusted root names.
 """
 
@@ -18,7 +18,8 @@ import pytest
 
 from pyslsa.cli import main
 from tests.conftest import EXAMPLE_REPO, GENERIC_LEGACY, vector
-from tests.release_servers import Host, add_project, add_release, serve
+from tests.memory_net import in_memory
+from tests.release_servers import Host, add_project, add_release
 from tests.sources.test_real_legacy_vectors import ROOT, rekor  # noqa: F401 - the module's Rekor fixture
 
 LEGACY = vector(GENERIC_LEGACY / "binary-linux-amd64-push-v14.intoto.jsonl")
@@ -30,7 +31,7 @@ WHEEL = "example_package-14-py3-none-any.whl"
 def release(tmp_path: Path) -> Any:
     root = tmp_path / "root.json"
     root.write_bytes(ROOT)
-    with serve(Host()) as index, serve(Host()) as gh:
+    with in_memory(Host(), "index") as index, in_memory(Host(), "github") as gh:
         add_project(index, "example-package", {WHEEL: BINARY})
         add_release(gh, "slsa-framework/example-package", "v14", {"multiple.intoto.jsonl": LEGACY})
         yield index, gh, root

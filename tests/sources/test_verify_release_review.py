@@ -1,5 +1,6 @@
 """Review of verify-release against hostile index and GitHub hosts: each test is one problem found (or one attack
-checked), run for real against the loopback servers of ``tests/release_servers.py``."""
+checked), run for real against the hosts of ``tests/release_servers.py`` (in memory through the HTTP engine's
+transport seam; on loopback sockets, ``loopback_hosts``, where a lying Content-Length is the attack)."""
 
 from __future__ import annotations
 
@@ -329,10 +330,10 @@ def test_endless_chunked_answer_is_capped(hosts: tuple[Host, Host], capsys: pyte
     assert code == 1 and doc["error"]["code"] == "download-failed", doc
 
 
-def test_content_length_shorter_than_the_body(hosts: tuple[Host, Host], capsys: pytest.CaptureFixture[str],
+def test_content_length_shorter_than_the_body(loopback_hosts: tuple[Host, Host], capsys: pytest.CaptureFixture[str],
                                               tmpdir_env: Path) -> None:
     """A Content-Length that cuts the file short: the bytes read are not the index's (never a PASS)."""
-    index, gh = hosts
+    index, gh = loopback_hosts
     slsa_release(index, gh)
     index.routes[f"/files/{WHEEL}"].declared_length = len(BINARY) - 10
     code, doc, _ = run(capsys, index, gh, "example-package==14", "--source-uri", EXAMPLE_REPO)
@@ -340,9 +341,9 @@ def test_content_length_shorter_than_the_body(hosts: tuple[Host, Host], capsys: 
     assert leftovers(tmpdir_env) == []
 
 
-def test_content_length_longer_than_the_body(hosts: tuple[Host, Host], capsys: pytest.CaptureFixture[str],
+def test_content_length_longer_than_the_body(loopback_hosts: tuple[Host, Host], capsys: pytest.CaptureFixture[str],
                                              tmpdir_env: Path, short_bounds: None) -> None:
-    index, gh = hosts
+    index, gh = loopback_hosts
     slsa_release(index, gh)
     index.routes[f"/files/{WHEEL}"].declared_length = len(BINARY) + 10
     code, doc, _ = run(capsys, index, gh, "example-package==14", "--source-uri", EXAMPLE_REPO)

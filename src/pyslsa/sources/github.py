@@ -71,7 +71,7 @@ class GitHubReleases:
                 headers["Authorization"] = f"Bearer {token}"
             self.api_client = HttpClient(headers=headers, timeout=self.client.timeout,
                                          attempts=self.client.attempts, deadline=self.client.deadline,
-                                         until=self.client.until)
+                                         until=self.client.until, transport=self.client.transport)
 
     def download_url(self, org: str, repo: str, tag: str, asset: str) -> str:
         return (f"{self.github_url}/{quote(org)}/{quote(repo)}/releases/download/{quote(tag, safe='')}/"

@@ -73,7 +73,7 @@ class GitHubAttestations:
                 headers["Authorization"] = f"Bearer {token}"
             self.api_client = HttpClient(headers=headers, timeout=self.client.timeout,
                                          attempts=self.client.attempts, deadline=self.client.deadline,
-                                         until=self.client.until)
+                                         until=self.client.until, transport=self.client.transport)
 
     def close(self) -> None:
         if self.api_client is not None:

@@ -13,6 +13,11 @@ Downloads stream to ``<dir>/.<name>.part`` while hashing, are checked against th
 renamed to ``<dir>/<name>``; the part file is removed on every path (errors, Ctrl-C). File names that come from a
 server are checked with :func:`safe_filename` before anything is written.
 
+Where the bytes come from is one seam: by default httpx's network transport; an :class:`HttpClient` given a
+``transport`` (any ``httpx.BaseTransport``), or every client while :func:`transport_override` is in force, sends
+through that transport instead (the tests' in-memory index, GitHub and Rekor; an embedder's own transport). Every
+check above still runs on what it answers: URLs, redirects, credentials, caps, deadlines, digests.
+
 Failures are :class:`~pyslsa.errors.DownloadError` (``download-failed``: network, timeout, HTTP error, too large,
 a URL that does not parse; a client of another service words them its own way, see :class:`HttpFailures`),
 :class:`~pyslsa.errors.MismatchIndexDigestError` (the bytes are not the ones the index promised: digest or size),
@@ -135,10 +140,60 @@ class Response:
     content: bytes
 
 
+_override_lock = threading.Lock()
+_override: list[httpx.BaseTransport] = []  # the transports of the transport_override() blocks in force, innermost last
+
+
+@contextmanager
+def transport_override(transport: httpx.BaseTransport) -> Iterator[httpx.BaseTransport]:
+    """While inside, every :class:`HttpClient` without a ``transport`` of its own sends through ``transport``
+    instead of httpx's network transport (a client reads it when it makes its first request, and keeps it until
+    :meth:`HttpClient.close`). This is how the tests serve an index, GitHub and Rekor from memory, and how an
+    embedder could route pyslsa's requests its own way; every check of :class:`HttpClient` still runs on the
+    answers. It is process-wide, not per thread or context, so that the worker threads of a command (``audit``)
+    use it too. Blocks nest: the innermost one is in force, and leaving it restores the one before."""
+    with _override_lock:
+        _override.append(transport)
+    try:
+        yield transport
+    finally:
+        with _override_lock:
+            for i in range(len(_override) - 1, -1, -1):  # this block's entry, even if blocks end out of order
+                if _override[i] is transport:
+                    del _override[i]
+                    break
+
+
+def _overriding_transport() -> httpx.BaseTransport | None:
+    """The transport of the innermost :func:`transport_override` block in force, or None."""
+    with _override_lock:
+        return _override[-1] if _override else None
+
+
+def _borrowed(transport: httpx.BaseTransport | None) -> httpx.BaseTransport | None:
+    """``transport`` for one ``httpx.Client``, which would close it when it closes: a given transport is its
+    owner's (several clients share it), so the client gets a view of it that closing leaves open."""
+    if transport is None:
+        return None
+    import httpx
+
+    owned = transport
+
+    class Borrowed(httpx.BaseTransport):
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            return owned.handle_request(request)
+
+    return Borrowed()
+
+
 @dataclass
 class HttpClient:
     """A small bounded GET client over ``httpx`` (imported on first use). One instance may be shared by threads
-    (``audit``'s workers): ``httpx.Client`` can be, and the lazy creation of it is serialised here."""
+    (``audit``'s workers): ``httpx.Client`` can be, and the lazy creation of it is serialised here.
+
+    ``transport`` replaces httpx's network transport for this client (see :func:`transport_override` for all of
+    them; the client never closes it: its owner does); without it, and outside any override, httpx's own transport
+    is used, as configured by the environment (proxies, certificates)."""
 
     timeout: float = 20.0
     attempts: int = 3
@@ -148,6 +203,7 @@ class HttpClient:
     until: float | None = None
     user_agent: str = "pyslsa"
     headers: Mapping[str, str] = field(default_factory=dict)
+    transport: httpx.BaseTransport | None = field(default=None, repr=False, compare=False)
     _client: Any = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
 
@@ -159,7 +215,8 @@ class HttpClient:
                     import httpx
 
                     self._client = httpx.Client(follow_redirects=False, headers={"User-Agent": self.user_agent,
-                                                                                 **dict(self.headers)})
+                                                                                 **dict(self.headers)},
+                                                transport=_borrowed(self.transport or _overriding_transport()))
                 client = self._client
         assert client is not None
         return client
@@ -432,4 +489,5 @@ def display_url(url: str) -> str:
 
 __all__ = ["DOWNLOAD_FAILURES", "MAX_DOCUMENT_BYTES", "MAX_FILE_BYTES", "DownloadFailures", "HttpClient",
            "HttpFailures", "Progress", "Response", "check_flag_url",
-           "create_exclusive", "display_url", "join_url", "safe_filename"]
+           "create_exclusive", "display_url", "join_url", "safe_filename",
+           "transport_override"]
