@@ -72,6 +72,7 @@ from pyslsa.core.profile import SLSA_VERIFIER
 from pyslsa.core.release import SlsaDocument, VerifiedDocument, verify_documents
 from pyslsa.core.trust import TrustedRoot
 from pyslsa.core.verify import split_evidence
+from pyslsa.core.x509 import ChainMemo
 from pyslsa.errors import (
     DownloadError,
     MismatchIndexDigestError,
@@ -175,8 +176,10 @@ class ReleaseEvidence:
     error: VerificationError | None = None
 
 
-def verify_release(repository: str, tag: str, raws: Sequence[RawEvidence], root: TrustedRoot) -> ReleaseEvidence:
-    """The release's provenance assets verified (each document of a JSON-lines asset on its own)."""
+def verify_release(repository: str, tag: str, raws: Sequence[RawEvidence], root: TrustedRoot,
+                   memo: ChainMemo | None = None) -> ReleaseEvidence:
+    """The release's provenance assets verified (each document of a JSON-lines asset on its own); ``memo``: the
+    run's :class:`~pyslsa.core.x509.ChainMemo` (``run_audit``'s; a long-lived proxy passes none)."""
     docs: list[SlsaDocument] = []
     for raw in raws:
         try:
@@ -185,11 +188,12 @@ def verify_release(repository: str, tag: str, raws: Sequence[RawEvidence], root:
             parts = [raw.content]
         for i, part in enumerate(parts):
             docs.append(SlsaDocument(f"{raw.url}#{i + 1}" if len(parts) > 1 else raw.url, part))
-    verified = verify_documents(docs, root, [], None, profile=SLSA_VERIFIER) if docs else []
+    verified = verify_documents(docs, root, [], None, profile=SLSA_VERIFIER, memo=memo) if docs else []
     return ReleaseEvidence(repository, tag, tuple(raws), tuple(verified))
 
 
-def fetch_release(releases: GitHubReleases, repository: str, tag: str, root: TrustedRoot) -> ReleaseEvidence:
+def fetch_release(releases: GitHubReleases, repository: str, tag: str, root: TrustedRoot,
+                  memo: ChainMemo | None = None) -> ReleaseEvidence:
     """The release's provenance fetched and verified; a failure to fetch it is the result's ``error``
     (``download-failed``)."""
     try:
@@ -198,7 +202,7 @@ def fetch_release(releases: GitHubReleases, repository: str, tag: str, root: Tru
         return ReleaseEvidence(repository, tag, error=exc if isinstance(exc, DownloadError)
                                else DownloadError(exc.message))
     raws = [RawEvidence("github-release", a.url, a.content, repository, tag) for a in assets]
-    return verify_release(repository, tag, raws, root)
+    return verify_release(repository, tag, raws, root, memo)
 
 
 class AttestationStore(Protocol):
@@ -261,7 +265,7 @@ def judge_file(af: AuditFile, *, package: str, version: str | None, policy: Poli
                today: date, root: TrustedRoot, pep740: Pep740Source | None, pep740_where: str,
                attestations: AttestationStore | None, release: ReleaseSource | None,
                local: Sequence[EvidenceResult] = (), input_error: VerificationError | None = None,
-               testing: bool = False) -> FileJudgement:
+               testing: bool = False, memo: ChainMemo | None = None) -> FileJudgement:
     """Everything the audit does for one published file (``run_audit`` for each file of a lock, ``pyslsa serve``
     for each download): its PEP 740 provenance (``pep740``: how to get it; ``pep740_where`` names it in a failure),
     the GitHub attestations of the repositories :func:`attestation_repositories` names, the release provenance
@@ -269,7 +273,8 @@ def judge_file(af: AuditFile, *, package: str, version: str | None, policy: Poli
     (``--evidence DIR``'s results), then the verdict (:func:`judge_evidence`). A source that fails adds a
     ``download-failed`` result (so the file fails) and makes the judgement incomplete. A source given as None is
     not asked. ``testing``: slsa-verifier's SLSA_VERIFIER_TESTING for release provenance
-    (:func:`pyslsa.sources.settings.testing_enabled`, read once per run by the caller)."""
+    (:func:`pyslsa.sources.settings.testing_enabled`, read once per run by the caller). ``memo``: the run's
+    :class:`~pyslsa.core.x509.ChainMemo` (a certificate shared by many files is checked once per run)."""
     entry = policy.package(package)
     kinds = evidence_kinds(entry)
     results: list[EvidenceResult] = []
@@ -280,7 +285,7 @@ def judge_file(af: AuditFile, *, package: str, version: str | None, policy: Poli
             found = pep740()
             if found is not None:
                 raws.append(RawEvidence("pep740", found[0], found[1]))
-                results.extend(pep740_results(af, found[0], found[1], root))
+                results.extend(pep740_results(af, found[0], found[1], root, memo=memo))
         except VerificationError as exc:
             results.append(EvidenceResult("pep740", pep740_where, error=exc))
             complete = False
@@ -295,7 +300,7 @@ def judge_file(af: AuditFile, *, package: str, version: str | None, policy: Poli
                 continue
             for bundle in bundles:
                 raws.append(RawEvidence("github-attestation", bundle.url, bundle.content, repo))
-                r = github_attestation_result(af, bundle.url, bundle.content, root, repository=repo)
+                r = github_attestation_result(af, bundle.url, bundle.content, root, repository=repo, memo=memo)
                 if r is not None:
                     results.append(r)
     used: tuple[str, Sequence[VerifiedDocument]] | None = None
@@ -383,6 +388,8 @@ class _Audit:
                 packages.append(_Package(len(packages), no, name, version, where, source.kind, group,
                                          pinned.get(name, ()), policy.package(name)))
         self.policy, self.today, self.root, self.local_dir = policy, today, root, local_dir
+        #: The run's certificate checks: a signing session shared by many files is checked once (workers share it).
+        self.memo = ChainMemo(root)
         self._fetch_all(packages)
         for pkg in packages:
             report.packages.append(self._package_result(pkg))
@@ -561,7 +568,7 @@ class _Audit:
         """The release provenance of a package whose policy names its repository, fetched and verified once."""
         want = wanted_release(pkg.entry, pkg.version)
         if want is not None:
-            pkg.release = fetch_release(self.releases, *want, self.root)
+            pkg.release = fetch_release(self.releases, *want, self.root, self.memo)
 
     # -- step 3: one file ---------------------------------------------------------------------------------------
 
@@ -597,7 +604,8 @@ class _Audit:
                             today=self.today, root=self.root, pep740=pep740,
                             pep740_where=(dist.provenance_url if dist is not None else None) or self.index.index_url,
                             attestations=self.attestations, release=functools.partial(self._release, pkg),
-                            local=self._local(pkg, af), input_error=input_error, testing=self.testing)
+                            local=self._local(pkg, af), input_error=input_error, testing=self.testing,
+                            memo=self.memo)
         if judged.complete and not self.cache.store(CachedEvidence(af.sha256, af.filename, judged.raws)):
             with self.lock:
                 self.cache_notes.add(f"the evidence cache {self.cache.root} could not be written")
@@ -606,7 +614,7 @@ class _Audit:
     def _release(self, pkg: _Package, repository: str, tag: str) -> ReleaseEvidence:
         """The package's release provenance (fetched in ``_plan``, for what ``wanted_release`` names)."""
         if pkg.release is None or (pkg.release.repository, pkg.release.tag) != (repository, tag):
-            pkg.release = fetch_release(self.releases, repository, tag, self.root)
+            pkg.release = fetch_release(self.releases, repository, tag, self.root, self.memo)
         return pkg.release
 
     def _judge_offline(self, pkg: _Package, af: AuditFile, input_error: VerificationError | None
@@ -653,16 +661,17 @@ class _Audit:
         release: list[RawEvidence] = []
         for raw in raws:
             if raw.kind == "pep740":
-                results.extend(pep740_results(af, raw.url, raw.content, self.root))
+                results.extend(pep740_results(af, raw.url, raw.content, self.root, memo=self.memo))
             elif raw.kind == "github-attestation":
-                r = github_attestation_result(af, raw.url, raw.content, self.root, repository=raw.repository)
+                r = github_attestation_result(af, raw.url, raw.content, self.root, repository=raw.repository,
+                                              memo=self.memo)
                 if r is not None:
                     results.append(r)
             else:
                 release.append(raw)
         if not release:
             return None
-        rel = verify_release(release[0].repository or "", release[0].tag or "", release, self.root)
+        rel = verify_release(release[0].repository or "", release[0].tag or "", release, self.root, self.memo)
         results.extend(release_results(af, rel.docs, source_uri=release[0].repository, tag=release[0].tag or "",
                                        testing=self.testing))
         return release[0].url, rel.docs
@@ -671,16 +680,16 @@ class _Audit:
         if item.error is not None:
             return [EvidenceResult("local", item.path, error=item.error)]
         if item.kind == "provenance":
-            results = pep740_results(af, item.path, item.content, self.root, kind="local")
+            results = pep740_results(af, item.path, item.content, self.root, kind="local", memo=self.memo)
             return results or [EvidenceResult("local", item.path, error=UnattestedError(
                 "the provenance object holds no attestation"))]
         if item.kind == "bundle":
-            r = github_attestation_result(af, item.path, item.content, self.root, kind="local")
+            r = github_attestation_result(af, item.path, item.content, self.root, kind="local", memo=self.memo)
             return [r] if r is not None else []
         entry = pkg.entry
         tag = entry.tag_for(pkg.version or "") if entry is not None else f"v{pkg.version or ''}"
         docs = verify_documents([SlsaDocument(item.path, item.content)], self.root, [af.sha256], None,
-                                profile=SLSA_VERIFIER)
+                                profile=SLSA_VERIFIER, memo=self.memo)
         source = entry.repository if entry is not None and entry.repository is not None else None
         return release_results(af, docs, source_uri=source, tag=tag, kind="local", testing=self.testing)
 

@@ -23,6 +23,7 @@ from pyslsa.core.profile import SLSA_VERIFIER
 from pyslsa.core.release import ReleaseFile, SlsaDocument, decide_release
 from pyslsa.core.slsa.policy import SlsaPolicy
 from pyslsa.core.verify import split_evidence
+from pyslsa.core.x509 import ChainMemo
 from pyslsa.errors import ReleaseNotFoundError, UsageError
 from pyslsa.options import VerifyReleaseOptions
 from pyslsa.report import ReleaseReport
@@ -100,7 +101,7 @@ def run_verify_release(options: VerifyReleaseOptions, *, progress: ProgressFacto
                                    directory if keep is not None else None)
             report.files = decide_release(release_files, pep740_objects, docs, policy, root,
                                           make_resolver(options.rekor_url, options.offline_tlog),
-                                          profile=SLSA_VERIFIER)
+                                          profile=SLSA_VERIFIER, memo=ChainMemo(root))  # one per run
             if keep is not None:
                 report.notes.append(f"kept the downloads in {directory}")
         if sink is not None:  # a verdict was reached (PASSED or FAILED): its VSA
