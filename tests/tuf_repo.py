@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import threading
 import time
 from collections.abc import Iterator
@@ -27,6 +28,8 @@ from tuf.api.metadata import (
     Targets,
     Timestamp,
 )
+
+from tests.authority import Authority
 
 UTC = dt.timezone.utc
 ROLES = ("root", "timestamp", "snapshot", "targets")
@@ -210,3 +213,15 @@ def serve(repo: TufRepo) -> Iterator[tuple[str, ServerState]]:
         server.server_close()
         thread.join(5)
 
+
+def root_bytes(auth: Authority, **kw: Any) -> bytes:
+    """The test authority's trusted root (``Authority.trusted_root`` keywords), as a repository publishes it."""
+    return json.dumps(auth.trusted_root(**kw)).encode()
+
+
+def authority_repo(auth: Authority) -> TufRepo:
+    """A private Sigstore's TUF repository publishing the test authority's trusted root (no Rekor v2 shard)."""
+    r = TufRepo()
+    r.add_target("trusted_root.json", root_bytes(auth, v2_log=False))
+    r.publish(bump=False)
+    return r

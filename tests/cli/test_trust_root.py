@@ -20,7 +20,7 @@ import pytest
 from pyslsa.cli import main
 from tests.authority import Authority
 from tests.conftest import DATA, DEAD_LOOPBACK, EXAMPLE_REPO, GENERIC, TUF_UNREACHABLE_WARNING
-from tests.tuf_repo import ServerState, TufRepo, serve
+from tests.tuf_repo import ServerState, TufRepo, authority_repo, root_bytes, serve
 
 UTC = dt.timezone.utc
 BIN = str(GENERIC / "binary-linux-amd64")
@@ -35,17 +35,10 @@ def auth() -> Authority:
     return Authority()
 
 
-def root_bytes(auth: Authority, **kw: Any) -> bytes:
-    return json.dumps(auth.trusted_root(**kw)).encode()
-
-
 @pytest.fixture
 def repo(auth: Authority) -> TufRepo:
     """A private Sigstore's TUF repository, publishing the test authority's trusted root (no Rekor v2 shard)."""
-    r = TufRepo()
-    r.add_target("trusted_root.json", root_bytes(auth, v2_log=False))
-    r.publish(bump=False)
-    return r
+    return authority_repo(auth)
 
 
 @pytest.fixture

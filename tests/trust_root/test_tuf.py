@@ -25,7 +25,7 @@ from pyslsa.formats import trust_root_view as view
 from pyslsa.sources import tuf as tufc
 from tests.authority import Authority
 from tests.conftest import DATA, DEAD_LOOPBACK
-from tests.tuf_repo import ServerState, TufRepo, serve
+from tests.tuf_repo import ServerState, TufRepo, authority_repo, root_bytes, serve
 
 UTC = dt.timezone.utc
 ARTIFACT = b"the artifact"
@@ -38,16 +38,9 @@ def auth() -> Authority:
     return Authority()
 
 
-def root_bytes(auth: Authority, **kw: Any) -> bytes:
-    return json.dumps(auth.trusted_root(**kw)).encode()
-
-
 @pytest.fixture
 def repo(auth: Authority) -> TufRepo:
-    r = TufRepo()
-    r.add_target("trusted_root.json", root_bytes(auth, v2_log=False))
-    r.publish(bump=False)
-    return r
+    return authority_repo(auth)
 
 
 @pytest.fixture
