@@ -94,3 +94,18 @@ def _user_dirs_of_the_test(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: py
     monkeypatch.setenv("PYSLSA_DATA_DIR", str(user_dirs / "data"))
     for name in ("PYSLSA_TUF_URL", "PYSLSA_TUF_ROOT"):
         monkeypatch.delenv(name, raising=False)
+
+
+def record_chain_memos(monkeypatch: pytest.MonkeyPatch, module: Any) -> list[Any]:
+    """Every ChainMemo ``module`` makes from now on, in order (its ``ChainMemo`` replaced by a recording one)."""
+    from pyslsa.core.x509 import ChainMemo
+
+    made: list[ChainMemo] = []
+
+    class Recorded(ChainMemo):
+        def __init__(self, *args: Any, **kw: Any) -> None:
+            super().__init__(*args, **kw)
+            made.append(self)
+
+    monkeypatch.setattr(module, "ChainMemo", Recorded)
+    return made

@@ -4,27 +4,13 @@ files is checked once per run); a memo never outlives its run."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 import pyslsa.api.audit as api_audit
 from pyslsa.api.audit import run_audit
-from pyslsa.core.x509 import ChainMemo
 from tests.audit_world import EX, PA, RL, World, world
-
-
-def _recording(monkeypatch: pytest.MonkeyPatch, module: Any) -> list[ChainMemo]:
-    made: list[ChainMemo] = []
-
-    class Recorded(ChainMemo):
-        def __init__(self, *args: Any, **kw: Any) -> None:
-            super().__init__(*args, **kw)
-            made.append(self)
-
-    monkeypatch.setattr(module, "ChainMemo", Recorded)
-    return made
-
+from tests.conftest import record_chain_memos
 
 POLICY = """
 require = "listed"
@@ -38,7 +24,7 @@ repository = "github.com/trailofbits/pypi-attestations"
 
 
 def test_audit_checks_chains_through_its_runs_memo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    made = _recording(monkeypatch, api_audit)
+    made = record_chain_memos(monkeypatch, api_audit)
     with world(tmp_path) as w:
         assert isinstance(w, World)
         w.standard()

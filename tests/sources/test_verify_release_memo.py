@@ -4,27 +4,13 @@ shared by many documents is checked once per run); a memo never outlives its run
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import pytest
 
 import pyslsa.api.release as api_release
 from pyslsa.cli import main
-from pyslsa.core.x509 import ChainMemo
-from tests.conftest import EXAMPLE_REPO, GENERIC, vector
+from tests.conftest import EXAMPLE_REPO, GENERIC, record_chain_memos, vector
 from tests.release_servers import Host, add_project, add_release
-
-
-def _recording(monkeypatch: pytest.MonkeyPatch, module: Any) -> list[ChainMemo]:
-    made: list[ChainMemo] = []
-
-    class Recorded(ChainMemo):
-        def __init__(self, *args: Any, **kw: Any) -> None:
-            super().__init__(*args, **kw)
-            made.append(self)
-
-    monkeypatch.setattr(module, "ChainMemo", Recorded)
-    return made
 
 
 def test_verify_release_checks_chains_through_its_runs_memo(hosts: tuple[Host, Host],
@@ -35,7 +21,7 @@ def test_verify_release_checks_chains_through_its_runs_memo(hosts: tuple[Host, H
                                            vector(GENERIC / "binary-linux-amd64")})
     add_release(gh, "slsa-framework/example-package", "v14",
                 {"multiple.intoto.jsonl": vector(GENERIC / "binary-linux-amd64-push-v14.intoto.jsonl")})
-    made = _recording(monkeypatch, api_release)
+    made = record_chain_memos(monkeypatch, api_release)
     argv = ["verify-release", "example-package==14", "--source-uri", EXAMPLE_REPO, "--index-url",
             f"{index.base}/simple/", "--github-url", gh.base, "--github-api-url", f"{gh.base}/api", "--format", "json"]
     for run in (1, 2):
