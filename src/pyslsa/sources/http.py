@@ -463,18 +463,31 @@ def _origin(url: str) -> tuple[str, str, int | None]:
         return "", url, None
 
 
-def _check_redirect(current: str, location: str, failures: HttpFailures) -> str:
-    """The URL a redirect from ``current`` to ``location`` leads to, if it may be followed."""
+class RefusedRedirect(ValueError):
+    """A redirect that must not be followed; the message names where from and where to."""
+
+
+def redirect_target(current: str, location: str) -> str:
+    """The URL a redirect from ``current`` to ``location`` leads to, if it may be followed (http(s) only, never
+    from https down to http), else :class:`RefusedRedirect`. The one rule of every HTTP client of pyslsa."""
     try:
         nxt = urljoin(current, location)
         a, b = urlsplit(current), urlsplit(nxt)
     except ValueError as exc:
-        raise failures.refused_url(f"{display_url(current)} redirected to an invalid URL ({exc})") from None
+        raise RefusedRedirect(f"{display_url(current)} redirected to an invalid URL ({exc})") from None
     if b.scheme not in ("http", "https") or not b.netloc:
-        raise failures.refused_url(f"{display_url(current)} redirected to a non-http(s) URL {display_url(nxt)}")
+        raise RefusedRedirect(f"{display_url(current)} redirected to a non-http(s) URL {display_url(nxt)}")
     if a.scheme == "https" and b.scheme == "http":
-        raise failures.refused_url(f"{display_url(current)} redirected from https down to http ({display_url(nxt)})")
+        raise RefusedRedirect(f"{display_url(current)} redirected from https down to http ({display_url(nxt)})")
     return nxt
+
+
+def _check_redirect(current: str, location: str, failures: HttpFailures) -> str:
+    """:func:`redirect_target`, a refusal raised as ``failures`` says."""
+    try:
+        return redirect_target(current, location)
+    except RefusedRedirect as exc:
+        raise failures.refused_url(str(exc)) from None
 
 
 def display_url(url: str) -> str:
@@ -488,6 +501,6 @@ def display_url(url: str) -> str:
 
 
 __all__ = ["DOWNLOAD_FAILURES", "MAX_DOCUMENT_BYTES", "MAX_FILE_BYTES", "DownloadFailures", "HttpClient",
-           "HttpFailures", "Progress", "Response", "check_flag_url",
-           "create_exclusive", "display_url", "join_url", "safe_filename",
+           "HttpFailures", "Progress", "RefusedRedirect", "Response", "check_flag_url",
+           "create_exclusive", "display_url", "join_url", "redirect_target", "safe_filename",
            "transport_override"]

@@ -17,14 +17,14 @@ import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from tuf.api import exceptions as tuf_exc
 from tuf.api.metadata import Metadata, Root, Snapshot, Targets, Timestamp
 from tuf.ngclient import FetcherInterface, Updater, UpdaterConfig
 
 from pyslsa.errors import TufError, TufUnreachableError, UsageError
-from pyslsa.sources.http import display_url
+from pyslsa.sources.http import RefusedRedirect, display_url, redirect_target
 from pyslsa.sources.tuf import (
     MAX_MIRROR_BYTES,
     MAX_REDIRECTS,
@@ -238,15 +238,9 @@ def _redirect(current: str, location: str, status: int) -> str:
     if not location:
         raise tuf_exc.DownloadError(f"{display_url(current)} answered HTTP {status} without a Location")
     try:
-        nxt = urljoin(current, location)
-        a, b = urlsplit(current), urlsplit(nxt)
-    except ValueError:
-        raise tuf_exc.DownloadError(f"{display_url(current)} redirected to an invalid URL") from None
-    if b.scheme not in ("http", "https") or not b.netloc:
-        raise tuf_exc.DownloadError(f"{display_url(current)} redirected to a non-http(s) URL")
-    if a.scheme == "https" and b.scheme == "http":
-        raise tuf_exc.DownloadError(f"{display_url(current)} redirected from https down to http")
-    return nxt
+        return redirect_target(current, location)
+    except RefusedRedirect as exc:
+        raise tuf_exc.DownloadError(str(exc)) from None
 
 
 # -- Running ngclient ------------------------------------------------------------------------------------------------
