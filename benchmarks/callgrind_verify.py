@@ -25,15 +25,9 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-VECTOR = ROOT / "tests/data/slsa-verifier/gha_generic/v2.1.0/binary-linux-amd64-push-v14.intoto.jsonl"
-DIGEST = "sha256:376e7e01348585b6e6643bc6663146b9d525d9b41228bf180eaeb4d4a3706caa"
-WHL = ROOT / "tests/data/sigstore-python/bundle_v3_github.whl"
-WHL_BUNDLE = ROOT / "tests/data/sigstore-python/bundle_v3_github.whl.sigstore"
-WHL_IDENTITY = "https://github.com/trailofbits/rfc8785.py/.github/workflows/release.yml@refs/tags/v0.1.2"
-GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
+from bench_verify import DIGEST, GITHUB_ISSUER, VECTOR, WHL, WHL_BUNDLE, WHL_IDENTITY  # the same pairs
+
 PAIRS = ("pa", "sa", "pb", "sb")
 
 
