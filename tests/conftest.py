@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -109,3 +111,17 @@ def record_chain_memos(monkeypatch: pytest.MonkeyPatch, module: Any) -> list[Any
 
     monkeypatch.setattr(module, "ChainMemo", Recorded)
     return made
+
+
+def record_hash(data: bytes) -> str:
+    """A wheel RECORD's hash of ``data`` (``sha256=`` and unpadded URL-safe base64, as PEP 376/427 write it)."""
+    return "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+
+
+def validate_sarif(doc: dict[str, Any]) -> None:
+    """``doc`` is valid against the official SARIF 2.1.0 JSON schema (tests/data/sarif)."""
+    import jsonschema
+
+    schema = json.loads((DATA / "sarif" / "sarif-schema-2.1.0.json").read_bytes())
+    jsonschema.Draft4Validator.check_schema(schema)
+    jsonschema.Draft4Validator(schema).validate(doc)

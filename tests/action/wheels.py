@@ -3,14 +3,10 @@ them as it would any distribution)."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import io
 import zipfile
 
-
-def record_hash(data: bytes) -> str:
-    return "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+from tests.conftest import record_hash
 
 
 def wheel(name: str, version: str, files: dict[str, bytes], requires: tuple[str, ...] = ()) -> tuple[str, bytes]:

@@ -14,9 +14,8 @@ import pytest
 
 from pyslsa.api.audit import run_audit
 from pyslsa.formats import audit_view
-from tests.audit.test_views import validate_sarif
 from tests.audit_world import Dist, Signer, World, world
-from tests.sources.inputs.test_environment import record_hash
+from tests.conftest import record_hash, validate_sarif
 
 
 def make_wheel(content: bytes = b"def main():\n    return 0\n") -> Dist:

@@ -7,14 +7,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pytest
 
 from pyslsa.api.audit import AuditReport, run_audit
 from pyslsa.errors import UsageError
 from pyslsa.formats import audit_view
 from tests.audit_world import EX, PA, RFC, RL, SIX, World, world
-from tests.conftest import DATA
+from tests.conftest import DATA, validate_sarif
 
 SCHEMA = json.loads((DATA / "sarif" / "sarif-schema-2.1.0.json").read_bytes())
 POLICY = """
@@ -38,11 +37,6 @@ def w(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
         wd.standard()
         wd.policy(POLICY)
         yield wd
-
-
-def validate_sarif(doc: dict[str, Any]) -> None:
-    jsonschema.Draft4Validator.check_schema(SCHEMA)
-    jsonschema.Draft4Validator(SCHEMA).validate(doc)
 
 
 def lines_of(path: Path, needle: str) -> int:

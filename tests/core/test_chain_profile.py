@@ -32,7 +32,9 @@ from pyslsa.formats import debug_lines
 from pyslsa.report import ReleaseReport
 from tests.authority import GH_ISSUER, Authority, b64
 from tests.conftest import DATA, DELEGATOR, EXAMPLE_REPO, TRW_BUILDER, TUF_UNREACHABLE_WARNING, vector, vector_json
-from tests.core.test_local_authority import DIGEST, GEN, _gh_claims, _provenance
+from tests.local_provenance import DIGEST, GEN
+from tests.local_provenance import gh_claims as _gh_claims
+from tests.local_provenance import provenance as _provenance
 
 PROD = DATA / "trust-roots" / "production-trusted_root.json"
 BIN = DELEGATOR / "binary-linux-amd64"

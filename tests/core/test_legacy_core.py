@@ -14,7 +14,9 @@ from pyslsa.core.slsa.policy import SlsaPolicy, verify_slsa
 from pyslsa.core.trust import TrustedRoot
 from pyslsa.errors import VerificationError
 from tests.authority import Authority, legacy_envelope
-from tests.core.test_local_authority import DIGEST, GEN, _gh_claims, _provenance
+from tests.local_provenance import DIGEST, GEN
+from tests.local_provenance import gh_claims as _gh_claims
+from tests.local_provenance import provenance as _provenance
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import copy
 import datetime as dt
-import hashlib
 import json
 from typing import Any
 
@@ -16,9 +15,10 @@ from cryptography.hazmat.primitives.asymmetric import ec
 import pyslsa
 from pyslsa.errors import PyslsaError, VerificationError
 from tests.authority import FULCIO, GH_ISSUER, Authority, b64, pem_public_key, spki
+from tests.local_provenance import ARTIFACT, DIGEST, GEN, SHA
+from tests.local_provenance import gh_claims as _gh_claims
+from tests.local_provenance import provenance as _provenance
 
-ARTIFACT = b"the artifact"
-DIGEST = "sha256:" + hashlib.sha256(ARTIFACT).hexdigest()
 WF = "https://github.com/o/r/.github/workflows/w.yml@refs/tags/v1.0.0"
 EMAIL, EMAIL_ISS = "signer@example.test", "https://accounts.example.test"
 
@@ -234,32 +234,6 @@ def test_dsse_subject_must_be_the_artifact(auth: Authority) -> None:
 
 
 # -- SLSA policy with certificates we control ------------------------------------------------------------------
-
-GEN = ("https://github.com/slsa-framework/slsa-github-generator/.github/workflows/generator_generic_slsa3.yml")
-SHA = "a" * 40
-
-
-def _gh_claims(ref: str = "refs/tags/v1", trigger: str = "push", sha: str = SHA) -> dict[str, str]:
-    return {FULCIO + "2": trigger, FULCIO + "3": sha, FULCIO + "5": "o/r", FULCIO + "6": ref,
-            FULCIO + "12": "https://github.com/o/r", FULCIO + "13": sha, FULCIO + "14": ref,
-            FULCIO + "20": trigger}
-
-
-def _provenance(ref: str = "refs/tags/v1", sha: str = SHA, builder: str = GEN + "@refs/tags/v2.1.0",
-                event: str = "push") -> dict[str, Any]:
-    uri = f"git+https://github.com/o/r@{ref}"
-    ref_type = "branch" if ref.startswith("refs/heads/") else "tag"
-    return {"_type": "https://in-toto.io/Statement/v0.1", "predicateType": "https://slsa.dev/provenance/v0.2",
-            "subject": [{"name": "a", "digest": {"sha256": DIGEST[7:]}}],
-            "predicate": {"builder": {"id": builder}, "buildType": "https://github.com/slsa-framework/"
-                          "slsa-github-generator/generic@v1",
-                          "invocation": {"configSource": {"uri": uri, "digest": {"sha1": sha}},
-                                         "environment": {"github_event_name": event, "github_ref": ref,
-                                                         "github_ref_type": ref_type, "github_base_ref": "",
-                                                         "github_sha1": sha,
-                                                         "github_event_payload": {"base_ref": None}}},
-                          "materials": [{"uri": uri, "digest": {"sha1": sha}}]}}
-
 
 def _slsa(auth: Authority, stmt: dict[str, Any], san: str = GEN + "@refs/tags/v2.1.0", issuer: str = GH_ISSUER,
           claims: dict[str, str] | None = None, **kw: Any) -> Any:

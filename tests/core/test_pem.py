@@ -26,7 +26,9 @@ from pyslsa.core.tlog import SignedDigest, bind_entry
 from pyslsa.errors import CertificateError, UsageError, VerificationError
 from tests.authority import Authority, b64, legacy_envelope
 from tests.conftest import DATA, vector, vector_json
-from tests.core.test_local_authority import DIGEST, GEN, _gh_claims, _provenance
+from tests.local_provenance import DIGEST, GEN
+from tests.local_provenance import gh_claims as _gh_claims
+from tests.local_provenance import provenance as _provenance
 from tests.memory_net import rekor_in_memory
 from tests.rekor_server import RekorState
 

@@ -21,7 +21,9 @@ from pyslsa.core.slsa.policy import SlsaPolicy
 from pyslsa.core.trust import TrustedRoot
 from tests.authority import GH_ISSUER, Authority
 from tests.conftest import PYPI_ATT, vector
-from tests.core.test_local_authority import GEN, _gh_claims, _provenance
+from tests.local_provenance import GEN
+from tests.local_provenance import gh_claims as _gh_claims
+from tests.local_provenance import provenance as _provenance
 
 WHEEL, SDIST = "pkg-1.0-py3-none-any.whl", "pkg-1.0.tar.gz"
 WHEEL_BYTES, SDIST_BYTES = b"wheel bytes", b"sdist bytes"

@@ -15,7 +15,6 @@ no ``[build-system]`` names, to the release current at the upload gives the same
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import hashlib
 import io
@@ -36,6 +35,7 @@ import pytest
 
 from pyslsa.cli import main
 from pyslsa.sources.sdist import extract_sdist
+from tests.conftest import record_hash
 
 UPLOAD = dt.datetime(2023, 11, 14, 22, 13, 20, tzinfo=dt.timezone.utc)
 DAY = dt.timedelta(days=1)
@@ -98,8 +98,6 @@ HELPER_2 = '''def render(version):
 '''
 
 
-def _record_hash(data: bytes) -> str:
-    return "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
 
 
 def tool_wheel(name: str, version: str, modules: dict[str, str], requires: tuple[str, ...] = (),
@@ -113,7 +111,7 @@ def tool_wheel(name: str, version: str, modules: dict[str, str], requires: tuple
     files = {f"{m}.py": src.encode() for m, src in modules.items()}
     files[f"{info}/METADATA"] = metadata
     files[f"{info}/WHEEL"] = b"Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
-    record = "".join(f"{n},{_record_hash(d)},{len(d)}\n" for n, d in files.items()) + f"{info}/RECORD,,\n"
+    record = "".join(f"{n},{record_hash(d)},{len(d)}\n" for n, d in files.items()) + f"{info}/RECORD,,\n"
     files[f"{info}/RECORD"] = record.encode()
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:

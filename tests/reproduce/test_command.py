@@ -3,7 +3,6 @@ isolation from a local package index that serves wheels made from the installed 
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import hashlib
 import importlib.metadata as md
@@ -23,6 +22,7 @@ import pytest
 
 from pyslsa.cli import main
 from pyslsa.sources.sdist import extract_sdist
+from tests.conftest import record_hash
 
 SDE = 1_700_000_000  # 2023-11-14 22:13:20 UTC
 FILE_TIME = 1_699_990_000.25
@@ -31,8 +31,6 @@ FILE_TIME = 1_699_990_000.25
 # -- a local index -------------------------------------------------------------------------------------------
 
 
-def _record_hash(data: bytes) -> str:
-    return "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
 
 
 def wheel_from_installed(dist_name: str, outdir: Path) -> Path:
@@ -55,7 +53,7 @@ def wheel_from_installed(dist_name: str, outdir: Path) -> Path:
             if f.parts[0].endswith(".dist-info"):
                 info_dir = f.parts[0]
             zf.writestr(arc, data)
-            record.append(f"{arc},{_record_hash(data)},{len(data)}")
+            record.append(f"{arc},{record_hash(data)},{len(data)}")
         assert info_dir is not None
         record.append(f"{info_dir}/RECORD,,")
         zf.writestr(f"{info_dir}/RECORD", "\n".join(record) + "\n")

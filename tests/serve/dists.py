@@ -3,16 +3,11 @@ install them as they would any wheel."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import io
 import zipfile
 
+from tests.conftest import record_hash
 from tests.serve.upstream_index import Dist
-
-
-def _record_hash(data: bytes) -> str:
-    return "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
 
 
 def make_wheel(name: str, version: str, *, requires_python: str | None = None, requires: tuple[str, ...] = (),
@@ -34,7 +29,7 @@ def make_wheel(name: str, version: str, *, requires_python: str | None = None, r
     }
     if payload:
         files[f"{module}/payload.bin"] = payload
-    record = "".join(f"{path},{_record_hash(data)},{len(data)}\n" for path, data in files.items())
+    record = "".join(f"{path},{record_hash(data)},{len(data)}\n" for path, data in files.items())
     record += f"{dist}.dist-info/RECORD,,\n"
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:

@@ -19,7 +19,9 @@ from pyslsa.core.trust import TrustedRoot
 from pyslsa.errors import VerificationError
 from pyslsa.sources.rekor import RekorClient, lookup_and_verify
 from tests.authority import Authority, legacy_envelope
-from tests.core.test_local_authority import DIGEST, GEN, _gh_claims, _provenance
+from tests.local_provenance import DIGEST, GEN
+from tests.local_provenance import gh_claims as _gh_claims
+from tests.local_provenance import provenance as _provenance
 from tests.memory_net import rekor_in_memory
 from tests.rekor_server import RekorState, rekor_server
 

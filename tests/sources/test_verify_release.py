@@ -21,15 +21,17 @@ import pytest
 from pyslsa.cli import main
 from tests.conftest import EXAMPLE_REPO, GENERATOR_ID, GENERIC, PYPI_ATT, vector
 from tests.release_servers import Host, add_project, add_release, sha256
-
-BINARY = vector(GENERIC / "binary-linux-amd64")
-PROV_V14 = vector(GENERIC / "binary-linux-amd64-push-v14.intoto.jsonl")
-PROV_V13 = vector(GENERIC / "binary-linux-amd64-push-v13.0.30.intoto.jsonl")
-WHEEL = "example_package-14-py3-none-any.whl"
-SDIST_740 = "pypi_attestations-0.0.19.tar.gz"
-SDIST_740_BYTES = vector(PYPI_ATT / SDIST_740)
-PROVENANCE_740 = vector(PYPI_ATT / f"{SDIST_740}.provenance")
-PA_REPO = "github.com/trailofbits/pypi-attestations"
+from tests.sources.release_vectors import (
+    BINARY,
+    PA_REPO,
+    PROV_V14,
+    PROVENANCE_740,
+    SDIST_740,
+    SDIST_740_BYTES,
+    WHEEL,
+    leftovers,
+    slsa_release,
+)
 
 
 def run(capsys: pytest.CaptureFixture[str], index: Host, gh: Host, *args: str, fmt: str = "json"
@@ -39,16 +41,6 @@ def run(capsys: pytest.CaptureFixture[str], index: Host, gh: Host, *args: str, f
     code = main(argv)
     out, err = capsys.readouterr()
     return code, (json.loads(out) if fmt == "json" else out), err
-
-
-def leftovers(tmp: Path) -> list[str]:
-    return sorted(str(p.relative_to(tmp)) for p in tmp.rglob("*"))
-
-
-def slsa_release(index: Host, gh: Host, *, data: bytes = BINARY, provenance: bytes = PROV_V14,
-                 tag: str = "v14", **kw: Any) -> None:
-    add_project(index, "example-package", {WHEEL: data}, **kw)
-    add_release(gh, "slsa-framework/example-package", tag, {"multiple.intoto.jsonl": provenance})
 
 
 # -- must pass --------------------------------------------------------------------------------------------------

@@ -3,14 +3,15 @@ GitHub provenance is a legacy ``multiple.intoto.jsonl`` (as Powertools 2.20.0's 
 lookup, then upgraded once and verified again with no log at all.
 
 The real v1.7.0 envelope and binary (slsa-github-generator, tag v14) are served as ``example-package==14``; the
-test Rekor of ``test_real_legacy_vectors`` logs the real envelope under a test log key that a copy of the
+test Rekor of ``tests/legacy_rekor.py`` logs the real envelope under a test log key that a copy of the
 production trusted root names.
 """
 
-# ruff: noqa: F811 - the imported Rekor fixture is a test parameter by design
+
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +19,16 @@ import pytest
 
 from pyslsa.cli import main
 from tests.conftest import EXAMPLE_REPO, GENERIC_LEGACY, vector
+from tests.legacy_rekor import ROOT, legacy_rekor
 from tests.memory_net import in_memory
 from tests.release_servers import Host, add_project, add_release
-from tests.sources.test_real_legacy_vectors import ROOT, rekor  # noqa: F401 - the module's Rekor fixture
+
+
+@pytest.fixture(scope="module")
+def rekor() -> Iterator[str]:
+    with legacy_rekor() as url:
+        yield url
+
 
 LEGACY = vector(GENERIC_LEGACY / "binary-linux-amd64-push-v14.intoto.jsonl")
 BINARY = vector(GENERIC_LEGACY / "binary-linux-amd64")

@@ -17,7 +17,7 @@ import pytest
 from pyslsa.cli import main
 from tests.conftest import EXAMPLE_REPO
 from tests.release_servers import Host, add_project, add_release, sha256
-from tests.sources.test_verify_release import (
+from tests.sources.release_vectors import (
     BINARY,
     PA_REPO,
     PROV_V14,

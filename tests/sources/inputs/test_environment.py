@@ -3,8 +3,6 @@ a local wheel with a console script), synthetic site directories for every odd c
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
 import os
 import subprocess
@@ -25,13 +23,12 @@ from pyslsa.sources.inputs.environment import (
     interpreter_environment,
     read_distributions,
 )
+from tests.conftest import record_hash
 from tests.sources.inputs.conftest import AUDIT, data, usage_error
 
 VECTORS = AUDIT.parent / "pypi-attestations"
 
 
-def record_hash(content: bytes) -> str:
-    return "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(content).digest()).rstrip(b"=").decode()
 
 
 def make_wheel(directory: Path) -> Path:
