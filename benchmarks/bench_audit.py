@@ -124,7 +124,8 @@ def pep740(signer: Signer, dist: Dist, repository: str) -> bytes:
     auth = signer.auth
     san = f"https://github.com/{repository}/.github/workflows/release.yml@refs/tags/v{dist.version}"
     claims = {GITHUB + "9": san, GITHUB + "11": "github-hosted", GITHUB + "12": f"https://github.com/{repository}",
-              GITHUB + "14": f"refs/tags/v{dist.version}", GITHUB + "13": "b" * 40, GITHUB + "20": "push"}
+              GITHUB + "14": f"refs/tags/v{dist.version}", GITHUB + "13": "b" * 40, GITHUB + "20": "push",
+              GITHUB + "18": san, GITHUB + "19": "b" * 40}  # Build Config URI / Digest: what PyPI's check reads
     key, cert = auth.leaf(san=san, claims=claims)
     statement = {"_type": "https://in-toto.io/Statement/v1",
                  "subject": [{"name": dist.filename, "digest": {"sha256": dist.sha256}}],
