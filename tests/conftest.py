@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import json
+import tarfile
 from pathlib import Path
 from typing import Any
 
@@ -125,3 +127,23 @@ def validate_sarif(doc: dict[str, Any]) -> None:
     schema = json.loads((DATA / "sarif" / "sarif-schema-2.1.0.json").read_bytes())
     jsonschema.Draft4Validator.check_schema(schema)
     jsonschema.Draft4Validator(schema).validate(doc)
+
+
+def write_tar(path: Path, members: list[tuple[tarfile.TarInfo, bytes | None]]) -> Path:
+    """A gzipped PAX tar at ``path`` holding ``members`` as given (hostile ones included): an sdist for the tests."""
+    with tarfile.open(path, "w:gz", format=tarfile.PAX_FORMAT) as tf:
+        for ti, data in members:
+            tf.addfile(ti, io.BytesIO(data) if data is not None else None)
+    return path
+
+
+def tar_file(name: str, data: bytes, mtime: float = 1_600_000_000, pax: dict[str, str] | None = None
+             ) -> tuple[tarfile.TarInfo, bytes]:
+    """A regular file member of :func:`write_tar`."""
+    ti = tarfile.TarInfo(name)
+    ti.size = len(data)
+    ti.mtime = mtime  # type: ignore[assignment]
+    ti.mode = 0o644
+    if pax:
+        ti.pax_headers = pax
+    return ti, data

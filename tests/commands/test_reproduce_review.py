@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import json
-import tarfile
 import time
 import tracemalloc
 import warnings
@@ -21,6 +20,7 @@ from pyslsa.cli import main
 from pyslsa.core import reproduce as r
 from pyslsa.core.reproduce import wheel as wheel_module
 from pyslsa.formats import reproduce_view
+from tests.conftest import tar_file, write_tar
 
 WHEEL = ("demo-1.0.dist-info/WHEEL",
          b"Wheel-Version: 1.0\nGenerator: flit 3.9.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n")
@@ -139,22 +139,6 @@ def test_non_finite_sdist_times_are_no_crash(t: float) -> None:
     assert zone is None
 
 
-def _tar(path: Path, members: list[tuple[tarfile.TarInfo, bytes | None]]) -> Path:
-    with tarfile.open(path, "w:gz", format=tarfile.PAX_FORMAT) as tf:
-        for ti, data in members:
-            tf.addfile(ti, io.BytesIO(data) if data is not None else None)
-    return path
-
-
-def _reg(name: str, data: bytes, mtime: float = 1_600_000_000, pax: dict[str, str] | None = None
-         ) -> tuple[tarfile.TarInfo, bytes]:
-    ti = tarfile.TarInfo(name)
-    ti.size = len(data)
-    ti.mtime = mtime  # type: ignore[assignment]
-    ti.mode = 0o644
-    if pax:
-        ti.pax_headers = pax
-    return ti, data
 
 
 # -- duplicate entries ----------------------------------------------------------------------------------------
@@ -256,7 +240,7 @@ def test_text_output_escapes_control_characters(tmp_path: Path) -> None:
 def test_keep_below_a_file_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     f = tmp_path / "afile"
     f.write_bytes(b"")
-    sdist = _tar(tmp_path / "demo-1.0.tar.gz", [_reg("demo-1.0/pyproject.toml", b"")])
+    sdist = write_tar(tmp_path / "demo-1.0.tar.gz", [tar_file("demo-1.0/pyproject.toml", b"")])
     wheel = tmp_path / "demo-1.0-py3-none-any.whl"
     wheel.write_bytes(zwheel())
     rc = main(["reproduce", "--sdist", str(sdist), "--wheel", str(wheel), "--keep", str(f / "sub"),
@@ -293,7 +277,7 @@ def test_a_long_file_with_one_change_is_still_diffed_with_true_line_numbers() ->
 
 
 def test_pure_wheel_with_a_platform_file_name_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    sdist = _tar(tmp_path / "demo-1.0.tar.gz", [_reg("demo-1.0/pyproject.toml", b"")])
+    sdist = write_tar(tmp_path / "demo-1.0.tar.gz", [tar_file("demo-1.0/pyproject.toml", b"")])
     wheel = tmp_path / "demo-1.0-cp311-cp311-linux_x86_64.whl"
     wheel.write_bytes(zwheel())
     rc = main(["reproduce", "--sdist", str(sdist), "--wheel", str(wheel), "--format", "json"])

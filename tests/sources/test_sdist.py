@@ -13,24 +13,7 @@ import pytest
 from pyslsa.errors import UnsupportedFormatError
 from pyslsa.sources import sdist as sdist_module
 from pyslsa.sources.sdist import extract_sdist, scan_sdist
-
-
-def _tar(path: Path, members: list[tuple[tarfile.TarInfo, bytes | None]]) -> Path:
-    with tarfile.open(path, "w:gz", format=tarfile.PAX_FORMAT) as tf:
-        for ti, data in members:
-            tf.addfile(ti, io.BytesIO(data) if data is not None else None)
-    return path
-
-
-def _reg(name: str, data: bytes, mtime: float = 1_600_000_000, pax: dict[str, str] | None = None
-         ) -> tuple[tarfile.TarInfo, bytes]:
-    ti = tarfile.TarInfo(name)
-    ti.size = len(data)
-    ti.mtime = mtime  # type: ignore[assignment]
-    ti.mode = 0o644
-    if pax:
-        ti.pax_headers = pax
-    return ti, data
+from tests.conftest import tar_file, write_tar
 
 
 def _link(name: str, target: str, kind: bytes = tarfile.SYMTYPE) -> tuple[tarfile.TarInfo, None]:
@@ -42,8 +25,8 @@ def _link(name: str, target: str, kind: bytes = tarfile.SYMTYPE) -> tuple[tarfil
 
 @pytest.mark.parametrize("mtime", ["nan", "inf", "1e30", "-1e30"])
 def test_implausible_sdist_mtimes_are_refused(tmp_path: Path, mtime: str) -> None:
-    sdist = _tar(tmp_path / "demo-1.0.tar.gz", [_reg("demo-1.0/a.py", b"x", 0, {"mtime": mtime}),
-                                                _reg("demo-1.0/pyproject.toml", b"")])
+    sdist = write_tar(tmp_path / "demo-1.0.tar.gz", [tar_file("demo-1.0/a.py", b"x", 0, {"mtime": mtime}),
+                                                     tar_file("demo-1.0/pyproject.toml", b"")])
     with pytest.raises(UnsupportedFormatError):
         scan_sdist(sdist)
     (tmp_path / "out").mkdir()
@@ -53,7 +36,7 @@ def test_implausible_sdist_mtimes_are_refused(tmp_path: Path, mtime: str) -> Non
 
 def test_huge_pyproject_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sdist_module, "MAX_PYPROJECT_BYTES", 1000)
-    sdist = _tar(tmp_path / "demo-1.0.tar.gz", [_reg("demo-1.0/pyproject.toml", b"#" * 5000)])
+    sdist = write_tar(tmp_path / "demo-1.0.tar.gz", [tar_file("demo-1.0/pyproject.toml", b"#" * 5000)])
     with pytest.raises(UnsupportedFormatError, match=r"pyproject\.toml"):
         scan_sdist(sdist)
 
@@ -63,7 +46,7 @@ def test_huge_pyproject_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 
 def test_hard_link_copies_count_towards_the_unpacked_size(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sdist_module, "MAX_SDIST_BYTES", 1_000_000)
-    sdist = _tar(tmp_path / "demo-1.0.tar.gz", [_reg("demo-1.0/big", b"\0" * 900_000)]
+    sdist = write_tar(tmp_path / "demo-1.0.tar.gz", [tar_file("demo-1.0/big", b"\0" * 900_000)]
                  + [_link(f"demo-1.0/l{i}", "demo-1.0/big", tarfile.LNKTYPE) for i in range(50)])
     (tmp_path / "out").mkdir()
     with pytest.raises(UnsupportedFormatError, match="more than"):
@@ -72,7 +55,7 @@ def test_hard_link_copies_count_towards_the_unpacked_size(tmp_path: Path, monkey
 
 def test_symlink_copies_count_towards_the_unpacked_size(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sdist_module, "MAX_SDIST_BYTES", 1_000_000)
-    sdist = _tar(tmp_path / "demo-1.0.tar.gz", [_reg("demo-1.0/big", b"\0" * 900_000)]
+    sdist = write_tar(tmp_path / "demo-1.0.tar.gz", [tar_file("demo-1.0/big", b"\0" * 900_000)]
                  + [_link(f"demo-1.0/s{i}", "big") for i in range(50)])
     (tmp_path / "out").mkdir()
     with pytest.raises(UnsupportedFormatError, match="more than"):
@@ -81,11 +64,11 @@ def test_symlink_copies_count_towards_the_unpacked_size(tmp_path: Path, monkeypa
 
 @pytest.mark.parametrize("reverse", [False, True])
 def test_symlink_chains_and_links_to_later_members_become_copies(tmp_path: Path, reverse: bool) -> None:
-    members = [_link("demo-1.0/a", "b"), _link("demo-1.0/b", "sub/c"), _reg("demo-1.0/sub/c", b"C"),
+    members = [_link("demo-1.0/a", "b"), _link("demo-1.0/b", "sub/c"), tar_file("demo-1.0/sub/c", b"C"),
                _link("demo-1.0/sub/d", "../a")]
     if reverse:
         members.reverse()
-    sdist = _tar(tmp_path / "demo-1.0.tar.gz", members)
+    sdist = write_tar(tmp_path / "demo-1.0.tar.gz", members)
     (tmp_path / "out").mkdir()
     top = extract_sdist(sdist, tmp_path / "out")
     for name in ("a", "b", "sub/c", "sub/d"):
@@ -94,23 +77,23 @@ def test_symlink_chains_and_links_to_later_members_become_copies(tmp_path: Path,
 
 
 def test_symlink_loops_are_skipped(tmp_path: Path) -> None:
-    sdist = _tar(tmp_path / "demo-1.0.tar.gz", [_link("demo-1.0/a", "b"), _link("demo-1.0/b", "a"),
-                                                _reg("demo-1.0/c", b"C")])
+    sdist = write_tar(tmp_path / "demo-1.0.tar.gz", [_link("demo-1.0/a", "b"), _link("demo-1.0/b", "a"),
+                                                     tar_file("demo-1.0/c", b"C")])
     (tmp_path / "out").mkdir()
     top = extract_sdist(sdist, tmp_path / "out")
     assert sorted(p.name for p in top.iterdir()) == ["c"]
 
 
 def test_a_regular_file_after_a_link_of_the_same_name_wins(tmp_path: Path) -> None:
-    sdist = _tar(tmp_path / "demo-1.0.tar.gz", [_reg("demo-1.0/c", b"C"), _link("demo-1.0/a", "c"),
-                                                _reg("demo-1.0/a", b"A")])
+    sdist = write_tar(tmp_path / "demo-1.0.tar.gz", [tar_file("demo-1.0/c", b"C"), _link("demo-1.0/a", "c"),
+                                                     tar_file("demo-1.0/a", b"A")])
     (tmp_path / "out").mkdir()
     top = extract_sdist(sdist, tmp_path / "out")
     assert (top / "a").read_bytes() == b"A"
 
 
 def test_overlong_member_names_are_refused(tmp_path: Path) -> None:
-    sdist = _tar(tmp_path / "demo-1.0.tar.gz", [_reg("demo-1.0/" + "/".join(["d"] * 5000) + "/x", b"")])
+    sdist = write_tar(tmp_path / "demo-1.0.tar.gz", [tar_file("demo-1.0/" + "/".join(["d"] * 5000) + "/x", b"")])
     with pytest.raises(UnsupportedFormatError, match="long"):
         scan_sdist(sdist)
 
@@ -173,7 +156,7 @@ def _outside(tmp_path: Path, dest: Path) -> list[str]:
 @pytest.mark.parametrize("name", ["\\evil.txt", "C:/evil.txt", "c:evil.txt", "pkg-1\\..\\..\\evil.txt",
                                   "pkg-1/./../../evil.txt", "pkg-1/sub/../../../evil.txt", "//evil.txt"])
 def test_absolute_drive_and_parent_paths_in_any_spelling_are_refused(tmp_path: Path, name: str) -> None:
-    sdist = _tar(tmp_path / "pkg-1.tar.gz", [_reg("pkg-1/setup.py", b""), _reg(name, b"owned")])
+    sdist = write_tar(tmp_path / "pkg-1.tar.gz", [tar_file("pkg-1/setup.py", b""), tar_file(name, b"owned")])
     with pytest.raises(UnsupportedFormatError, match=r"absolute paths|'\.\.'"):
         scan_sdist(sdist)
     dest = tmp_path / "dest"
@@ -187,8 +170,8 @@ def test_absolute_drive_and_parent_paths_in_any_spelling_are_refused(tmp_path: P
 def test_links_to_absolute_paths_or_out_of_the_tree_are_skipped_not_followed(tmp_path: Path, kind: bytes) -> None:
     secret = tmp_path / "secret.txt"
     secret.write_bytes(b"SECRET")
-    sdist = _tar(tmp_path / "pkg-1.tar.gz", [
-        _reg("pkg-1/setup.py", b"S"),
+    sdist = write_tar(tmp_path / "pkg-1.tar.gz", [
+        tar_file("pkg-1/setup.py", b"S"),
         _link("pkg-1/abs", str(secret), kind),
         _link("pkg-1/up", "../secret.txt" if kind == tarfile.SYMTYPE else "../../secret.txt", kind),
         _link("pkg-1/sub/deep", "../../secret.txt" if kind == tarfile.SYMTYPE else "pkg-1/../../secret.txt", kind),
@@ -214,9 +197,10 @@ def _special(name: str, kind: bytes) -> tuple[tarfile.TarInfo, None]:
 
 
 def test_devices_and_fifos_are_never_made(tmp_path: Path) -> None:
-    sdist = _tar(tmp_path / "pkg-1.tar.gz", [_reg("pkg-1/setup.py", b""), _special("pkg-1/null", tarfile.CHRTYPE),
-                                             _special("pkg-1/disk", tarfile.BLKTYPE),
-                                             _special("pkg-1/pipe", tarfile.FIFOTYPE)])
+    sdist = write_tar(tmp_path / "pkg-1.tar.gz", [tar_file("pkg-1/setup.py", b""),
+                                                  _special("pkg-1/null", tarfile.CHRTYPE),
+                                                  _special("pkg-1/disk", tarfile.BLKTYPE),
+                                                  _special("pkg-1/pipe", tarfile.FIFOTYPE)])
     dest = tmp_path / "dest"
     dest.mkdir()
     top = extract_sdist(sdist, dest)
@@ -225,8 +209,8 @@ def test_devices_and_fifos_are_never_made(tmp_path: Path) -> None:
 
 
 def test_a_duplicate_name_is_written_once_the_last_copy_wins(tmp_path: Path) -> None:
-    sdist = _tar(tmp_path / "pkg-1.tar.gz", [_reg("pkg-1/a.py", b"first"), _reg("pkg-1/./a.py", b"second"),
-                                             _reg("pkg-1//a.py", b"third")])
+    sdist = write_tar(tmp_path / "pkg-1.tar.gz", [tar_file("pkg-1/a.py", b"first"), tar_file("pkg-1/./a.py", b"second"),
+                                                  tar_file("pkg-1//a.py", b"third")])
     dest = tmp_path / "dest"
     dest.mkdir()
     top = extract_sdist(sdist, dest)
@@ -243,12 +227,12 @@ def test_a_name_that_is_both_a_file_and_a_directory_is_refused(tmp_path: Path, m
     entries: list[tuple[tarfile.TarInfo, bytes | None]] = []
     for name, kind in members:
         if kind == "file":
-            entries.append(_reg(name, b"x"))
+            entries.append(tar_file(name, b"x"))
         else:
             ti = tarfile.TarInfo(name)
             ti.type, ti.mode = tarfile.DIRTYPE, 0o755
             entries.append((ti, None))
-    sdist = _tar(tmp_path / "pkg-1.tar.gz", entries)
+    sdist = write_tar(tmp_path / "pkg-1.tar.gz", entries)
     dest = tmp_path / "dest"
     dest.mkdir()
     with pytest.raises(UnsupportedFormatError, match="both a file and a directory"):
@@ -259,7 +243,7 @@ def test_a_name_that_is_both_a_file_and_a_directory_is_refused(tmp_path: Path, m
 def test_the_unpacked_size_is_bounded_before_anything_is_written(tmp_path: Path,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sdist_module, "MAX_SDIST_BYTES", 1_000_000)
-    sdist = _tar(tmp_path / "pkg-1.tar.gz", [_reg(f"pkg-1/f{i}", b"\0" * 300_000) for i in range(4)])
+    sdist = write_tar(tmp_path / "pkg-1.tar.gz", [tar_file(f"pkg-1/f{i}", b"\0" * 300_000) for i in range(4)])
     with pytest.raises(UnsupportedFormatError, match="unpacks to more than 1000000 bytes"):
         scan_sdist(sdist)
     dest = tmp_path / "dest"
@@ -271,19 +255,19 @@ def test_the_unpacked_size_is_bounded_before_anything_is_written(tmp_path: Path,
 
 def test_the_number_of_members_is_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sdist_module, "MAX_SDIST_MEMBERS", 10)
-    sdist = _tar(tmp_path / "pkg-1.tar.gz", [_reg(f"pkg-1/f{i}", b"") for i in range(11)])
+    sdist = write_tar(tmp_path / "pkg-1.tar.gz", [tar_file(f"pkg-1/f{i}", b"") for i in range(11)])
     with pytest.raises(UnsupportedFormatError, match="more than 10 members"):
         scan_sdist(sdist)
     dest = tmp_path / "dest"
     dest.mkdir()
     with pytest.raises(UnsupportedFormatError, match="more than 10 members"):
         extract_sdist(sdist, dest)
-    ok = _tar(tmp_path / "pkg-2.tar.gz", [_reg(f"pkg-2/f{i}", b"") for i in range(10)])
+    ok = write_tar(tmp_path / "pkg-2.tar.gz", [tar_file(f"pkg-2/f{i}", b"") for i in range(10)])
     assert len(scan_sdist(ok).mtimes) == 10
 
 
 def test_a_name_component_too_long_for_the_file_system_is_an_error_not_a_crash(tmp_path: Path) -> None:
-    sdist = _tar(tmp_path / "pkg-1.tar.gz", [_reg("pkg-1/" + "n" * 300 + ".py", b"")])  # NAME_MAX is 255
+    sdist = write_tar(tmp_path / "pkg-1.tar.gz", [tar_file("pkg-1/" + "n" * 300 + ".py", b"")])  # NAME_MAX is 255
     dest = tmp_path / "dest"
     dest.mkdir()
     with pytest.raises(UnsupportedFormatError, match="cannot unpack sdist member"):
@@ -292,7 +276,7 @@ def test_a_name_component_too_long_for_the_file_system_is_an_error_not_a_crash(t
 
 @pytest.mark.parametrize("names", [["a-1/x.py", "b-1/y.py"], ["setup.py"], ["pkg-1/x.py", "README"]])
 def test_anything_but_one_top_level_directory_is_refused(tmp_path: Path, names: list[str]) -> None:
-    sdist = _tar(tmp_path / "x.tar.gz", [_reg(n, b"") for n in names])
+    sdist = write_tar(tmp_path / "x.tar.gz", [tar_file(n, b"") for n in names])
     with pytest.raises(UnsupportedFormatError, match="one top-level directory"):
         scan_sdist(sdist)
 
@@ -306,13 +290,13 @@ def test_a_file_that_is_no_tar_archive_is_refused(tmp_path: Path, data: bytes) -
 
 
 def test_modes_keep_permission_bits_only(tmp_path: Path) -> None:
-    f, data = _reg("pkg-1/tool", b"#!/bin/sh\n")
+    f, data = tar_file("pkg-1/tool", b"#!/bin/sh\n")
     f.mode = 0o6755  # setuid and setgid
     d = tarfile.TarInfo("pkg-1/sticky")
     d.type, d.mode = tarfile.DIRTYPE, 0o1777
-    ro, ro_data = _reg("pkg-1/sticky/readonly", b"r")
+    ro, ro_data = tar_file("pkg-1/sticky/readonly", b"r")
     ro.mode = 0o400
-    sdist = _tar(tmp_path / "pkg-1.tar.gz", [(f, data), (d, None), (ro, ro_data)])
+    sdist = write_tar(tmp_path / "pkg-1.tar.gz", [(f, data), (d, None), (ro, ro_data)])
     dest = tmp_path / "dest"
     dest.mkdir()
     top = extract_sdist(sdist, dest)
