@@ -48,6 +48,18 @@ def repository_of(source_uri: str) -> tuple[str, str]:
     return org, repo
 
 
+def api_client_like(client: HttpClient) -> HttpClient:
+    """The client for a GitHub API host, with ``client``'s bounds and transport: the API version header, and
+    ``GITHUB_TOKEN`` (when set) as its bearer token, sent to the API host only (HttpClient drops it on a redirect
+    to another origin; the download and storage hosts never see it)."""
+    token = os.environ.get("GITHUB_TOKEN", "").strip()
+    headers = {"X-GitHub-Api-Version": "2022-11-28"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    return HttpClient(headers=headers, timeout=client.timeout, attempts=client.attempts, deadline=client.deadline,
+                      until=client.until, transport=client.transport)
+
+
 @dataclass
 class GitHubReleases:
     """Release assets from a GitHub-compatible host (``--github-url``) and API (``--github-api-url``)."""
@@ -65,13 +77,7 @@ class GitHubReleases:
         if self.client is None:
             self.client = HttpClient()
         if self.api_client is None:
-            token = os.environ.get("GITHUB_TOKEN", "").strip()
-            headers = {"X-GitHub-Api-Version": "2022-11-28"}
-            if token:  # sent to the API host only, never to download or storage hosts
-                headers["Authorization"] = f"Bearer {token}"
-            self.api_client = HttpClient(headers=headers, timeout=self.client.timeout,
-                                         attempts=self.client.attempts, deadline=self.client.deadline,
-                                         until=self.client.until, transport=self.client.transport)
+            self.api_client = api_client_like(self.client)
 
     def download_url(self, org: str, repo: str, tag: str, asset: str) -> str:
         return (f"{self.github_url}/{quote(org)}/{quote(repo)}/releases/download/{quote(tag, safe='')}/"
@@ -125,4 +131,5 @@ class GitHubReleases:
         return out
 
 
-__all__ = ["DEFAULT_GITHUB_API_URL", "DEFAULT_GITHUB_URL", "GitHubReleases", "ProvenanceAsset", "repository_of"]
+__all__ = ["DEFAULT_GITHUB_API_URL", "DEFAULT_GITHUB_URL", "GitHubReleases", "ProvenanceAsset", "api_client_like",
+           "repository_of"]

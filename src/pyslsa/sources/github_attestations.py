@@ -18,7 +18,6 @@ saying so, and every later request of the run fails the same way at once instead
 from __future__ import annotations
 
 import json
-import os
 import re
 import threading
 from dataclasses import dataclass, field
@@ -28,7 +27,7 @@ from pyslsa.core import jsonutil as j
 from pyslsa.errors import DownloadError
 from pyslsa.sources import snappy
 from pyslsa.sources.files import MAX_EVIDENCE_BYTES
-from pyslsa.sources.github import DEFAULT_GITHUB_API_URL
+from pyslsa.sources.github import DEFAULT_GITHUB_API_URL, api_client_like
 from pyslsa.sources.http import MAX_DOCUMENT_BYTES, HttpClient, check_flag_url, display_url
 
 __all__ = ["MAX_ATTESTATIONS", "MAX_PAGES", "AttestationBundle", "GitHubAttestations"]
@@ -67,13 +66,7 @@ class GitHubAttestations:
         if self.client is None:
             self.client = HttpClient()
         if self.api_client is None:
-            token = os.environ.get("GITHUB_TOKEN", "").strip()
-            headers = {"X-GitHub-Api-Version": "2022-11-28"}
-            if token:  # the API host only (HttpClient drops it on a redirect to another origin)
-                headers["Authorization"] = f"Bearer {token}"
-            self.api_client = HttpClient(headers=headers, timeout=self.client.timeout,
-                                         attempts=self.client.attempts, deadline=self.client.deadline,
-                                         until=self.client.until, transport=self.client.transport)
+            self.api_client = api_client_like(self.client)
 
     def close(self) -> None:
         if self.api_client is not None:
